@@ -1,0 +1,1 @@
+"""The contract model: customers, licenses, ME&S contracts, money and calendar dates; knows nothing of rule files."""
