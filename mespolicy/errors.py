@@ -1,0 +1,97 @@
+"""Every error mespolicy reports: one root, a subclass per stage, a stable code, one printed form."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import attrs
+
+from mespolicy.source import Span
+
+
+@attrs.frozen
+class Diagnostic:
+    """One located problem in a rule file: `file:line:col: code: message`, source line, caret, hint."""
+
+    code: str
+    message: str
+    span: Span
+    hint: str | None = None
+
+    def render(self) -> str:
+        head = f"{self.span}: {self.code}: {self.message}"
+        lines = [head, *self.span.excerpt()]
+        if self.hint:
+            lines.append(f"  hint: {self.hint}")
+        return "\n".join(lines)
+
+
+class MespolicyError(Exception):
+    """Root of every error the library raises on bad input (rule files, requests, overrides)."""
+
+    code = "E000"
+
+    def render(self) -> str:
+        return f"error: {self.code}: {self}"
+
+
+class PolicyFileError(MespolicyError):
+    """Errors located in rule files: one or more diagnostics, rendered together."""
+
+    def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
+        self.diagnostics = tuple(diagnostics)
+        super().__init__("\n".join(d.render() for d in self.diagnostics))
+
+    @property
+    def code(self) -> str:  # type: ignore[override]
+        return self.diagnostics[0].code
+
+    def render(self) -> str:
+        count = len(self.diagnostics)
+        summary = f"{count} error{'s' if count != 1 else ''}"
+        return "\n\n".join([*(d.render() for d in self.diagnostics), summary])
+
+
+class PolicySyntaxError(PolicyFileError):
+    """A rule file that does not parse; the parser stops at the first syntax error."""
+
+    def __init__(self, code: str, message: str, span: Span, hint: str | None = None) -> None:
+        super().__init__([Diagnostic(code, message, span, hint)])
+
+
+class PolicyCheckError(PolicyFileError):
+    """A rule folder that parses but does not check; carries every error the checker found."""
+
+
+class PolicyLoadError(MespolicyError):
+    """A rule folder or file that cannot be read at all."""
+
+    code = "L001"
+
+
+class EvaluationError(MespolicyError):
+    """A rule that fails while deciding a request (an empty maximum, a currency mix, no rule applied)."""
+
+    code = "R301"
+
+    def __init__(self, message: str, span: Span | None = None, code: str = "R301") -> None:
+        self.span = span
+        self.code = code
+        where = f"{span}: " if span else ""
+        super().__init__(f"{where}{message}")
+
+
+class RequestFieldError(MespolicyError, ValueError):
+    """A request the policy cannot decide because one of its fields is missing or malformed."""
+
+    code = "Q401"
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(f"request field '{field}': {message}")
+
+
+def collect(diagnostics: Iterable[Diagnostic], limit: int = 50) -> list[Diagnostic]:
+    """Sort diagnostics by position and keep at most `limit`, so a flood stays readable."""
+    ordered = sorted(diagnostics, key=lambda d: (d.span.source.path, d.span.line, d.span.column))
+    return ordered[:limit]

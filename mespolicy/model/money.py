@@ -1,0 +1,183 @@
+"""Exact amounts of money in an ISO 4217 currency, rounded half-up to the currency's minor unit."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, Inexact, InvalidOperation
+from fractions import Fraction
+
+import attrs
+from babel import Locale
+from babel.numbers import format_currency, get_currency_precision, list_currencies
+
+# Sums of exact decimals must stay exact: a context this wide never rounds, and
+# the Inexact trap proves it.
+_EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[InvalidOperation, Inexact])
+
+# Plain decimal notation only: Decimal() itself would also take "1e3", "1_000",
+# " 12 " and "NaN", none of which an amount field should accept.
+_AMOUNT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+_CODE = re.compile(r"[A-Z]{3}")
+
+
+class AmountError(ValueError):
+    """An input amount that is not an exact decimal string; names the field it came from."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+        self.problem = problem
+
+
+def is_known_currency(code: object) -> bool:
+    """Whether ``code`` is an upper-case ISO 4217 code known to Babel's CLDR data."""
+    return isinstance(code, str) and _CODE.fullmatch(code) is not None and code in _currencies()
+
+
+@functools.cache
+def _currencies() -> frozenset[str]:
+    return frozenset(list_currencies())
+
+
+def _check_currency(code: str) -> None:
+    if not is_known_currency(code):
+        raise ValueError(f"unknown currency code {code!r} (expected an ISO 4217 code such as 'USD')")
+
+
+def minor_units(currency: str) -> int:
+    """Digits after the decimal point in ``currency``'s minor unit, from CLDR: USD 2, JPY 0, BHD 3."""
+    _check_currency(currency)
+    # Babel answers 2 for any code it does not know, hence the check above.
+    digits: int = get_currency_precision(currency)
+    return digits
+
+
+def round_half_up(value: Decimal | Fraction, currency: str) -> Decimal:
+    """Round an exact value once, half away from zero, to ``currency``'s minor unit.
+
+    The result has exactly that many decimal places: ``Decimal("328.77")`` for
+    USD, ``Decimal("1000")`` for JPY.
+    """
+    exact = _as_fraction(value)
+    places = minor_units(currency)
+    scaled = abs(exact) * 10**places
+    whole, rest = divmod(scaled.numerator, scaled.denominator)
+    if 2 * rest >= scaled.denominator:
+        whole += 1
+    sign = "-" if exact < 0 and whole else ""
+    # Built from a string so no Decimal context precision can round it again.
+    return Decimal(f"{sign}{whole}E-{places}")
+
+
+def _as_fraction(value: Decimal | Fraction) -> Fraction:
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"cannot round a non-finite amount: {value}")
+        return Fraction(value)
+    raise TypeError(f"expected a Decimal or Fraction to round, got {type(value).__name__}")
+
+
+def _check_amount(_: object, __: attrs.Attribute[Decimal], value: object) -> None:
+    if not isinstance(value, Decimal):
+        raise TypeError(f"Money amount must be a Decimal, got {type(value).__name__}: {value!r}")
+    if not value.is_finite():
+        raise ValueError(f"Money amount must be finite, got {value}")
+
+
+def _check_code(_: object, __: attrs.Attribute[str], value: str) -> None:
+    _check_currency(value)
+
+
+@attrs.frozen
+class Money:
+    """An exact amount in one currency; ``amount`` keeps whatever exact digits it was given."""
+
+    amount: Decimal = attrs.field(validator=_check_amount)
+    currency: str = attrs.field(validator=_check_code)
+
+    @classmethod
+    def of(cls, value: Decimal | Fraction, currency: str) -> Money:
+        """The amount ``value`` rounded half-up to ``currency``'s minor unit."""
+        return cls(round_half_up(value, currency), currency)
+
+    @classmethod
+    def zero(cls, currency: str) -> Money:
+        """Nothing, written with the currency's minor digits (``0.00`` USD)."""
+        return cls.of(Decimal(0), currency)
+
+    def __add__(self, other: Money) -> Money:
+        return Money(_EXACT.add(self.amount, self._same(other).amount), self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        return Money(_EXACT.subtract(self.amount, self._same(other).amount), self.currency)
+
+    def _same(self, other: Money) -> Money:
+        if not isinstance(other, Money):
+            raise TypeError(f"cannot combine Money with {type(other).__name__}")
+        if other.currency != self.currency:
+            raise ValueError(f"currency mismatch: {self.currency} and {other.currency}")
+        return other
+
+    def __str__(self) -> str:
+        return format_money(self)
+
+
+def sum_money(items: Iterable[Money], currency: str) -> Money:
+    """The exact sum of ``items``, all in ``currency``; zero in that currency when empty."""
+    total = Money.zero(currency)
+    for item in items:
+        total = total + item
+    return total
+
+
+def format_amount(amount: Decimal, currency: str) -> str:
+    """Plain digits for JSON: the currency's minor digits (``"12000.00"``, ``"1000"``).
+
+    An amount with more digits than the minor unit keeps them all, since
+    dropping them here would be a second, hidden rounding.
+    """
+    quantum = Decimal(f"1E-{minor_units(currency)}")
+    try:
+        amount = _EXACT.quantize(amount, quantum)
+    except Inexact:
+        pass
+    return format(amount, "f")
+
+
+def format_money(m: Money, locale: str = "en_US") -> str:
+    """``m`` for people: the locale's number with the currency's digits, a space, the code.
+
+    ``"12,000.00 USD"``: the code, unlike a symbol such as ``$``, is never ambiguous.
+    """
+    pattern = Locale.parse(locale).decimal_formats[None]
+    number: str = format_currency(
+        m.amount, m.currency, format=pattern, locale=locale,
+        currency_digits=True, decimal_quantization=False,
+    )
+    return f"{number} {m.currency}"
+
+
+def parse_amount(text: object, currency: str, field: str) -> Decimal:
+    """An exact amount from a JSON or command-line string such as ``"12000.00"``.
+
+    Numbers are refused, since a JSON number may already have passed through a
+    binary float; so are NaN, infinities and exponent forms.
+    """
+    example = format_amount(Decimal(12000), currency)
+    if not isinstance(text, str):
+        raise AmountError(field, f'got {_kind(text)}: amounts are strings, e.g. "{example}"')
+    if _AMOUNT.fullmatch(text) is None:
+        raise AmountError(field, f'not an amount: {text!r} (expected digits such as "{example}")')
+    return Decimal(text)
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, bool) or value is None:
+        return f"JSON {str(value).lower() if value is not None else 'null'}"
+    if isinstance(value, int | float | Decimal):
+        return f"the number {value}"
+    return f"a {type(value).__name__}"

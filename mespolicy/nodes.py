@@ -1,0 +1,414 @@
+"""The syntax tree of a rule file: frozen, typed nodes, each carrying the span it was written at.
+
+One name across layers: grammar rule `charge` builds node `Charge`. Spans do not
+take part in equality, so a tree compares equal to its formatted-and-reparsed self.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+from decimal import Decimal
+from typing import TypeAlias
+
+import attrs
+
+from mespolicy.source import Span
+
+
+def _span() -> Span:
+    return attrs.field(eq=False, repr=False, kw_only=True)  # type: ignore[no-any-return]
+
+
+# -- expressions -------------------------------------------------------------
+
+
+class Unit(enum.Enum):
+    DAYS = "days"
+    MONTHS = "months"
+
+
+@attrs.frozen
+class NumberLiteral:
+    value: Decimal
+    span: Span = _span()
+
+
+@attrs.frozen
+class PercentLiteral:
+    """`25%`: `value` is the number written before the sign."""
+
+    value: Decimal
+    span: Span = _span()
+
+
+@attrs.frozen
+class DurationLiteral:
+    amount: int
+    unit: Unit
+    span: Span = _span()
+
+
+@attrs.frozen
+class MoneyLiteral:
+    """`150.00 USD`; a bare amount given where money is declared has `currency` None."""
+
+    amount: Decimal
+    currency: str | None
+    span: Span = _span()
+
+
+@attrs.frozen
+class DateLiteral:
+    value: date
+    span: Span = _span()
+
+
+@attrs.frozen
+class BoolLiteral:
+    value: bool
+    span: Span = _span()
+
+
+@attrs.frozen
+class TextLiteral:
+    """A quoted message; `{name}` and `{name.field}` placeholders are parsed into expressions."""
+
+    parts: tuple[str | Name | FieldAccess, ...]
+    span: Span = _span()
+
+
+@attrs.frozen
+class Name:
+    name: str
+    span: Span = _span()
+
+
+@attrs.frozen
+class FieldAccess:
+    subject: Expr
+    field: str
+    span: Span = _span()
+
+
+@attrs.frozen
+class Call:
+    function: str
+    arguments: tuple[Expr, ...]
+    span: Span = _span()
+
+
+class AggregateFunction(enum.Enum):
+    SUM = "sum"
+    COUNT = "count"
+    MIN = "min"
+    MAX = "max"
+    ANY = "any"
+    ALL = "all"
+    DISTINCT = "distinct"
+
+
+@attrs.frozen
+class Aggregate:
+    """`sum(c.annual_fee for c in contracts when c.end < target)`, or `count(contracts)`."""
+
+    function: AggregateFunction
+    value: Expr
+    variable: str | None = None
+    collection: Expr | None = None
+    condition: Expr | None = None
+    span: Span = _span()
+
+
+@attrs.frozen
+class Given:
+    """`given target_end`: whether the request supplied an optional fact."""
+
+    name: str
+    span: Span = _span()
+
+
+class UnaryOp(enum.Enum):
+    NEGATE = "-"
+    NOT = "not"
+
+
+@attrs.frozen
+class Unary:
+    op: UnaryOp
+    operand: Expr
+    span: Span = _span()
+
+
+class BinaryOp(enum.Enum):
+    ADD = "+"
+    SUBTRACT = "-"
+    MULTIPLY = "*"
+    DIVIDE = "/"
+    EQ = "=="
+    NE = "!="
+    LT = "<"
+    LE = "<="
+    GT = ">"
+    GE = ">="
+    IN = "in"
+    NOT_IN = "not in"
+    AND = "and"
+    OR = "or"
+
+
+COMPARISONS = frozenset(
+    {BinaryOp.EQ, BinaryOp.NE, BinaryOp.LT, BinaryOp.LE, BinaryOp.GT, BinaryOp.GE}
+)
+
+
+@attrs.frozen
+class Binary:
+    op: BinaryOp
+    left: Expr
+    right: Expr
+    span: Span = _span()
+
+
+@attrs.frozen
+class IfThenElse:
+    condition: Expr
+    then: Expr
+    otherwise: Expr
+    span: Span = _span()
+
+
+@attrs.frozen
+class FirstWhere:
+    """`first k from 1 where expiry + k * renewal_term > date`: the least whole number that fits."""
+
+    variable: str
+    start: Expr
+    condition: Expr
+    span: Span = _span()
+
+
+Literal: TypeAlias = (
+    NumberLiteral
+    | PercentLiteral
+    | DurationLiteral
+    | MoneyLiteral
+    | DateLiteral
+    | BoolLiteral
+    | TextLiteral
+)
+Expr: TypeAlias = (
+    Literal
+    | Name
+    | FieldAccess
+    | Call
+    | Aggregate
+    | Given
+    | Unary
+    | Binary
+    | IfThenElse
+    | FirstWhere
+)
+
+# -- citations and provenance ------------------------------------------------
+
+
+@attrs.frozen
+class Clause:
+    """A citation of the policy, `§8.3`."""
+
+    text: str
+    span: Span = _span()
+
+
+class Basis(enum.Enum):
+    """Whether a value is the source document's or a reading chosen for it (interpretation.md)."""
+
+    SOURCE = "source"
+    READING = "reading"
+
+
+@attrs.frozen
+class Provenance:
+    basis: Basis
+    description: str
+    span: Span = _span()
+
+
+# -- statements inside actions and rules --------------------------------------
+
+
+@attrs.frozen
+class Let:
+    name: str
+    value: Expr
+    span: Span = _span()
+
+
+@attrs.frozen
+class Reason:
+    """`reason §8.4 "..."`: a message for the customer; the rule's first clause when none is given."""
+
+    clause: Clause | None
+    message: TextLiteral
+    span: Span = _span()
+
+
+@attrs.frozen
+class Term:
+    start: Expr
+    end: Expr
+    span: Span = _span()
+
+
+@attrs.frozen
+class Charge:
+    """`charge renewal §8.2 = amount from a until b on contract`."""
+
+    code: str
+    clause: Clause | None
+    amount: Expr
+    start: Expr | None = None
+    end: Expr | None = None
+    contract: Expr | None = None
+    span: Span = _span()
+
+
+@attrs.frozen
+class Set:
+    """`set renewal.date = target`: an action-specific field of the decision."""
+
+    path: tuple[str, ...]
+    value: Expr
+    span: Span = _span()
+
+
+@attrs.frozen
+class ForEach:
+    variable: str
+    collection: Expr
+    condition: Expr | None
+    body: tuple[Statement, ...]
+    span: Span = _span()
+
+
+Statement: TypeAlias = Let | Reason | Term | Charge | Set | ForEach
+
+# -- top-level items -----------------------------------------------------------
+
+
+class RuleKind(enum.Enum):
+    APPROVE = "approve"
+    REJECT = "reject"
+
+
+@attrs.frozen
+class Rule:
+    kind: RuleKind
+    name: str
+    clauses: tuple[Clause, ...]
+    condition: Expr | None
+    body: tuple[Statement, ...]
+    span: Span = _span()
+
+
+@attrs.frozen
+class Action:
+    name: str
+    description: str | None
+    body: tuple[Let | Rule, ...]
+    span: Span = _span()
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        return tuple(item for item in self.body if isinstance(item, Rule))
+
+    @property
+    def lets(self) -> tuple[Let, ...]:
+        return tuple(item for item in self.body if isinstance(item, Let))
+
+
+@attrs.frozen
+class TypeRef:
+    name: str
+    span: Span = _span()
+
+
+@attrs.frozen
+class DatedValue:
+    """One value of a parameter and the day it takes effect (None: since always)."""
+
+    value: Literal
+    effective: date | None
+    span: Span = _span()
+
+
+@attrs.frozen
+class Parameter:
+    name: str
+    declared_type: TypeRef | None
+    values: tuple[DatedValue, ...]
+    clauses: tuple[Clause, ...]
+    provenance: Provenance | None
+    span: Span = _span()
+
+
+@attrs.frozen
+class EnumMember:
+    name: str
+    span: Span = _span()
+
+
+@attrs.frozen
+class Enum:
+    """`enum premium_tier = after_hours | weekend | ...`: a closed set of named values."""
+
+    name: str
+    members: tuple[EnumMember, ...]
+    clauses: tuple[Clause, ...]
+    provenance: Provenance | None
+    span: Span = _span()
+
+
+@attrs.frozen
+class Param:
+    name: str
+    declared_type: TypeRef
+    span: Span = _span()
+
+
+@attrs.frozen
+class Definition:
+    name: str
+    params: tuple[Param, ...]
+    returns: TypeRef
+    clauses: tuple[Clause, ...]
+    provenance: Provenance | None
+    lets: tuple[Let, ...]
+    result: Expr
+    span: Span = _span()
+
+
+@attrs.frozen
+class Include:
+    path: str
+    span: Span = _span()
+
+
+Item: TypeAlias = Include | Parameter | Enum | Definition | Action
+
+
+@attrs.frozen
+class Comment:
+    line: int
+    column: int
+    text: str
+
+
+@attrs.frozen
+class PolicyFile:
+    """One parsed rule file: its items in order and its comments (kept for the formatter)."""
+
+    path: str
+    items: tuple[Item, ...]
+    comments: tuple[Comment, ...] = attrs.field(default=(), eq=False)

@@ -1,0 +1,489 @@
+"""Rule-file text to syntax tree: Lark parses with grammar.lark, a Transformer builds `nodes` once."""
+
+from __future__ import annotations
+
+import contextvars
+import re
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+from typing import Any, TypeVar
+
+import lark
+from lark import Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.tree import Meta
+
+from mespolicy import nodes as n
+from mespolicy.errors import PolicySyntaxError
+from mespolicy.source import Source, Span
+
+_comments: contextvars.ContextVar[list[Token]] = contextvars.ContextVar("comments")
+
+
+def _collect_comment(token: Token) -> Token:
+    _comments.get().append(token)
+    return token
+
+
+@cache
+def _lark() -> lark.Lark:
+    grammar = resources.files("mespolicy").joinpath("grammar.lark").read_text(encoding="utf-8")
+    return lark.Lark(
+        grammar,
+        parser="lalr",
+        propagate_positions=True,
+        maybe_placeholders=False,
+        lexer_callbacks={"COMMENT": _collect_comment},
+    )
+
+
+def parse(text: str, path: str = "<text>") -> n.PolicyFile:
+    """Parse one rule file; raise PolicySyntaxError at the first syntax error."""
+    source = Source(path, text)
+    comments: list[Token] = []
+    reset = _comments.set(comments)
+    try:
+        tree = _lark().parse(text)
+        items = _Builder(source).transform(tree)
+    except UnexpectedInput as error:
+        raise _syntax_error(error, source) from None
+    except lark.exceptions.VisitError as error:
+        if isinstance(error.orig_exc, PolicySyntaxError):
+            raise error.orig_exc from None
+        raise
+    finally:
+        _comments.reset(reset)
+    found = tuple(n.Comment(c.line or 0, c.column or 0, str(c)) for c in comments)
+    return n.PolicyFile(path, tuple(items), found)
+
+
+# -- building nodes --------------------------------------------------------------
+
+_T = TypeVar("_T")
+
+
+def _span_of(source: Source, where: Meta | Token) -> Span:
+    return Span(
+        source,
+        where.line or 1,
+        where.column or 1,
+        where.end_line or where.line or 1,
+        where.end_column or where.column or 1,
+    )
+
+
+def _unquote(token: Token) -> str:
+    return re.sub(r"\\(.)", r"\1", str(token)[1:-1])
+
+
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
+_DOTTED = re.compile(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*\Z")
+_UNITS = {"day": n.Unit.DAYS, "days": n.Unit.DAYS, "month": n.Unit.MONTHS, "months": n.Unit.MONTHS}
+
+
+def _with_meta(method: Callable[..., _T]) -> Callable[..., _T]:
+    return v_args(meta=True)(method)  # type: ignore[no-any-return]
+
+
+class _Builder(Transformer[Token, Any]):
+    """Turns the Lark parse tree into nodes; every node gets the span Lark recorded for it."""
+
+    def __init__(self, source: Source) -> None:
+        super().__init__()
+        self.source = source
+
+    def span(self, where: Meta | Token) -> Span:
+        return _span_of(self.source, where)
+
+    def fail(self, code: str, message: str, where: Meta | Token, hint: str | None = None) -> None:
+        raise PolicySyntaxError(code, message, self.span(where), hint)
+
+    # -- top level
+
+    def start(self, items: list[n.Item]) -> list[n.Item]:
+        return items
+
+    @_with_meta
+    def include(self, meta: Meta, children: list[Token]) -> n.Include:
+        return n.Include(_unquote(children[0]), span=self.span(meta))
+
+    @_with_meta
+    def parameter(self, meta: Meta, children: list[Any]) -> n.Parameter:
+        name, *rest = children
+        declared = next((c for c in rest if isinstance(c, n.TypeRef)), None)
+        values = tuple(c for c in rest if isinstance(c, n.DatedValue))
+        clauses, provenance = self._meta(rest)
+        return n.Parameter(str(name), declared, values, clauses, provenance, span=self.span(meta))
+
+    @_with_meta
+    def type_annotation(self, meta: Meta, children: list[Token]) -> n.TypeRef:
+        return n.TypeRef(str(children[0]), span=self.span(meta))
+
+    @_with_meta
+    def dated_value(self, meta: Meta, children: list[Any]) -> n.DatedValue:
+        effective = self._date(children[1]) if len(children) > 1 else None
+        return n.DatedValue(children[0], effective, span=self.span(meta))
+
+    def clauses(self, children: list[Token]) -> tuple[n.Clause, ...]:
+        return tuple(n.Clause(str(c), span=self.span(c)) for c in children)
+
+    rule_clauses = clauses
+
+    @_with_meta
+    def provenance(self, meta: Meta, children: list[Token]) -> n.Provenance:
+        basis = n.Basis(str(children[0]))
+        return n.Provenance(basis, _unquote(children[1]), span=self.span(meta))
+
+    def _meta(self, rest: list[Any]) -> tuple[tuple[n.Clause, ...], n.Provenance | None]:
+        clauses = tuple(c for group in rest if isinstance(group, tuple) for c in group)
+        provenance = next((c for c in rest if isinstance(c, n.Provenance)), None)
+        return clauses, provenance
+
+    @_with_meta
+    def enum(self, meta: Meta, children: list[Any]) -> n.Enum:
+        name, *rest = children
+        members = tuple(c for c in rest if isinstance(c, n.EnumMember))
+        clauses, provenance = self._meta(rest)
+        return n.Enum(str(name), members, clauses, provenance, span=self.span(meta))
+
+    @_with_meta
+    def enum_member(self, meta: Meta, children: list[Token]) -> n.EnumMember:
+        return n.EnumMember(str(children[0]), span=self.span(meta))
+
+    @_with_meta
+    def definition(self, meta: Meta, children: list[Any]) -> n.Definition:
+        name, *rest = children
+        params: tuple[n.Param, ...] = ()
+        if rest and isinstance(rest[0], list):
+            params = tuple(rest.pop(0))
+        returns = rest.pop(0)
+        clauses, provenance = self._meta(rest)
+        lets = tuple(c for c in rest if isinstance(c, n.Let))
+        result = rest[-1]
+        return n.Definition(
+            str(name),
+            params,
+            n.TypeRef(str(returns), span=self.span(returns)),
+            clauses,
+            provenance,
+            lets,
+            result,
+            span=self.span(meta),
+        )
+
+    def params(self, children: list[n.Param]) -> list[n.Param]:
+        return list(children)
+
+    @_with_meta
+    def param(self, meta: Meta, children: list[Token]) -> n.Param:
+        declared = n.TypeRef(str(children[1]), span=self.span(children[1]))
+        return n.Param(str(children[0]), declared, span=self.span(meta))
+
+    @_with_meta
+    def action(self, meta: Meta, children: list[Any]) -> n.Action:
+        name, *rest = children
+        description = None
+        if rest and isinstance(rest[0], Token):
+            description = _unquote(rest.pop(0))
+        return n.Action(str(name), description, tuple(rest), span=self.span(meta))
+
+    @_with_meta
+    def rule(self, meta: Meta, children: list[Any]) -> n.Rule:
+        kind, name, *rest = children
+        clauses: tuple[n.Clause, ...] = ()
+        if rest and isinstance(rest[0], tuple):
+            clauses = rest.pop(0)
+        condition = None
+        if rest and not isinstance(rest[0], n.Let | n.Reason | n.Term | n.Charge | n.Set | n.ForEach):
+            condition = rest.pop(0)
+        return n.Rule(
+            n.RuleKind(str(kind)), str(name), clauses, condition, tuple(rest), span=self.span(meta)
+        )
+
+    # -- statements
+
+    @_with_meta
+    def let(self, meta: Meta, children: list[Any]) -> n.Let:
+        return n.Let(str(children[0]), children[1], span=self.span(meta))
+
+    @_with_meta
+    def reason(self, meta: Meta, children: list[Any]) -> n.Reason:
+        clause = None
+        if len(children) == 2:
+            clause = n.Clause(str(children[0]), span=self.span(children[0]))
+        return n.Reason(clause, children[-1], span=self.span(meta))
+
+    @_with_meta
+    def term(self, meta: Meta, children: list[Any]) -> n.Term:
+        return n.Term(children[0], children[1], span=self.span(meta))
+
+    @_with_meta
+    def charge(self, meta: Meta, children: list[Any]) -> n.Charge:
+        code, *rest = children
+        clause = None
+        if isinstance(rest[0], Token):
+            token = rest.pop(0)
+            clause = n.Clause(str(token), span=self.span(token))
+        amount = rest.pop(0)
+        start = end = contract = None
+        for part in rest:
+            if isinstance(part, tuple):
+                start, end = part
+            else:
+                contract = part.value
+        return n.Charge(str(code), clause, amount, start, end, contract, span=self.span(meta))
+
+    def charge_period(self, children: list[n.Expr]) -> tuple[n.Expr, n.Expr]:
+        return children[0], children[1]
+
+    def charge_contract(self, children: list[n.Expr]) -> _OnContract:
+        return _OnContract(children[0])
+
+    @_with_meta
+    def set(self, meta: Meta, children: list[Any]) -> n.Set:
+        *path, value = children
+        return n.Set(tuple(str(p) for p in path), value, span=self.span(meta))
+
+    @_with_meta
+    def for_each(self, meta: Meta, children: list[Any]) -> n.ForEach:
+        variable, collection, *rest = children
+        condition = None
+        if rest and not isinstance(rest[0], n.Let | n.Reason | n.Term | n.Charge | n.Set | n.ForEach):
+            condition = rest.pop(0)
+        return n.ForEach(str(variable), collection, condition, tuple(rest), span=self.span(meta))
+
+    # -- expressions
+
+    @_with_meta
+    def if_then_else(self, meta: Meta, children: list[n.Expr]) -> n.IfThenElse:
+        return n.IfThenElse(children[0], children[1], children[2], span=self.span(meta))
+
+    @_with_meta
+    def first_where(self, meta: Meta, children: list[Any]) -> n.FirstWhere:
+        return n.FirstWhere(str(children[0]), children[1], children[2], span=self.span(meta))
+
+    @_with_meta
+    def binary(self, meta: Meta, children: list[Any]) -> n.Binary:
+        left, op, right = children
+        return n.Binary(n.BinaryOp(str(op)), left, right, span=self.span(meta))
+
+    @_with_meta
+    def not_in(self, meta: Meta, children: list[Any]) -> n.Binary:
+        return n.Binary(n.BinaryOp.NOT_IN, children[0], children[3], span=self.span(meta))
+
+    @_with_meta
+    def unary(self, meta: Meta, children: list[Any]) -> n.Unary:
+        op = n.UnaryOp.NOT if str(children[0]) == "not" else n.UnaryOp.NEGATE
+        return n.Unary(op, children[1], span=self.span(meta))
+
+    @_with_meta
+    def field_access(self, meta: Meta, children: list[Any]) -> n.FieldAccess:
+        return n.FieldAccess(children[0], str(children[1]), span=self.span(meta))
+
+    @_with_meta
+    def name(self, meta: Meta, children: list[Token]) -> n.Name:
+        return n.Name(str(children[0]), span=self.span(meta))
+
+    @_with_meta
+    def call(self, meta: Meta, children: list[Any]) -> n.Call:
+        return n.Call(str(children[0]), tuple(children[1:]), span=self.span(meta))
+
+    @_with_meta
+    def aggregate(self, meta: Meta, children: list[Any]) -> n.Aggregate:
+        function = n.AggregateFunction(str(children[0]))
+        value = children[1]
+        variable = str(children[2]) if len(children) > 2 else None
+        collection = children[3] if len(children) > 3 else None
+        condition = children[4] if len(children) > 4 else None
+        return n.Aggregate(function, value, variable, collection, condition, span=self.span(meta))
+
+    @_with_meta
+    def given(self, meta: Meta, children: list[Token]) -> n.Given:
+        return n.Given(str(children[0]), span=self.span(meta))
+
+    # -- literals
+
+    @_with_meta
+    def number(self, meta: Meta, children: list[Token]) -> n.NumberLiteral:
+        return n.NumberLiteral(Decimal(str(children[0])), span=self.span(meta))
+
+    @_with_meta
+    def percent(self, meta: Meta, children: list[Token]) -> n.PercentLiteral:
+        return n.PercentLiteral(Decimal(str(children[0])[:-1]), span=self.span(meta))
+
+    @_with_meta
+    def quantity(self, meta: Meta, children: list[Token]) -> n.DurationLiteral:
+        amount, unit = children
+        if str(unit) not in _UNITS:
+            hint = "durations are in days or months"
+            if len(str(unit)) == 3:
+                hint += f"; money is written with a capital currency code: {amount} {unit.upper()}"
+            self.fail("P104", f"unknown unit '{unit}'", unit, hint)
+        if "." in str(amount):
+            self.fail("P105", f"a duration is a whole number of days or months, not {amount}", amount)
+        return n.DurationLiteral(int(str(amount)), _UNITS[str(unit)], span=self.span(meta))
+
+    @_with_meta
+    def money(self, meta: Meta, children: list[Token]) -> n.MoneyLiteral:
+        amount, currency = children
+        return n.MoneyLiteral(Decimal(str(amount)), str(currency), span=self.span(meta))
+
+    @_with_meta
+    def date(self, meta: Meta, children: list[Token]) -> n.DateLiteral:
+        return n.DateLiteral(self._date(children[0]), span=self.span(meta))
+
+    def _date(self, token: Token) -> date:
+        try:
+            return date.fromisoformat(str(token))
+        except ValueError:
+            self.fail("P106", f"'{token}' is not a calendar date", token, "write dates as YYYY-MM-DD")
+            raise
+
+    @_with_meta
+    def boolean(self, meta: Meta, children: list[Token]) -> n.BoolLiteral:
+        return n.BoolLiteral(str(children[0]) == "true", span=self.span(meta))
+
+    @_with_meta
+    def text(self, meta: Meta, children: list[Token]) -> n.TextLiteral:
+        return self._text(children[0], self.span(meta))
+
+    def _text(self, token: Token, span: Span) -> n.TextLiteral:
+        raw = _unquote(token)
+        parts: list[str | n.Name | n.FieldAccess] = []
+        position = 0
+        for match in _PLACEHOLDER.finditer(raw):
+            parts.append(raw[position : match.start()])
+            position = match.end()
+            piece = match.group(0)
+            if piece in ("{{", "}}"):
+                parts.append(piece[0])
+            elif match.group(1) is None or not _DOTTED.match(match.group(1).strip()):
+                column = span.column + 1 + match.start()
+                where = Span(span.source, span.line, column, span.line, column + len(piece))
+                raise PolicySyntaxError(
+                    "P107",
+                    f"'{piece}' in a text is not a placeholder",
+                    where,
+                    "placeholders are names like {expiry} or {contract.end}; write {{ and }} for braces",
+                )
+            else:
+                parts.append(self._placeholder(match, span))
+        parts.append(raw[position:])
+        return n.TextLiteral(_join_text(parts), span=span)
+
+    def _placeholder(self, match: re.Match[str], span: Span) -> n.Name | n.FieldAccess:
+        inner = match.group(1)
+        offset = span.column + 1 + match.start(1)
+        stripped = inner.strip()
+        offset += len(inner) - len(inner.lstrip())
+        names = stripped.split(".")
+        end = offset + len(names[0])
+        node: n.Name | n.FieldAccess = n.Name(
+            names[0], span=Span(span.source, span.line, offset, span.line, end)
+        )
+        for field in names[1:]:
+            end += 1 + len(field)
+            node = n.FieldAccess(node, field, span=Span(span.source, span.line, offset, span.line, end))
+        return node
+
+
+class _OnContract:
+    """The target of `on` in a charge, kept apart from the period pair while building."""
+
+    def __init__(self, value: n.Expr) -> None:
+        self.value = value
+
+
+def _join_text(parts: list[str | n.Name | n.FieldAccess]) -> tuple[str | n.Name | n.FieldAccess, ...]:
+    """Merge adjacent strings and drop empty ones, so equal texts build equal parts."""
+    joined: list[str | n.Name | n.FieldAccess] = []
+    for part in parts:
+        if isinstance(part, str) and joined and isinstance(joined[-1], str):
+            joined[-1] += part
+        elif part != "":
+            joined.append(part)
+    return tuple(joined)
+
+
+# -- syntax errors in the analyst's terms --------------------------------------------
+
+_WORDS = {
+    "NAME": "a name",
+    "NUMBER": "a number",
+    "PERCENT": "a percentage such as 25%",
+    "STRING": 'a quoted text "..."',
+    "CLAUSE": "a clause such as §8.3",
+    "DATE": "a date (YYYY-MM-DD)",
+    "CURRENCY": "a currency code such as USD",
+    "$END": "the end of the file",
+}
+
+# Hand-picked messages for mistakes analysts make, matched by parser state (Lark's
+# match_examples): each key is (code, message, hint).
+_EXAMPLES: dict[tuple[str, str, str], list[str]] = {
+    ("P110", "'=' does not compare; write '==' to compare two values", "use == or !="): [
+        "action a { approve r when x = 1 { } }",
+        "action a { reject r when x.y = 1 { } }",
+        "action a { let b = x = 1 }",
+    ],
+    ("P111", "a parameter needs a value", "write: parameter name = value"): [
+        "parameter x 30 days",
+        "parameter x clause §1.1 = 3",
+    ],
+    ("P112", "a clause is cited with the § sign", "write §8.3"): [
+        "parameter x = 1 clause 8.3",
+        "action a { approve r 8.3 { } }",
+    ],
+    ("P113", "a rule needs a name after approve or reject", "write: approve late_renewal §8.2 when ..."): [
+        "action a { approve §8.2 { } }",
+        "action a { reject when x { } }",
+    ],
+}
+
+
+def _describe(terminal: str) -> str:
+    if terminal in _WORDS:
+        return _WORDS[terminal]
+    try:
+        pattern = _lark().get_terminal(terminal).pattern.value
+    except KeyError:
+        return terminal.lower()
+    return f"'{pattern}'"
+
+
+def _expected(names: set[str]) -> str:
+    words = sorted({_describe(name) for name in names}, key=lambda w: (w.startswith("'"), w))
+    if len(words) > 8:
+        words = [*words[:7], "..."]
+    return ", ".join(words[:-1]) + f" or {words[-1]}" if len(words) > 1 else words[0]
+
+
+def _syntax_error(error: UnexpectedInput, source: Source) -> PolicySyntaxError:
+    line, column = error.line or 1, error.column or 1
+    if isinstance(error, UnexpectedCharacters):
+        char = source.line(line)[column - 1 : column] or "?"
+        span = Span(source, line, column, line, column + 1)
+        hint = "texts are written in double quotes" if char == "'" else None
+        return PolicySyntaxError("P102", f"unexpected character {char!r}", span, hint)
+    token = getattr(error, "token", None)
+    if isinstance(error, UnexpectedEOF) or (token is not None and token.type == "$END"):
+        lines = source.text.splitlines() or [""]
+        span = Span(source, len(lines), len(lines[-1]) + 1, len(lines), len(lines[-1]) + 2)
+        expected = _expected(set(getattr(error, "expected", set()) or {"$END"}))
+        return PolicySyntaxError(
+            "P103", f"the file ends too early: expected {expected}", span, "is a '}' missing?"
+        )
+    assert isinstance(error, UnexpectedToken)
+    width = len(str(error.token)) or 1
+    span = Span(source, line, column, line, column + width)
+    known = error.match_examples(_lark().parse, _EXAMPLES, use_accepts=True)
+    if known is not None:
+        code, message, hint = known
+        return PolicySyntaxError(code, message, span, hint)
+    found = _describe(error.token.type) if error.token.type in _WORDS else repr(str(error.token))
+    return PolicySyntaxError(
+        "P101", f"expected {_expected(set(error.expected))}, found {found}", span
+    )
