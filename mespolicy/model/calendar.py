@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import attrs
 import pendulum
@@ -29,7 +30,7 @@ def is_calendar_date(value: object) -> bool:
     return isinstance(value, date) and not isinstance(value, datetime)
 
 
-def check_date(_: object, attribute: attrs.Attribute[date], value: object) -> None:
+def check_date(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """attrs validator: ``value`` is a calendar date, not a datetime or a string."""
     if not is_calendar_date(value):
         raise TypeError(f"{attribute.name} must be a datetime.date, got {type(value).__name__}")
@@ -60,14 +61,14 @@ def days_between(a: date, b: date) -> int:
     return (b - a).days
 
 
-def _check_order(instance: Term, _: attrs.Attribute[date], end: date) -> None:
+def _check_order(instance: Term, _: attrs.Attribute[Any], end: date) -> None:
     if instance.start > end:
         raise ValueError(f"a term cannot end ({end}) before it starts ({instance.start})")
 
 
 @attrs.frozen
 class Term:
-    """A half-open span of cover [start, end): ``end`` is the expiration date, the first day without cover."""
+    """Cover over the half-open span [start, end); ``end``, the expiration date, is not covered."""
 
     start: date = attrs.field(validator=check_date)
     end: date = attrs.field(validator=[check_date, _check_order])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date
+from typing import Any
 
 import attrs
 
@@ -25,7 +26,7 @@ class LicenseKind(enum.Enum):
     SUBSCRIPTION = "subscription"
 
 
-def check_id(_: object, attribute: attrs.Attribute[str], value: object) -> None:
+def check_id(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """attrs validator: an identifier is a non-empty string."""
     if not isinstance(value, str):
         raise TypeError(f"{attribute.name} must be a string, got {type(value).__name__}")
@@ -33,7 +34,7 @@ def check_id(_: object, attribute: attrs.Attribute[str], value: object) -> None:
         raise ValueError(f"{attribute.name} must not be empty")
 
 
-def check_ids(_: object, attribute: attrs.Attribute[tuple[str, ...]], value: object) -> None:
+def check_ids(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """attrs validator: a tuple of distinct non-empty string identifiers."""
     if not isinstance(value, tuple):
         raise TypeError(f"{attribute.name} must be a tuple, got {type(value).__name__}")
@@ -46,7 +47,7 @@ def check_ids(_: object, attribute: attrs.Attribute[tuple[str, ...]], value: obj
         seen.add(item)
 
 
-def check_currency(_: object, attribute: attrs.Attribute[str], value: object) -> None:
+def check_currency(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """attrs validator: a known upper-case ISO 4217 code."""
     if not is_known_currency(value):
         raise ValueError(f"{attribute.name}: unknown currency code {value!r}")
@@ -75,16 +76,16 @@ class License:
     annual_fee: Money = attrs.field(validator=_money)
 
 
-def _check_fee_currency(instance: Contract, _: attrs.Attribute[Money], fee: Money) -> None:
+def _check_fee_currency(instance: Contract, _: attrs.Attribute[Any], fee: Money) -> None:
     if fee.currency != instance.currency:
         raise ValueError(
             f"annual_fee is in {fee.currency} but the contract is in {instance.currency}"
         )
 
 
-def _check_order(instance: Contract, _: attrs.Attribute[date], end: date) -> None:
+def _check_order(instance: Contract, _: attrs.Attribute[Any], end: date) -> None:
     if instance.start > end:
-        raise ValueError(f"contract {instance.id!r} ends ({end}) before it starts ({instance.start})")
+        raise ValueError(f"contract {instance.id!r} ends {end}, before it starts {instance.start}")
 
 
 @attrs.frozen

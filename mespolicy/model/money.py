@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 from collections.abc import Iterable
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, Inexact, InvalidOperation
 from fractions import Fraction
+from typing import Any
 
 import attrs
 from babel import Locale
@@ -43,11 +45,11 @@ def _currencies() -> frozenset[str]:
 
 def _check_currency(code: str) -> None:
     if not is_known_currency(code):
-        raise ValueError(f"unknown currency code {code!r} (expected an ISO 4217 code such as 'USD')")
+        raise ValueError(f"unknown currency code {code!r} (expected ISO 4217, e.g. 'USD')")
 
 
 def minor_units(currency: str) -> int:
-    """Digits after the decimal point in ``currency``'s minor unit, from CLDR: USD 2, JPY 0, BHD 3."""
+    """Decimal places of ``currency``'s minor unit, from CLDR: USD 2, JPY 0, BHD 3."""
     _check_currency(currency)
     # Babel answers 2 for any code it does not know, hence the check above.
     digits: int = get_currency_precision(currency)
@@ -81,14 +83,14 @@ def _as_fraction(value: Decimal | Fraction) -> Fraction:
     raise TypeError(f"expected a Decimal or Fraction to round, got {type(value).__name__}")
 
 
-def _check_amount(_: object, __: attrs.Attribute[Decimal], value: object) -> None:
+def _check_amount(_: object, __: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, Decimal):
         raise TypeError(f"Money amount must be a Decimal, got {type(value).__name__}: {value!r}")
     if not value.is_finite():
         raise ValueError(f"Money amount must be finite, got {value}")
 
 
-def _check_code(_: object, __: attrs.Attribute[str], value: str) -> None:
+def _check_code(_: object, __: attrs.Attribute[Any], value: str) -> None:
     _check_currency(value)
 
 
@@ -141,10 +143,8 @@ def format_amount(amount: Decimal, currency: str) -> str:
     dropping them here would be a second, hidden rounding.
     """
     quantum = Decimal(f"1E-{minor_units(currency)}")
-    try:
+    with contextlib.suppress(Inexact):
         amount = _EXACT.quantize(amount, quantum)
-    except Inexact:
-        pass
     return format(amount, "f")
 
 
