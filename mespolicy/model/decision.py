@@ -1,0 +1,240 @@
+"""What the policy answered (outcome, reasons, term, charges, fields, trace) and its JSON form."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from mespolicy.model.calendar import Term
+from mespolicy.model.contracts import check_id
+from mespolicy.model.money import Money, format_amount, sum_money
+
+
+class Outcome(enum.Enum):
+    """Whether the request is granted."""
+
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+def _of(kind: type) -> Callable[[object, attrs.Attribute[Any], object], None]:
+    return attrs.validators.instance_of(kind)
+
+
+def _tuple_of(kind: type) -> Callable[[object, attrs.Attribute[Any], object], None]:
+    return attrs.validators.deep_iterable(_of(kind), _of(tuple))
+
+
+def _optional(kind: type) -> Callable[[object, attrs.Attribute[Any], object], None]:
+    return attrs.validators.optional(_of(kind))
+
+
+@attrs.frozen
+class Reason:
+    """Why a decision went as it did, citing the clause (``§8.5``) it rests on."""
+
+    clause: str = attrs.field(validator=check_id)
+    message: str = attrs.field(validator=check_id)
+
+
+@attrs.frozen
+class Charge:
+    """One rounded amount billed, under ``code`` (``renewal``, ``reinstatement_fee``, ...)."""
+
+    code: str = attrs.field(validator=check_id)
+    amount: Money = attrs.field(validator=_of(Money))
+    period: Term | None = attrs.field(validator=_optional(Term))
+    contract: str | None = attrs.field(validator=attrs.validators.optional(check_id))
+    clause: str = attrs.field(validator=check_id)
+
+
+def _check_detail(_: object, __: attrs.Attribute[Any], detail: object) -> None:
+    if not isinstance(detail, tuple):
+        raise TypeError(f"detail must be a tuple of (name, value) pairs, got {detail!r}")
+    names: set[str] = set()
+    for pair in detail:
+        if not _is_pair_of_str(pair):
+            raise TypeError(f"detail holds {pair!r}, not a (name, rendered value) pair of strings")
+        if pair[0] in names:
+            raise ValueError(f"detail names {pair[0]!r} twice")
+        names.add(pair[0])
+
+
+def _is_pair_of_str(pair: object) -> bool:
+    return isinstance(pair, tuple) and len(pair) == 2 and all(isinstance(p, str) for p in pair)
+
+
+@attrs.frozen
+class TraceStep:
+    """One rule the evaluator considered, whether it applied, and the values its condition saw.
+
+    ``kind`` is the rule's kind (``"reject"``, ``"approve"``); ``location`` is
+    ``file:line``; ``detail`` pairs each name with its rendered value.
+    """
+
+    rule: str = attrs.field(validator=check_id)
+    kind: str = attrs.field(validator=check_id)
+    applied: bool = attrs.field(validator=_of(bool))
+    clauses: tuple[str, ...] = attrs.field(validator=_tuple_of(str))
+    location: str = attrs.field(validator=check_id)
+    detail: tuple[tuple[str, str], ...] = attrs.field(default=(), validator=_check_detail)
+
+
+# ---------------------------------------------------------------- field values
+
+_FIXED_KEYS = frozenset({"action", "outcome", "reasons", "term", "charges", "total", "trace"})
+
+
+def _field_json(value: object) -> object:
+    """The JSON rendering of one field value; ``TypeError`` for anything else."""
+    if value is None or isinstance(value, str | bool | int):
+        return value
+    if isinstance(value, Money):
+        return _money_json(value)
+    if isinstance(value, Term):
+        return _term_json(value)
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal) and value.is_finite():
+        return format(value, "f")
+    if isinstance(value, enum.Enum):
+        return value.value if isinstance(value.value, str) else value.name
+    if isinstance(value, tuple):
+        return [_field_json(item) for item in value]
+    raise TypeError(f"a decision field cannot hold {type(value).__name__}: {value!r}")
+
+
+def _nest(fields: tuple[tuple[str, object], ...]) -> dict[str, object]:
+    """Fields as nested JSON objects: ``renewal.date`` goes to ``{"renewal": {"date": ...}}``."""
+    out: dict[str, object] = {}
+    for name, value in fields:
+        *parents, leaf = _field_path(name)
+        node = out
+        for part in parents:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise ValueError(f"field {name!r}: {part!r} already holds a value")
+            node = child
+        if leaf in node:
+            raise ValueError(f"field {name!r} is given twice or also has sub-fields")
+        node[leaf] = _field_json(value)
+    return out
+
+
+def _field_path(name: object) -> list[str]:
+    if not isinstance(name, str):
+        raise TypeError(f"a field name must be a string, got {name!r}")
+    parts = name.split(".")
+    if not all(parts):
+        raise ValueError(f"field name {name!r} has an empty part")
+    if parts[0] in _FIXED_KEYS:
+        raise ValueError(f"field name {name!r} would replace the decision's own {parts[0]!r}")
+    return parts
+
+
+def _check_fields(_: object, __: attrs.Attribute[Any], fields: object) -> None:
+    if not isinstance(fields, tuple) or not all(
+        isinstance(pair, tuple) and len(pair) == 2 for pair in fields
+    ):
+        raise TypeError(f"fields must be a tuple of (name, value) pairs, got {fields!r}")
+    _nest(fields)
+
+
+def _check_currencies(_: object, __: attrs.Attribute[Any], charges: tuple[Charge, ...]) -> None:
+    _total(charges)
+
+
+def _total(charges: tuple[Charge, ...]) -> Money | None:
+    if not charges:
+        return None
+    return sum_money((c.amount for c in charges), charges[0].amount.currency)
+
+
+@attrs.frozen
+class Decision:
+    """The answer to one request.
+
+    ``fields`` holds the action's own outputs by name, such as
+    ``("effective", date)`` or ``("renewal.amount", Money)``; a dotted name
+    nests in JSON. A field value is a date, Money, Term, Decimal, Enum, str,
+    bool, int, None or a tuple of these. All charges share one currency.
+    """
+
+    action: str = attrs.field(validator=check_id)
+    outcome: Outcome = attrs.field(validator=_of(Outcome))
+    reasons: tuple[Reason, ...] = attrs.field(validator=_tuple_of(Reason))
+    term: Term | None = attrs.field(validator=_optional(Term))
+    charges: tuple[Charge, ...] = attrs.field(validator=[_tuple_of(Charge), _check_currencies])
+    fields: tuple[tuple[str, object], ...] = attrs.field(validator=_check_fields)
+    trace: tuple[TraceStep, ...] = attrs.field(validator=_tuple_of(TraceStep))
+
+    @property
+    def total(self) -> Money | None:
+        """The sum of the (already rounded) charges; ``None`` when nothing is charged."""
+        return _total(self.charges)
+
+    def field(self, name: str) -> object:
+        """The value of field ``name``; ``KeyError`` if the decision has none."""
+        for key, value in self.fields:
+            if key == name:
+                return value
+        raise KeyError(name)
+
+
+# ---------------------------------------------------------------- JSON
+
+
+def _money_json(m: Money) -> dict[str, object]:
+    return {"amount": format_amount(m.amount, m.currency), "currency": m.currency}
+
+
+def _term_json(term: Term) -> dict[str, object]:
+    return {"start": term.start.isoformat(), "end": term.end.isoformat()}
+
+
+def _charge_json(c: Charge) -> dict[str, object]:
+    period = c.period
+    return {
+        "code": c.code,
+        "amount": format_amount(c.amount.amount, c.amount.currency),
+        "currency": c.amount.currency,
+        "start": None if period is None else period.start.isoformat(),
+        "end": None if period is None else period.end.isoformat(),
+        "contract": c.contract,
+        "clause": c.clause,
+    }
+
+
+def _step_json(step: TraceStep) -> dict[str, object]:
+    return {
+        "rule": step.rule, "kind": step.kind, "applied": step.applied,
+        "clauses": list(step.clauses), "location": step.location, "detail": dict(step.detail),
+    }
+
+
+def decision_to_json(d: Decision, *, trace: bool = True) -> dict[str, object]:
+    """``d`` as plain JSON data, ready for ``json.dumps`` without a custom encoder.
+
+    Amounts are strings with the currency's minor digits (``"12000.00"``,
+    ``"1000"`` for JPY), dates ISO strings. ``term`` and ``total`` are ``null``
+    when absent: no charges means no total, rather than a zero in a currency
+    the decision may not have. ``trace=False`` leaves the ``trace`` key out.
+    """
+    total = d.total
+    out: dict[str, object] = {
+        "action": d.action,
+        "outcome": d.outcome.value,
+        "reasons": [{"clause": r.clause, "message": r.message} for r in d.reasons],
+        "term": None if d.term is None else _term_json(d.term),
+        "charges": [_charge_json(c) for c in d.charges],
+        "total": None if total is None else _money_json(total),
+    }
+    if trace:
+        out["trace"] = [_step_json(step) for step in d.trace]
+    out.update(_nest(d.fields))
+    return out
