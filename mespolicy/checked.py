@@ -1,0 +1,86 @@
+"""The typed, checked policy: what the checker hands the compiler (declarations, types, bindings)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+import attrs
+
+from mespolicy import nodes as n
+from mespolicy import types as t
+
+# -- what a name refers to ----------------------------------------------------------
+
+
+@attrs.frozen
+class Local:
+    """A `let`, a parameter of a definition, or a variable bound by `for`, `first` or an aggregate."""
+
+    name: str
+
+
+@attrs.frozen
+class ParameterRef:
+    name: str
+
+
+@attrs.frozen
+class DefinitionRef:
+    name: str
+
+
+@attrs.frozen
+class FactRef:
+    name: str
+
+
+@attrs.frozen
+class EnumValue:
+    enum: str
+    member: str
+
+
+Binding = Local | ParameterRef | DefinitionRef | FactRef | EnumValue
+
+
+# -- the checked policy ----------------------------------------------------------------
+
+
+@attrs.frozen
+class CheckedParameter:
+    node: n.Parameter
+    type: t.Type
+    values: tuple[tuple[date | None, n.Literal], ...]
+
+
+@attrs.frozen
+class CheckedDefinition:
+    node: n.Definition
+    params: tuple[tuple[str, t.Type], ...]
+    returns: t.Type
+
+
+@attrs.frozen(eq=False)
+class CheckedPolicy:
+    """A policy that passed every check: its declarations, and the type and binding of every expression.
+
+    The tables are keyed by node identity, so the compiler can ask about any
+    expression of the trees in `files` without re-resolving names.
+    """
+
+    files: tuple[n.PolicyFile, ...]
+    parameters: Mapping[str, CheckedParameter]
+    enums: Mapping[str, t.EnumType]
+    definitions: Mapping[str, CheckedDefinition]
+    actions: Mapping[str, n.Action]
+    types: Mapping[int, t.Type]
+    bindings: Mapping[int, Binding]
+
+    def type_of(self, expr: n.Expr) -> t.Type:
+        return self.types[id(expr)]
+
+    def binding_of(self, expr: n.Name) -> Binding:
+        return self.bindings[id(expr)]
+
+

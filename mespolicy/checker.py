@@ -1,0 +1,354 @@
+"""Syntax trees to a typed, checked policy: names resolved, types and units checked, every error collected.
+
+The checker never stops at the first error: it reports all it finds, and an
+expression that already failed gets the `Unknown` type so its parents stay quiet.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator, Mapping
+from datetime import date
+from decimal import Decimal
+
+import attrs
+
+from mespolicy import nodes as n
+from mespolicy import schema
+from mespolicy import types as t
+from mespolicy.checked import (
+    Binding,
+    CheckedDefinition,
+    CheckedParameter,
+    CheckedPolicy,
+)
+from mespolicy.errors import Diagnostic, PolicyCheckError, collect
+from mespolicy.overlap import overlapping_rules
+from mespolicy.source import Span
+from mespolicy.typecheck import Scope, type_of
+
+def check(files: tuple[n.PolicyFile, ...]) -> CheckedPolicy:
+    """Check the files of one policy; raise PolicyCheckError with every error found."""
+    return _Checker(files).run()
+
+
+_STATEMENTS_OF_REJECT = (n.Let, n.Reason)
+
+
+class _Checker:
+    def __init__(self, files: tuple[n.PolicyFile, ...]) -> None:
+        self.files = files
+        self.errors: list[Diagnostic] = []
+        self.types: dict[int, t.Type] = {}
+        self.bindings: dict[int, Binding] = {}
+        self.parameters: dict[str, CheckedParameter] = {}
+        self.enums: dict[str, t.EnumType] = dict(schema.BUILTIN_ENUMS)
+        self.members: dict[str, t.EnumType] = {}
+        self.definitions: dict[str, CheckedDefinition] = {}
+        self.actions: dict[str, n.Action] = {}
+        self.declared: dict[str, Span] = {}
+        self.calls: dict[str, set[str]] = {}
+        self.current_definition: str | None = None
+
+    def fail(self, code: str, message: str, span: Span, hint: str | None = None) -> t.Unknown:
+        self.errors.append(Diagnostic(code, message, span, hint))
+        return t.UNKNOWN
+
+    def run(self) -> CheckedPolicy:
+        items = [item for file in self.files for item in file.items]
+        for item in items:
+            self.declare(item)
+        for item in items:
+            if isinstance(item, n.Enum):
+                self.check_enum(item)
+        for item in items:
+            if isinstance(item, n.Parameter):
+                self.check_parameter(item)
+            elif isinstance(item, n.Definition):
+                self.declare_definition(item)
+        for item in items:
+            if isinstance(item, n.Definition) and item.name in self.definitions:
+                self.check_definition(item)
+        self.check_cycles()
+        for item in items:
+            if isinstance(item, n.Action):
+                self.check_action(item)
+        if self.errors:
+            raise PolicyCheckError(collect(self.errors))
+        return CheckedPolicy(
+            self.files,
+            self.parameters,
+            self.enums,
+            self.definitions,
+            self.actions,
+            self.types,
+            self.bindings,
+        )
+
+    # -- declarations
+
+    def declare(self, item: n.Item) -> None:
+        if isinstance(item, n.Include):
+            return
+        if isinstance(item, n.Action):
+            self.declare_name(item.name, item.span, "action", self.actions)
+            self.actions.setdefault(item.name, item)
+            return
+        reserved = {**schema.FACTS, **schema.BUILTIN_ENUMS, **schema.RECORDS}
+        if item.name in reserved:
+            self.fail(
+                "C202",
+                f"'{item.name}' is already the name of a request fact or built-in type",
+                item.span,
+                "choose another name",
+            )
+            return
+        self.declare_name(item.name, item.span, type(item).__name__.lower(), self.declared)
+
+    def declare_name(self, name: str, span: Span, kind: str, table: Mapping[str, object]) -> None:
+        first = self.declared.get(name) if table is self.declared else None
+        if table is not self.declared and name in table:
+            first = table[name].span  # type: ignore[attr-defined]
+        if first is not None:
+            self.fail("C202", f"{kind} '{name}' is defined twice", span, f"first defined at {first}")
+        elif table is self.declared:
+            self.declared[name] = span
+
+    def check_provenance(
+        self, what: str, clauses: tuple[n.Clause, ...], provenance: n.Provenance | None, span: Span
+    ) -> None:
+        if not clauses:
+            self.fail("C206", f"{what} cites no clause", span, "add a line: clause §N.M")
+        if provenance is None:
+            self.fail(
+                "C207",
+                f"{what} does not say where its value comes from",
+                span,
+                'add a line: source "..." (the policy says so) or reading "..." (our reading)',
+            )
+
+    def check_enum(self, item: n.Enum) -> None:
+        members = tuple(m.name for m in item.members)
+        for member in item.members:
+            clash = self.members.get(member.name)
+            if clash or member.name in self.declared:
+                self.fail("C202", f"'{member.name}' is defined twice", member.span)
+        enum = t.EnumType(item.name, members)
+        self.enums[item.name] = enum
+        self.members.update(dict.fromkeys(members, enum))
+
+    def check_parameter(self, item: n.Parameter) -> None:
+        self.check_provenance(f"parameter '{item.name}'", item.clauses, item.provenance, item.span)
+        if not item.values:
+            self.fail("C214", f"parameter '{item.name}' has no value", item.span)
+            return
+        declared = self.resolve_type(item.declared_type) if item.declared_type else None
+        found = [self.literal_type(v.value, declared) for v in item.values]
+        kind = declared or found[0]
+        for value, value_type in zip(item.values, found, strict=True):
+            if t.join(kind, value_type) is None and not isinstance(kind, t.Unknown):
+                self.fail(
+                    "C203",
+                    f"parameter '{item.name}' is {kind}, but this value is {value_type}",
+                    value.span,
+                )
+        self.check_effective_dates(item)
+        values = tuple((v.effective, v.value) for v in item.values)
+        self.parameters[item.name] = CheckedParameter(item, kind, values)
+
+    def check_effective_dates(self, item: n.Parameter) -> None:
+        previous: date | None = None
+        for index, value in enumerate(item.values):
+            if value.effective is None and index > 0:
+                self.fail("C214", "only the first value may leave out its date", value.span)
+            elif value.effective is not None and previous is not None and value.effective <= previous:
+                self.fail(
+                    "C214",
+                    f"values must take effect in date order: {value.effective} is not after {previous}",
+                    value.span,
+                )
+            previous = value.effective or previous
+
+    def literal_type(self, literal: n.Literal, declared: t.Type | None) -> t.Type:
+        if isinstance(literal, n.NumberLiteral) and isinstance(declared, t.Money):
+            found: t.Type = t.MONEY
+        else:
+            found = self.expr(literal, Scope({}))
+        return found
+
+    def resolve_type(self, ref: n.TypeRef) -> t.Type:
+        if ref.name in t.SCALARS:
+            return t.SCALARS[ref.name]
+        if ref.name == "money":
+            return t.MONEY
+        if ref.name in self.enums:
+            return self.enums[ref.name]
+        if ref.name in schema.RECORDS:
+            return schema.RECORDS[ref.name]
+        known = [*t.SCALARS, "money", *self.enums, *schema.RECORDS]
+        return self.fail("C215", f"unknown type '{ref.name}'", ref.span, _did_you_mean(ref.name, known))
+
+    def declare_definition(self, item: n.Definition) -> None:
+        if item.clauses or item.provenance:
+            self.check_provenance(f"definition '{item.name}'", item.clauses, item.provenance, item.span)
+        params = tuple((p.name, self.resolve_type(p.declared_type)) for p in item.params)
+        seen: set[str] = set()
+        for param in item.params:
+            if param.name in seen:
+                self.fail("C202", f"parameter '{param.name}' is listed twice", param.span)
+            seen.add(param.name)
+        returns = self.resolve_type(item.returns)
+        self.definitions[item.name] = CheckedDefinition(item, params, returns)
+
+    def check_definition(self, item: n.Definition) -> None:
+        checked = self.definitions[item.name]
+        self.current_definition = item.name
+        self.calls[item.name] = set()
+        scope = Scope(dict(checked.params))
+        for let in item.lets:
+            scope = self.check_let(let, scope)
+        found = self.expr(item.result, scope)
+        self.expect(found, checked.returns, item.result.span, f"'{item.name}' returns")
+        self.current_definition = None
+
+    def check_cycles(self) -> None:
+        state: dict[str, str] = {}
+
+        def visit(name: str, path: list[str]) -> None:
+            state[name] = "open"
+            for callee in sorted(self.calls.get(name, ())):
+                if state.get(callee) == "open":
+                    cycle = [*path[path.index(callee) :], callee]
+                    self.fail(
+                        "C208",
+                        "definitions depend on each other in a cycle: " + " -> ".join(cycle),
+                        self.definitions[callee].node.span,
+                    )
+                elif callee not in state:
+                    visit(callee, [*path, callee])
+            state[name] = "done"
+
+        for name in self.calls:
+            if name not in state:
+                visit(name, [name])
+
+    # -- actions, rules and statements
+
+    def check_action(self, action: n.Action) -> None:
+        scope = Scope({})
+        for item in action.body:
+            if isinstance(item, n.Let):
+                scope = self.check_let(item, scope)
+            else:
+                self.check_rule(item, scope)
+        seen: dict[str, Span] = {}
+        for rule in action.rules:
+            if rule.name in seen:
+                self.fail("C202", f"rule '{rule.name}' is defined twice", rule.span)
+            seen.setdefault(rule.name, rule.span)
+        approvals = [r for r in action.rules if r.kind is n.RuleKind.APPROVE]
+        for first, second in overlapping_rules(approvals):
+            self.fail(
+                "C209",
+                f"rules '{first.name}' and '{second.name}' of action '{action.name}' can both apply",
+                second.span,
+                f"'{first.name}' is at {first.span}; make their 'when' conditions exclusive",
+            )
+
+    def check_rule(self, rule: n.Rule, scope: Scope) -> None:
+        if not rule.clauses:
+            self.fail("C206", f"rule '{rule.name}' cites no clause", rule.span, "write the clause after the rule's name: approve name §8.2 when ...")
+        if rule.condition is not None:
+            self.expect(self.expr(rule.condition, scope), t.BOOL, rule.condition.span, "a 'when' condition")
+        for statement in rule.body:
+            if rule.kind is n.RuleKind.REJECT and not isinstance(statement, _STATEMENTS_OF_REJECT):
+                self.fail(
+                    "C211",
+                    f"a reject rule only gives reasons; '{type(statement).__name__.lower()}' belongs in an approve rule",
+                    statement.span,
+                )
+        self.check_block(rule.body, scope)
+
+    def check_block(self, body: tuple[n.Statement, ...], scope: Scope) -> None:
+        for statement in body:
+            if isinstance(statement, n.Let):
+                scope = self.check_let(statement, scope)
+            else:
+                self.check_statement(statement, scope)
+
+    def check_let(self, let: n.Let, scope: Scope) -> Scope:
+        if scope.lookup(let.name) is not None or let.name in self.declared:
+            self.fail("C202", f"'{let.name}' is already defined here", let.span, "choose another name")
+        return scope.child(**{let.name: self.expr(let.value, scope)})
+
+    def check_statement(self, statement: n.Statement, scope: Scope) -> None:
+        if isinstance(statement, n.Reason):
+            self.expr(statement.message, scope)
+        elif isinstance(statement, n.Term):
+            self.expect(self.expr(statement.start, scope), t.DATE, statement.start.span, "a term starts on")
+            self.expect(self.expr(statement.end, scope), t.DATE, statement.end.span, "a term ends on")
+        elif isinstance(statement, n.Charge):
+            self.check_charge(statement, scope)
+        elif isinstance(statement, n.Set):
+            found = self.expr(statement.value, scope)
+            if isinstance(found, t.Record | t.ListOf):
+                self.fail("C203", f"a decision field holds a single value, not a {found}", statement.value.span)
+        elif isinstance(statement, n.ForEach):
+            element = self.element_type(statement.collection, scope)
+            inner = scope.child(**{statement.variable: element})
+            if statement.condition is not None:
+                self.expect(self.expr(statement.condition, inner), t.BOOL, statement.condition.span, "a 'when' condition")
+            self.check_block(statement.body, inner)
+
+    def check_charge(self, charge: n.Charge, scope: Scope) -> None:
+        found = self.expr(charge.amount, scope)
+        if not isinstance(found, t.Money | t.Unknown):
+            self.fail("C203", f"a charge is an amount of money, not {found}", charge.amount.span)
+        for bound in (charge.start, charge.end):
+            if bound is not None:
+                self.expect(self.expr(bound, scope), t.DATE, bound.span, "a charge period")
+        if charge.contract is not None:
+            self.expect(self.expr(charge.contract, scope), schema.CONTRACT, charge.contract.span, "'on'")
+
+    def expect(self, found: t.Type, wanted: t.Type, span: Span, what: str) -> None:
+        if isinstance(found, t.Unknown) or isinstance(wanted, t.Unknown):
+            return
+        if t.join(found, wanted) is None or (wanted == t.INTEGER and found != t.INTEGER):
+            self.fail("C203", f"{what} needs {_article(wanted)}, but this is {_article(found)}", span)
+
+    # -- expressions
+
+    def expr(self, node: n.Expr, scope: Scope) -> t.Type:
+        found = type_of(self, node, scope)
+        self.types[id(node)] = found
+        return found
+
+    def element_type(self, collection: n.Expr, scope: Scope) -> t.Type:
+        found = self.expr(collection, scope)
+        if isinstance(found, t.ListOf):
+            return found.element
+        if not isinstance(found, t.Unknown):
+            self.fail("C203", f"expected a list to go through, but this is {_article(found)}", collection.span)
+        return t.UNKNOWN
+
+    def note_call(self, callee: str) -> None:
+        if self.current_definition is not None:
+            self.calls[self.current_definition].add(callee)
+
+
+def _article(found: t.Type) -> str:
+    text = str(found)
+    if text.startswith("list") or text.startswith("unknown"):
+        return text
+    if text in ("days", "months"):
+        return f"a duration in {text}"
+    return ("an " if text[0] in "aeiou" else "a ") + text
+
+
+def _did_you_mean(name: str, known: list[str]) -> str | None:
+    close = difflib.get_close_matches(name, known, n=1)
+    return f"did you mean '{close[0]}'?" if close else None
+
+
+def integer_literal(value: Decimal) -> bool:
+    return value == value.to_integral_value() and "." not in str(value)
