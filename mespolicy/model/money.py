@@ -28,9 +28,13 @@ class AmountError(ValueError):
     """An input amount that is not an exact decimal string; names the field it came from."""
 
     def __init__(self, field: str, problem: str) -> None:
-        super().__init__(f"{field}: {problem}")
+        # Both in args, so the error survives pickling (worker processes).
+        super().__init__(field, problem)
         self.field = field
         self.problem = problem
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.problem}"
 
 
 def is_known_currency(code: object) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import pickle
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -14,8 +15,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mespolicy.model import (
+    AmountError,
     Contract,
     Customer,
+    DateError,
     License,
     LicenseKind,
     Money,
@@ -206,6 +209,13 @@ def test_the_caller_can_add_a_line_number() -> None:
     assert err.line is None
     err.line = 3
     assert str(err) == "line 3: request field 'date': not a date: 'x' (expected YYYY-MM-DD)"
+
+
+def test_errors_survive_pickling() -> None:
+    errors = (RequestError("date", "bad", line=2), AmountError("fee", "bad"), DateError("d", "x"))
+    for err in errors:
+        copied = pickle.loads(pickle.dumps(err))
+        assert (type(copied), str(copied)) == (type(err), str(err))
 
 
 def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
