@@ -43,7 +43,9 @@ class _Checker:
         self.bindings: dict[int, Binding] = {}
         self.parameters: dict[str, CheckedParameter] = {}
         self.enums: dict[str, t.EnumType] = dict(schema.BUILTIN_ENUMS)
-        self.members: dict[str, t.EnumType] = {}
+        self.members: dict[str, t.EnumType] = {
+            member: enum for enum in schema.BUILTIN_ENUMS.values() for member in enum.members
+        }
         self.definitions: dict[str, CheckedDefinition] = {}
         self.actions: dict[str, n.Action] = {}
         self.declared: dict[str, Span] = {}

@@ -309,6 +309,7 @@ class Rule:
     clauses: tuple[Clause, ...]
     condition: Expr | None
     body: tuple[Statement, ...]
+    provenance: Provenance | None = None
     span: Span = _span()
 
 

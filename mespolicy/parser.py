@@ -81,6 +81,7 @@ def _unquote(token: Token) -> str:
 
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 _DOTTED = re.compile(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*\Z")
+_STATEMENT_NODES = (n.Let, n.Reason, n.Term, n.Charge, n.Set, n.ForEach)
 _UNITS = {"day": n.Unit.DAYS, "days": n.Unit.DAYS, "month": n.Unit.MONTHS, "months": n.Unit.MONTHS}
 
 
@@ -197,10 +198,17 @@ class _Builder(Transformer[Token, Any]):
         if rest and isinstance(rest[0], tuple):
             clauses = rest.pop(0)
         condition = None
-        if rest and not isinstance(rest[0], n.Let | n.Reason | n.Term | n.Charge | n.Set | n.ForEach):
+        if rest and not isinstance(rest[0], (*_STATEMENT_NODES, n.Provenance)):
             condition = rest.pop(0)
+        provenance = rest.pop(0) if rest and isinstance(rest[0], n.Provenance) else None
         return n.Rule(
-            n.RuleKind(str(kind)), str(name), clauses, condition, tuple(rest), span=self.span(meta)
+            n.RuleKind(str(kind)),
+            str(name),
+            clauses,
+            condition,
+            tuple(rest),
+            provenance,
+            span=self.span(meta),
         )
 
     # -- statements
@@ -251,7 +259,7 @@ class _Builder(Transformer[Token, Any]):
     def for_each(self, meta: Meta, children: list[Any]) -> n.ForEach:
         variable, collection, *rest = children
         condition = None
-        if rest and not isinstance(rest[0], n.Let | n.Reason | n.Term | n.Charge | n.Set | n.ForEach):
+        if rest and not isinstance(rest[0], _STATEMENT_NODES):
             condition = rest.pop(0)
         return n.ForEach(str(variable), collection, condition, tuple(rest), span=self.span(meta))
 

@@ -1,0 +1,1 @@
+"""mespolicy: software maintenance (ME&S) policy as code, from rule files to decisions."""

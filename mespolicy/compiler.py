@@ -1,0 +1,470 @@
+"""Checked policy to Python: each action and definition becomes a function, compiled once per policy.
+
+As Jinja compiles templates, the generated source is built only from the checked
+tree: every identifier is made here from a name the checker resolved (`[a-z_0-9]`
+with a prefix), every literal is emitted with `repr`, and rule text is never
+evaluated. The source is kept on the result, so it can be read when in doubt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from mespolicy import nodes as n
+from mespolicy import runtime
+from mespolicy import types as t
+from mespolicy.checked import (
+    CheckedPolicy,
+    DefinitionRef,
+    EnumValue,
+    FactRef,
+    Local,
+    ParameterRef,
+)
+from mespolicy.schema import FACTS
+
+ActionFunction = Callable[[Any], tuple[Any, ...]]
+
+
+@attrs.frozen
+class CompiledPolicy:
+    """The generated source and, per action, the function that decides it."""
+
+    source: str
+    actions: Mapping[str, ActionFunction]
+
+
+def compile_policy(checked: CheckedPolicy) -> CompiledPolicy:
+    source = _Generator(checked).module()
+    namespace = _namespace(checked)
+    code = compile(source, "<mespolicy compiled policy>", "exec")
+    exec(code, namespace)  # noqa: S102 - source generated from the checked tree, see module docstring
+    actions = {name: namespace[_action_name(name)] for name in checked.actions}
+    return CompiledPolicy(source, actions)
+
+
+def _namespace(checked: CheckedPolicy) -> dict[str, Any]:
+    namespace: dict[str, Any] = {
+        "__builtins__": {"len": len, "any": any, "all": all, "bool": bool},
+        "rt": runtime,
+        "UNSET": runtime.UNSET,
+        "Decimal": Decimal,
+        "date": date,
+        "Cash": runtime.Cash,
+    }
+    for name, parameter in checked.parameters.items():
+        namespace[_parameter_name(name)] = _parameter_lookup(parameter.values, parameter.type)
+    return namespace
+
+
+def _parameter_lookup(values: tuple[tuple[date | None, n.Literal], ...], kind: t.Type) -> Any:
+    dated = [(effective, literal_value(literal, kind)) for effective, literal in values]
+    if len(dated) == 1 and dated[0][0] is None:
+        return dated[0][1]
+
+    def in_force(day: date) -> Any:
+        found = runtime.UNSET
+        for effective, value in dated:
+            if effective is None or effective <= day:
+                found = value
+        if found is runtime.UNSET:
+            raise runtime.EvaluationError(f"the parameter has no value yet on {day}", code="R307")
+        return found
+
+    return in_force
+
+
+def literal_value(literal: n.Literal, kind: t.Type | None = None) -> Any:
+    """The runtime value of a literal (money literals as Cash, percentages as fractions of one)."""
+    match literal:
+        case n.NumberLiteral(value=value) if isinstance(kind, t.Money):
+            return runtime.Cash(value, None)
+        case n.NumberLiteral(value=value):
+            return int(value) if value == value.to_integral_value() and "." not in str(value) else value
+        case n.PercentLiteral(value=value):
+            return value / 100
+        case n.DurationLiteral(amount=amount):
+            return amount
+        case n.MoneyLiteral(amount=amount, currency=currency):
+            return runtime.Cash(amount, currency)
+        case n.DateLiteral(value=value) | n.BoolLiteral(value=value):
+            return value
+        case n.TextLiteral(parts=parts):
+            return "".join(p for p in parts if isinstance(p, str))
+    raise AssertionError(literal)
+
+
+def _action_name(name: str) -> str:
+    return f"action_{name}"
+
+
+def _parameter_name(name: str) -> str:
+    return f"P_{name}"
+
+
+def kind_of(found: t.Type) -> str:
+    """The name `runtime.show` and decision fields use for a value's type."""
+    if isinstance(found, t.Money):
+        return "money"
+    if isinstance(found, t.EnumType):
+        return "enum"
+    return str(found)
+
+
+class _Generator:
+    """Writes the Python module for one checked policy."""
+
+    def __init__(self, checked: CheckedPolicy) -> None:
+        self.checked = checked
+        self.lines: list[str] = []
+        self.depth = 0
+        self.counter = 0
+        self.constants: list[str] = []
+        self.scope: dict[str, str] = {}
+        self.action_lets: dict[str, tuple[int, n.Let]] = {}
+        self.let_functions: list[str] = []
+        self.action_name = ""
+
+    def emit(self, line: str) -> None:
+        self.lines.append("    " * self.depth + line)
+
+    @contextmanager
+    def block(self, header: str) -> Iterator[None]:
+        self.emit(header)
+        self.depth += 1
+        saved = dict(self.scope)
+        try:
+            yield
+        finally:
+            self.depth -= 1
+            self.scope = saved
+
+    def fresh(self, name: str) -> str:
+        self.counter += 1
+        return f"v_{name}_{self.counter}"
+
+    def constant(self, value: object) -> str:
+        name = f"K{len(self.constants)}"
+        self.constants.append(f"{name} = {value!r}")
+        return name
+
+    # -- module
+
+    def module(self) -> str:
+        body: list[str] = []
+        for name, definition in self.checked.definitions.items():
+            body.extend(self.capture(lambda d=definition, nm=name: self.definition(nm, d)))
+        for name, action in self.checked.actions.items():
+            body.extend(self.capture(lambda a=action, nm=name: self.action(nm, a)))
+        header = ["# Generated by mespolicy from the checked rule files; not edited by hand.", ""]
+        return "\n".join([*header, *self.constants, "", *self.let_functions, *body, ""])
+
+    def capture(self, write: Callable[[], None]) -> list[str]:
+        saved, self.lines = self.lines, []
+        write()
+        captured, self.lines = self.lines, saved
+        return [*captured, ""]
+
+    def definition(self, name: str, definition: Any) -> None:
+        params = ["req"]
+        self.scope = {}
+        for param, _ in definition.params:
+            self.scope[param] = self.fresh(param)
+            params.append(self.scope[param])
+        with self.block(f"def d_{name}({', '.join(params)}):"):
+            for let in definition.node.lets:
+                self.let_statement(let)
+            self.emit(f"return {self.expr(definition.node.result)}")
+
+    # -- actions
+
+    def action(self, name: str, action: n.Action) -> None:
+        self.scope = {}
+        self.action_lets = {}
+        self.action_name = name
+        for item in action.body:
+            if isinstance(item, n.Let):
+                index = len(self.action_lets)
+                self.action_lets[item.name] = (index, item)
+                self.let_function(name, index, item)
+        rules = list(enumerate(action.rules))
+        with self.block(f"def {_action_name(name)}(req):"):
+            self.emit("loc = -1")
+            with self.block("try:"):
+                self.action_rules(rules)
+            with self.block("except rt.EvaluationError as error:"):
+                self.emit("error.rule_index = loc")
+                self.emit("raise")
+
+    def action_rules(self, rules: list[tuple[int, n.Rule]]) -> None:
+        self.emit(f"L = [UNSET] * {len(self.action_lets)}")
+        self.emit("trace = []")
+        for index, rule in rules:
+            if rule.kind is n.RuleKind.REJECT:
+                self.reject(index, rule)
+        approvals = [(i, r) for i, r in rules if r.kind is n.RuleKind.APPROVE]
+        for index, rule in approvals:
+            self.emit(f"loc = {index}")
+            condition = "True" if rule.condition is None else f"bool({self.expr(rule.condition)})"
+            self.emit(f"c{index} = {condition}")
+            self.emit(f"trace.append(({index}, c{index}))")
+        if approvals:
+            total = " + ".join(f"c{i}" for i, _ in approvals)
+            self.emit(f"if {total} > 1:")
+            self.emit(f"    return ('conflict', None, [], None, [], [], trace)")
+        for index, rule in approvals:
+            with self.block(f"if c{index}:"):
+                self.emit(f"loc = {index}")
+                self.emit("reasons = []; charges = []; fields = []; term = None")
+                self.body(rule, rule.body)
+                self.emit(f"return ('approved', {index}, reasons, term, charges, fields, trace)")
+        self.emit("return ('none', None, [], None, [], [], trace)")
+
+    def let_function(self, action: str, index: int, let: n.Let) -> None:
+        saved_lines, saved_depth, saved_scope = self.lines, self.depth, self.scope
+        self.lines, self.depth, self.scope = [], 0, {}
+        with self.block(f"def let_{action}_{index}(L, req):"):
+            self.emit(f"value = L[{index}] = {self.expr(let.value)}")
+            self.emit("return value")
+        self.let_functions.extend([*self.lines, ""])
+        self.lines, self.depth, self.scope = saved_lines, saved_depth, saved_scope
+
+    def reject(self, index: int, rule: n.Rule) -> None:
+        self.emit(f"loc = {index}")
+        condition = "True" if rule.condition is None else self.expr(rule.condition)
+        with self.block(f"if {condition}:"):
+            self.emit(f"trace.append(({index}, True))")
+            self.emit("reasons = []")
+            self.body(rule, rule.body)
+            self.emit(f"return ('rejected', {index}, reasons, None, [], [], trace)")
+        self.emit(f"trace.append(({index}, False))")
+
+    def body(self, rule: n.Rule, statements: tuple[n.Statement, ...]) -> None:
+        for statement in statements:
+            self.statement(rule, statement)
+
+    def statement(self, rule: n.Rule, statement: n.Statement) -> None:
+        default_clause = rule.clauses[0].text if rule.clauses else ""
+        match statement:
+            case n.Let():
+                self.let_statement(statement)
+            case n.Reason(clause=clause, message=message):
+                text = clause.text if clause else default_clause
+                self.emit(f"reasons.append(({text!r}, {self.expr(message)}))")
+            case n.Term(start=start, end=end):
+                self.emit(f"term = ({self.expr(start)}, {self.expr(end)})")
+            case n.Charge():
+                self.charge(statement, default_clause)
+            case n.Set(path=path, value=value):
+                kind = kind_of(self.checked.type_of(value))
+                self.emit(f"fields.append(({'.'.join(path)!r}, {self.expr(value)}, {kind!r}))")
+            case n.ForEach(variable=variable, collection=collection, condition=condition):
+                collection_code = self.expr(collection)
+                with self.block(f"for {self.bind(variable)} in {collection_code}:"):
+                    if condition is not None:
+                        self.emit(f"if not ({self.expr(condition)}): continue")
+                    self.body(rule, statement.body)
+
+    def charge(self, charge: n.Charge, default_clause: str) -> None:
+        clause = charge.clause.text if charge.clause else default_clause
+        start = self.expr(charge.start) if charge.start is not None else "None"
+        end = self.expr(charge.end) if charge.end is not None else "None"
+        contract = self.expr(charge.contract) if charge.contract is not None else "req.contract"
+        amount = self.expr(charge.amount)
+        self.emit(f"charges.append(({charge.code!r}, {clause!r}, {amount}, {start}, {end}, {contract}))")
+
+    def let_statement(self, let: n.Let) -> None:
+        value = self.expr(let.value)
+        self.emit(f"{self.bind(let.name)} = {value}")
+
+    def bind(self, name: str) -> str:
+        self.scope[name] = self.fresh(name)
+        return self.scope[name]
+
+    # -- expressions
+
+    def expr(self, node: n.Expr) -> str:
+        return _Expressions(self).expr(node)
+
+    def local(self, name: str) -> str:
+        if name in self.scope:
+            return self.scope[name]
+        index, _ = self.action_lets[name]
+        return f"(L[{index}] if L[{index}] is not UNSET else let_{self.action_name}_{index}(L, req))"
+
+
+_ARITHMETIC_HELPERS = {
+    n.BinaryOp.ADD: ("rt.num_add", "rt.money_add"),
+    n.BinaryOp.SUBTRACT: ("rt.num_sub", "rt.money_sub"),
+}
+_AGGREGATE_CALLS = {
+    n.AggregateFunction.MIN: "rt.minimum",
+    n.AggregateFunction.MAX: "rt.maximum",
+    n.AggregateFunction.ANY: "any",
+    n.AggregateFunction.ALL: "all",
+}
+
+
+class _Expressions:
+    """Python expressions for rule-language expressions, chosen by the checked types of the operands."""
+
+    def __init__(self, generator: _Generator) -> None:
+        self.g = generator
+        self.type_of = generator.checked.type_of
+
+    def expr(self, node: n.Expr) -> str:
+        match node:
+            case n.NumberLiteral() | n.PercentLiteral() | n.DurationLiteral() | n.BoolLiteral():
+                value = literal_value(node)
+                return repr(value) if isinstance(value, int | bool) else self.g.constant(value)
+            case n.MoneyLiteral() | n.DateLiteral():
+                return self.g.constant(literal_value(node))
+            case n.TextLiteral(parts=parts):
+                return self.text(parts)
+            case n.Name():
+                return self.name(node)
+            case n.FieldAccess():
+                return self.field(node)
+            case n.Call(function=function, arguments=arguments):
+                return f"d_{function}(req{''.join(', ' + self.expr(a) for a in arguments)})"
+            case n.Aggregate():
+                return self.aggregate(node)
+            case n.Given(name=name):
+                return f"(req.{name} is not None)"
+            case n.Unary(op=op, operand=operand):
+                return self.unary(op, operand)
+            case n.Binary():
+                return self.binary(node)
+            case n.IfThenElse(condition=condition, then=then, otherwise=otherwise):
+                return f"({self.expr(then)} if {self.expr(condition)} else {self.expr(otherwise)})"
+            case n.FirstWhere(variable=variable, start=start, condition=condition):
+                start_code = self.expr(start)
+                saved = dict(self.g.scope)
+                bound = self.g.bind(variable)
+                holds = self.expr(condition)
+                self.g.scope = saved
+                return f"rt.first_where({start_code}, lambda {bound}: {holds})"
+        raise AssertionError(f"no code for {type(node).__name__}")
+
+    def text(self, parts: tuple[str | n.Name | n.FieldAccess, ...]) -> str:
+        pieces = []
+        for part in parts:
+            if isinstance(part, str):
+                pieces.append(repr(part))
+            else:
+                pieces.append(f"rt.show({self.expr(part)}, {kind_of(self.type_of(part))!r})")
+        return "''.join((" + "".join(p + ", " for p in pieces) + "))"
+
+    def name(self, node: n.Name) -> str:
+        binding = self.g.checked.binding_of(node)
+        match binding:
+            case Local(name=name):
+                return self.g.local(name)
+            case ParameterRef(name=name):
+                parameter = self.g.checked.parameters[name]
+                dated = len(parameter.values) > 1 or parameter.values[0][0] is not None
+                return f"{_parameter_name(name)}(req.date)" if dated else _parameter_name(name)
+            case DefinitionRef(name=name):
+                return f"d_{name}(req)"
+            case FactRef(name=name):
+                if FACTS[name].optional:
+                    return f"(req.{name} if req.{name} is not None else rt.missing({name!r}))"
+                return f"req.{name}"
+            case EnumValue(member=member):
+                return repr(member)
+        raise AssertionError(binding)
+
+    def field(self, node: n.FieldAccess) -> str:
+        found = self.type_of(node)
+        subject = node.subject
+        if isinstance(subject, n.Name) and isinstance(self.g.checked.bindings.get(id(subject)), EnumValue):
+            return repr(node.field)
+        code = f"{self.expr(subject)}.{node.field}"
+        if isinstance(found, t.Money):
+            return f"rt.money_of({code})"
+        if isinstance(found, t.EnumType):
+            return f"rt.enum_name({code})"
+        return code
+
+    def aggregate(self, node: n.Aggregate) -> str:
+        saved = dict(self.g.scope)
+        if node.collection is None:
+            items = self.expr(node.value)
+            value_type = self.type_of(node.value)
+            element = value_type.element if isinstance(value_type, t.ListOf) else value_type
+        else:
+            collection = self.expr(node.collection)
+            bound = self.g.bind(node.variable or "it")
+            value = self.expr(node.value)
+            condition = f" if {self.expr(node.condition)}" if node.condition is not None else ""
+            items = f"[{value} for {bound} in {collection}{condition}]"
+            element = self.type_of(node.value)
+        self.g.scope = saved
+        function = node.function
+        if function is n.AggregateFunction.COUNT:
+            return f"len({items})"
+        if function is n.AggregateFunction.DISTINCT:
+            return f"len(set({items}))"
+        if function is n.AggregateFunction.SUM:
+            if isinstance(element, t.Money):
+                return f"rt.money_sum({items})"
+            return f"rt.num_sum({items})"
+        return f"{_AGGREGATE_CALLS[function]}({items})"
+
+    def unary(self, op: n.UnaryOp, operand: n.Expr) -> str:
+        code = self.expr(operand)
+        if op is n.UnaryOp.NOT:
+            return f"(not {code})"
+        found = self.type_of(operand)
+        if isinstance(found, t.Money):
+            return f"rt.money_neg({code})"
+        if found in (t.INTEGER, *t.DURATIONS):
+            return f"(-{code})"
+        return f"rt.num_neg({code})"
+
+    def binary(self, node: n.Binary) -> str:
+        op = node.op
+        left, right = self.expr(node.left), self.expr(node.right)
+        if op in (n.BinaryOp.AND, n.BinaryOp.OR):
+            return f"({left} {op.value} {right})"
+        if op in (n.BinaryOp.IN, n.BinaryOp.NOT_IN):
+            return f"({left} {op.value} {right})"
+        lt, rt_ = self.type_of(node.left), self.type_of(node.right)
+        if op in n.COMPARISONS:
+            if isinstance(lt, t.Money):
+                return f"(rt.money_cmp({left}, {right}) {op.value} 0)"
+            return f"({left} {op.value} {right})"
+        return self.arithmetic(op, left, right, lt, rt_)
+
+    def arithmetic(self, op: n.BinaryOp, left: str, right: str, lt: t.Type, rt_: t.Type) -> str:
+        plain = {t.INTEGER, *t.DURATIONS}
+        if op in (n.BinaryOp.ADD, n.BinaryOp.SUBTRACT):
+            sign = "" if op is n.BinaryOp.ADD else "-"
+            if lt == t.DATE and rt_ == t.DATE:
+                return f"rt.days_between({left}, {right})"
+            if lt == t.DATE or rt_ == t.DATE:
+                day, step, unit = (left, right, rt_) if lt == t.DATE else (right, left, lt)
+                helper = "rt.add_days" if unit == t.DAYS else "rt.add_months"
+                return f"{helper}({day}, {sign}{step})"
+            if lt in plain and rt_ in plain:
+                return f"({left} {op.value} {right})"
+            number, money = _ARITHMETIC_HELPERS[op]
+            return f"{money if isinstance(lt, t.Money) else number}({left}, {right})"
+        if op is n.BinaryOp.MULTIPLY:
+            if lt in plain and rt_ in plain:
+                return f"({left} * {right})"
+            if isinstance(rt_, t.Money):
+                return f"rt.money_scale({left}, {right})"
+            if isinstance(lt, t.Money):
+                return f"rt.money_scale({right}, {left})"
+            return f"rt.num_mul({left}, {right})"
+        if isinstance(lt, t.Money):
+            helper = "rt.money_ratio" if isinstance(rt_, t.Money) else "rt.money_div"
+            return f"{helper}({left}, {right})"
+        return f"rt.num_div({left}, {right})"

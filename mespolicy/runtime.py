@@ -1,0 +1,246 @@
+"""The values and helpers compiled policies run on: exact numbers, money in a currency, calendar steps.
+
+Numbers stay `Decimal` while every step is exact and become `Fraction` only when a
+division does not terminate, so a charge is rounded once, from the exact value
+(interpretation.md: "rounded once, half-up ... from exact unrounded inputs").
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterable
+from datetime import date, timedelta
+from decimal import Context, Decimal, DivisionByZero, Inexact, InvalidOperation
+from fractions import Fraction
+from functools import lru_cache
+
+from mespolicy.errors import EvaluationError, RequestFieldError
+from mespolicy.model.calendar import add_months as _calendar_add_months
+from mespolicy.model.money import format_amount, round_half_up
+
+Number = Decimal | Fraction | int
+
+# Wide enough that sums and products of real amounts never round; a division that
+# does not terminate raises Inexact and is redone as a Fraction.
+_EXACT = Context(prec=80, traps=[Inexact, InvalidOperation, DivisionByZero])
+
+
+class Cash:
+    """An exact amount of money; `currency` None is an amount given as "in the contract's currency"."""
+
+    __slots__ = ("amount", "currency")
+
+    def __init__(self, amount: Number, currency: str | None) -> None:
+        self.amount = amount
+        self.currency = currency
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Cash) and self.amount == other.amount and self.currency == other.currency
+
+    def __hash__(self) -> int:
+        return hash((self.amount, self.currency))
+
+    def __repr__(self) -> str:
+        return f"Cash({self.amount!r}, {self.currency!r})"
+
+    def __str__(self) -> str:
+        if self.currency is None:
+            return str(self.amount)
+        return format_amount(round_half_up(_exact(self.amount), self.currency), self.currency)
+
+
+def _exact(value: Number) -> Decimal | Fraction:
+    return Decimal(value) if isinstance(value, int) else value
+
+
+# -- numbers
+
+
+def num_add(a: Number, b: Number) -> Number:
+    if type(a) is Fraction or type(b) is Fraction:
+        return Fraction(a) + Fraction(b)
+    return _EXACT.add(a, b)
+
+
+def num_sub(a: Number, b: Number) -> Number:
+    if type(a) is Fraction or type(b) is Fraction:
+        return Fraction(a) - Fraction(b)
+    return _EXACT.subtract(a, b)
+
+
+def num_mul(a: Number, b: Number) -> Number:
+    if type(a) is Fraction or type(b) is Fraction:
+        return Fraction(a) * Fraction(b)
+    return _EXACT.multiply(a, b)
+
+
+def num_div(a: Number, b: Number) -> Number:
+    if b == 0:
+        raise EvaluationError("division by zero", code="R302")
+    if type(a) is not Fraction and type(b) is not Fraction:
+        try:
+            return _EXACT.divide(a, b)
+        except Inexact:
+            pass
+    return Fraction(a) / Fraction(b)
+
+
+# -- money
+
+
+def _currency(a: Cash, b: Cash) -> str | None:
+    if a.currency is None or b.currency is None or a.currency == b.currency:
+        return a.currency or b.currency
+    raise EvaluationError(f"cannot combine money in {a.currency} and in {b.currency}", code="R303")
+
+
+def money_add(a: Cash, b: Cash) -> Cash:
+    return Cash(num_add(a.amount, b.amount), _currency(a, b))
+
+
+def money_sub(a: Cash, b: Cash) -> Cash:
+    return Cash(num_sub(a.amount, b.amount), _currency(a, b))
+
+
+def money_scale(factor: Number, m: Cash) -> Cash:
+    return Cash(num_mul(factor, m.amount), m.currency)
+
+
+def money_div(m: Cash, divisor: Number) -> Cash:
+    return Cash(num_div(m.amount, divisor), m.currency)
+
+
+def money_ratio(a: Cash, b: Cash) -> Number:
+    _currency(a, b)
+    return num_div(a.amount, b.amount)
+
+
+def money_neg(m: Cash) -> Cash:
+    return Cash(-m.amount, m.currency)
+
+
+def money_key(a: Cash, b: Cash) -> tuple[Number, Number]:
+    """The two amounts, for comparing money of one currency."""
+    _currency(a, b)
+    return a.amount, b.amount
+
+
+def money_sum(items: Iterable[Cash]) -> Cash:
+    total: Cash | None = None
+    for item in items:
+        total = item if total is None else money_add(total, item)
+    if total is None:
+        raise EvaluationError("the sum of no amounts has no currency", code="R304")
+    return total
+
+
+def money_of(m: object) -> Cash:
+    """A model Money (a contract's or license's fee) as an exact runtime amount."""
+    return Cash(m.amount, m.currency)  # type: ignore[attr-defined]
+
+
+# -- dates
+
+
+@lru_cache(maxsize=4096)
+def add_months(day: date, months: int) -> date:
+    # Month steps go through pendulum (slow-ish) and the same few expiry dates recur
+    # across a portfolio, so they are cached.
+    return _calendar_add_months(day, months)
+
+
+def add_days(day: date, days: int) -> date:
+    return day + timedelta(days=days)
+
+
+def days_between(later: date, earlier: date) -> int:
+    return (later - earlier).days
+
+
+# -- collections and searches
+
+
+def first_where(start: int, holds: Callable[[int], bool], limit: int = 10_000) -> int:
+    """The least whole number from `start` for which `holds` is true."""
+    for k in range(start, start + limit):
+        if holds(k):
+            return k
+    raise EvaluationError(f"'first ... where' found no number from {start} to {start + limit - 1}", code="R305")
+
+
+def minimum(values: Iterable[object]) -> object:
+    return _extreme(values, min, "minimum")
+
+
+def maximum(values: Iterable[object]) -> object:
+    return _extreme(values, max, "maximum")
+
+
+def _extreme(values: Iterable[object], pick: Callable[..., object], what: str) -> object:
+    items = list(values)
+    if not items:
+        raise EvaluationError(f"the {what} of an empty list", code="R306")
+    if isinstance(items[0], Cash):
+        currencies = {c.currency for c in items if isinstance(c, Cash) and c.currency}
+        if len(currencies) > 1:
+            raise EvaluationError(f"the {what} of money in several currencies", code="R303")
+        return pick(items, key=lambda c: c.amount)
+    return pick(items)
+
+
+# -- request facts
+
+
+def missing(fact: str) -> object:
+    raise RequestFieldError(fact, "is required by this decision but the request does not give it")
+
+
+def enum_name(value: object) -> str:
+    return value.value if isinstance(value, enum.Enum) else str(value)
+
+
+# -- text
+
+
+def show(value: object, kind: str) -> str:
+    """A value as a message shows it: dates ISO, money with its code, durations with their unit."""
+    if kind == "days":
+        return f"{value} day" + ("" if value == 1 else "s")
+    if kind == "months":
+        return f"{value} month" + ("" if value == 1 else "s")
+    if kind == "rate":
+        return f"{_plain(num_mul(value, 100))}%"  # type: ignore[arg-type]
+    if kind == "bool":
+        return "yes" if value else "no"
+    if isinstance(value, Fraction | Decimal):
+        return _plain(value)
+    if isinstance(value, enum.Enum):
+        return str(value.value)
+    return str(value)
+
+
+def _plain(value: Number) -> str:
+    if isinstance(value, Fraction):
+        value = Decimal(value.numerator) / Decimal(value.denominator)
+    text = format(Decimal(value).normalize(), "f")
+    return text
+
+
+def money_cmp(a: Cash, b: Cash) -> int:
+    """-1, 0 or 1 as `a` is less than, equal to or more than `b` (one currency)."""
+    x, y = money_key(a, b)
+    return (x > y) - (x < y)
+
+
+def num_neg(a: Number) -> Number:
+    return -a if type(a) is not Decimal else _EXACT.minus(a)
+
+
+def num_sum(items: Iterable[Number]) -> Number:
+    total: Number = 0
+    for item in items:
+        total = num_add(total, item) if type(total) is not int or type(item) is not int else total + item
+    return total
+
+
+UNSET = object()
