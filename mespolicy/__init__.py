@@ -1,1 +1,69 @@
-"""mespolicy: software maintenance (ME&S) policy as code, from rule files to decisions."""
+"""mespolicy: software maintenance (ME&S) policy as code, from rule files to decisions.
+
+Use::
+
+    import mespolicy
+    policy = mespolicy.load()            # the shipped policy, parsed, checked and compiled
+    decision = policy.decide(request)    # a mespolicy.Request -> a mespolicy.Decision
+"""
+
+from mespolicy.errors import (
+    Diagnostic,
+    EvaluationError,
+    MespolicyError,
+    PolicyCheckError,
+    PolicyFileError,
+    PolicyLoadError,
+    PolicySyntaxError,
+)
+from mespolicy.model import (
+    Charge,
+    Contract,
+    Customer,
+    Decision,
+    License,
+    LicenseKind,
+    Money,
+    Outcome,
+    Reason,
+    Request,
+    RequestError,
+    Role,
+    Term,
+    TraceStep,
+    decision_to_json,
+    parse_request,
+    parse_request_json,
+    request_to_json,
+)
+from mespolicy.policy import Policy, load
+
+__all__ = [
+    "Charge",
+    "Contract",
+    "Customer",
+    "Decision",
+    "Diagnostic",
+    "EvaluationError",
+    "License",
+    "LicenseKind",
+    "MespolicyError",
+    "Money",
+    "Outcome",
+    "Policy",
+    "PolicyCheckError",
+    "PolicyFileError",
+    "PolicyLoadError",
+    "PolicySyntaxError",
+    "Reason",
+    "Request",
+    "RequestError",
+    "Role",
+    "Term",
+    "TraceStep",
+    "decision_to_json",
+    "load",
+    "parse_request",
+    "parse_request_json",
+    "request_to_json",
+]

@@ -81,16 +81,6 @@ class EvaluationError(MespolicyError):
         super().__init__(f"{where}{message}")
 
 
-class RequestFieldError(MespolicyError, ValueError):
-    """A request the policy cannot decide because one of its fields is missing or malformed."""
-
-    code = "Q401"
-
-    def __init__(self, field: str, message: str) -> None:
-        self.field = field
-        super().__init__(f"request field '{field}': {message}")
-
-
 def collect(diagnostics: Iterable[Diagnostic], limit: int = 50) -> list[Diagnostic]:
     """Sort diagnostics by position and keep at most `limit`, so a flood stays readable."""
     ordered = sorted(diagnostics, key=lambda d: (d.span.source.path, d.span.line, d.span.column))

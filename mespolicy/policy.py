@@ -16,12 +16,12 @@ from mespolicy import runtime
 from mespolicy.checked import CheckedPolicy
 from mespolicy.checker import check
 from mespolicy.compiler import CompiledPolicy, compile_policy
-from mespolicy.errors import EvaluationError, RequestFieldError
+from mespolicy.errors import EvaluationError
 from mespolicy.loader import read_policy, shipped_rules
 from mespolicy.model.calendar import Term
 from mespolicy.model.decision import Charge, Decision, Outcome, Reason, TraceStep
 from mespolicy.model.money import Money
-from mespolicy.model.request import Request
+from mespolicy.model.request import Request, RequestError
 from mespolicy.schema import FACTS
 
 
@@ -38,10 +38,10 @@ class Policy:
         return tuple(self.checked.actions)
 
     def decide(self, request: Request) -> Decision:
-        """The decision on one request; a malformed request raises RequestFieldError naming the field."""
+        """The decision on one request; a malformed request raises RequestError naming the field."""
         action = self.checked.actions.get(request.action)
         if action is None:
-            raise RequestFieldError(
+            raise RequestError(
                 "action",
                 f"'{request.action}' is not an action of this policy; it decides: "
                 + ", ".join(self.checked.actions),
@@ -72,7 +72,7 @@ class Policy:
             value = getattr(request, fact.name)
             members = self.checked.enums[fact.enum].members
             if value is not None and value not in members:
-                raise RequestFieldError(
+                raise RequestError(
                     fact.name, f"'{value}' is not a {fact.enum}; expected one of " + ", ".join(members)
                 )
 

@@ -14,7 +14,8 @@ from decimal import Context, Decimal, DivisionByZero, Inexact, InvalidOperation
 from fractions import Fraction
 from functools import lru_cache
 
-from mespolicy.errors import EvaluationError, RequestFieldError
+from mespolicy.errors import EvaluationError
+from mespolicy.model.request import RequestError
 from mespolicy.model.calendar import add_months as _calendar_add_months
 from mespolicy.model.money import format_amount, round_half_up
 
@@ -192,7 +193,7 @@ def _extreme(values: Iterable[object], pick: Callable[..., object], what: str) -
 
 
 def missing(fact: str) -> object:
-    raise RequestFieldError(fact, "is required by this decision but the request does not give it")
+    raise RequestError(fact, "is required by this decision but the request does not give it")
 
 
 def enum_name(value: object) -> str:
