@@ -82,5 +82,3 @@ class CheckedPolicy:
 
     def binding_of(self, expr: n.Name) -> Binding:
         return self.bindings[id(expr)]
-
-

@@ -7,11 +7,9 @@ expression that already failed gets the `Unknown` type so its parents stay quiet
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
-
-import attrs
 
 from mespolicy import nodes as n
 from mespolicy import schema
@@ -26,6 +24,7 @@ from mespolicy.errors import Diagnostic, PolicyCheckError, collect
 from mespolicy.overlap import overlapping_rules
 from mespolicy.source import Span
 from mespolicy.typecheck import Scope, type_of
+
 
 def check(files: tuple[n.PolicyFile, ...]) -> CheckedPolicy:
     """Check the files of one policy; raise PolicyCheckError with every error found."""
@@ -259,14 +258,19 @@ class _Checker:
 
     def check_rule(self, rule: n.Rule, scope: Scope) -> None:
         if not rule.clauses:
-            self.fail("C206", f"rule '{rule.name}' cites no clause", rule.span, "write the clause after the rule's name: approve name §8.2 when ...")
+            self.fail(
+                "C206",
+                f"rule '{rule.name}' cites no clause",
+                rule.span,
+                "write the clause after the rule's name: approve name §8.2 when ...",
+            )
         if rule.condition is not None:
             self.expect(self.expr(rule.condition, scope), t.BOOL, rule.condition.span, "a 'when' condition")
         for statement in rule.body:
             if rule.kind is n.RuleKind.REJECT and not isinstance(statement, _STATEMENTS_OF_REJECT):
                 self.fail(
                     "C211",
-                    f"a reject rule only gives reasons; '{type(statement).__name__.lower()}' belongs in an approve rule",
+                    f"a reject rule only gives reasons; '{_keyword(statement)}' belongs in an approve rule",
                     statement.span,
                 )
         self.check_block(rule.body, scope)
@@ -294,12 +298,21 @@ class _Checker:
         elif isinstance(statement, n.Set):
             found = self.expr(statement.value, scope)
             if isinstance(found, t.Record | t.ListOf):
-                self.fail("C203", f"a decision field holds a single value, not a {found}", statement.value.span)
+                self.fail(
+                    "C203",
+                    f"a decision field holds a single value, not a {found}",
+                    statement.value.span,
+                )
         elif isinstance(statement, n.ForEach):
             element = self.element_type(statement.collection, scope)
             inner = scope.child(**{statement.variable: element})
             if statement.condition is not None:
-                self.expect(self.expr(statement.condition, inner), t.BOOL, statement.condition.span, "a 'when' condition")
+                self.expect(
+                    self.expr(statement.condition, inner),
+                    t.BOOL,
+                    statement.condition.span,
+                    "a 'when' condition",
+                )
             self.check_block(statement.body, inner)
 
     def check_charge(self, charge: n.Charge, scope: Scope) -> None:
@@ -330,7 +343,11 @@ class _Checker:
         if isinstance(found, t.ListOf):
             return found.element
         if not isinstance(found, t.Unknown):
-            self.fail("C203", f"expected a list to go through, but this is {_article(found)}", collection.span)
+            self.fail(
+                "C203",
+                f"expected a list to go through, but this is {_article(found)}",
+                collection.span,
+            )
         return t.UNKNOWN
 
     def note_call(self, callee: str) -> None:
@@ -354,3 +371,8 @@ def _did_you_mean(name: str, known: list[str]) -> str | None:
 
 def integer_literal(value: Decimal) -> bool:
     return value == value.to_integral_value() and "." not in str(value)
+
+
+def _keyword(statement: n.Statement) -> str:
+    """The word a statement starts with in a rule file."""
+    return "for" if isinstance(statement, n.ForEach) else type(statement).__name__.lower()

@@ -157,9 +157,7 @@ class BinaryOp(enum.Enum):
     OR = "or"
 
 
-COMPARISONS = frozenset(
-    {BinaryOp.EQ, BinaryOp.NE, BinaryOp.LT, BinaryOp.LE, BinaryOp.GT, BinaryOp.GE}
-)
+COMPARISONS = frozenset({BinaryOp.EQ, BinaryOp.NE, BinaryOp.LT, BinaryOp.LE, BinaryOp.GT, BinaryOp.GE})
 
 
 @attrs.frozen
@@ -189,25 +187,10 @@ class FirstWhere:
 
 
 Literal: TypeAlias = (
-    NumberLiteral
-    | PercentLiteral
-    | DurationLiteral
-    | MoneyLiteral
-    | DateLiteral
-    | BoolLiteral
-    | TextLiteral
+    NumberLiteral | PercentLiteral | DurationLiteral | MoneyLiteral | DateLiteral | BoolLiteral | TextLiteral
 )
 Expr: TypeAlias = (
-    Literal
-    | Name
-    | FieldAccess
-    | Call
-    | Aggregate
-    | Given
-    | Unary
-    | Binary
-    | IfThenElse
-    | FirstWhere
+    Literal | Name | FieldAccess | Call | Aggregate | Given | Unary | Binary | IfThenElse | FirstWhere
 )
 
 # -- citations and provenance ------------------------------------------------

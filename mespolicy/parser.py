@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import contextvars
+import datetime
 import re
 from collections.abc import Callable
-from datetime import date
 from decimal import Decimal
 from functools import cache
 from importlib import resources
@@ -86,7 +86,7 @@ _UNITS = {"day": n.Unit.DAYS, "days": n.Unit.DAYS, "month": n.Unit.MONTHS, "mont
 
 
 def _with_meta(method: Callable[..., _T]) -> Callable[..., _T]:
-    return v_args(meta=True)(method)  # type: ignore[no-any-return]
+    return v_args(meta=True)(method)
 
 
 class _Builder(Transformer[Token, Any]):
@@ -343,9 +343,9 @@ class _Builder(Transformer[Token, Any]):
     def date(self, meta: Meta, children: list[Token]) -> n.DateLiteral:
         return n.DateLiteral(self._date(children[0]), span=self.span(meta))
 
-    def _date(self, token: Token) -> date:
+    def _date(self, token: Token) -> datetime.date:
         try:
-            return date.fromisoformat(str(token))
+            return datetime.date.fromisoformat(str(token))
         except ValueError:
             self.fail("P106", f"'{token}' is not a calendar date", token, "write dates as YYYY-MM-DD")
             raise
@@ -405,7 +405,9 @@ class _OnContract:
         self.value = value
 
 
-def _join_text(parts: list[str | n.Name | n.FieldAccess]) -> tuple[str | n.Name | n.FieldAccess, ...]:
+def _join_text(
+    parts: list[str | n.Name | n.FieldAccess],
+) -> tuple[str | n.Name | n.FieldAccess, ...]:
     """Merge adjacent strings and drop empty ones, so equal texts build equal parts."""
     joined: list[str | n.Name | n.FieldAccess] = []
     for part in parts:
@@ -445,7 +447,11 @@ _EXAMPLES: dict[tuple[str, str, str], list[str]] = {
         "parameter x = 1 clause 8.3",
         "action a { approve r 8.3 { } }",
     ],
-    ("P113", "a rule needs a name after approve or reject", "write: approve late_renewal §8.2 when ..."): [
+    (
+        "P113",
+        "a rule needs a name after approve or reject",
+        "write: approve late_renewal §8.2 when ...",
+    ): [
         "action a { approve §8.2 { } }",
         "action a { reject when x { } }",
     ],
@@ -492,6 +498,4 @@ def _syntax_error(error: UnexpectedInput, source: Source) -> PolicySyntaxError:
         code, message, hint = known
         return PolicySyntaxError(code, message, span, hint)
     found = _describe(error.token.type) if error.token.type in _WORDS else repr(str(error.token))
-    return PolicySyntaxError(
-        "P101", f"expected {_expected(set(error.expected))}, found {found}", span
-    )
+    return PolicySyntaxError("P101", f"expected {_expected(set(error.expected))}, found {found}", span)

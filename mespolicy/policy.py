@@ -73,7 +73,8 @@ class Policy:
             members = self.checked.enums[fact.enum].members
             if value is not None and value not in members:
                 raise RequestError(
-                    fact.name, f"'{value}' is not a {fact.enum}; expected one of " + ", ".join(members)
+                    fact.name,
+                    f"'{value}' is not a {fact.enum}; expected one of " + ", ".join(members),
                 )
 
 
@@ -135,7 +136,9 @@ def _charge(rule: n.Rule, raw: tuple[Any, ...], term: Term | None) -> Charge:
     code, clause, amount, start, end, contract = raw
     if amount.currency is None:
         raise EvaluationError(
-            f"rule '{rule.name}': charge '{code}' has an amount without a currency", rule.span, code="R310"
+            f"rule '{rule.name}': charge '{code}' has an amount without a currency",
+            rule.span,
+            code="R310",
         )
     period = Term(start, end) if start is not None and end is not None else term
     return Charge(

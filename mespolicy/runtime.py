@@ -15,9 +15,9 @@ from fractions import Fraction
 from functools import lru_cache
 
 from mespolicy.errors import EvaluationError
-from mespolicy.model.request import RequestError
 from mespolicy.model.calendar import add_months as _calendar_add_months
 from mespolicy.model.money import format_amount, round_half_up
+from mespolicy.model.request import RequestError
 
 Number = Decimal | Fraction | int
 
@@ -60,19 +60,19 @@ def _exact(value: Number) -> Decimal | Fraction:
 def num_add(a: Number, b: Number) -> Number:
     if type(a) is Fraction or type(b) is Fraction:
         return Fraction(a) + Fraction(b)
-    return _EXACT.add(a, b)
+    return _EXACT.add(a, b)  # type: ignore[arg-type]  # neither is a Fraction here
 
 
 def num_sub(a: Number, b: Number) -> Number:
     if type(a) is Fraction or type(b) is Fraction:
         return Fraction(a) - Fraction(b)
-    return _EXACT.subtract(a, b)
+    return _EXACT.subtract(a, b)  # type: ignore[arg-type]  # neither is a Fraction here
 
 
 def num_mul(a: Number, b: Number) -> Number:
     if type(a) is Fraction or type(b) is Fraction:
         return Fraction(a) * Fraction(b)
-    return _EXACT.multiply(a, b)
+    return _EXACT.multiply(a, b)  # type: ignore[arg-type]  # neither is a Fraction here
 
 
 def num_div(a: Number, b: Number) -> Number:
@@ -80,7 +80,7 @@ def num_div(a: Number, b: Number) -> Number:
         raise EvaluationError("division by zero", code="R302")
     if type(a) is not Fraction and type(b) is not Fraction:
         try:
-            return _EXACT.divide(a, b)
+            return _EXACT.divide(a, b)  # type: ignore[arg-type]  # neither is a Fraction here
         except Inexact:
             pass
     return Fraction(a) / Fraction(b)
@@ -166,7 +166,9 @@ def first_where(start: int, holds: Callable[[int], bool], limit: int = 10_000) -
     for k in range(start, start + limit):
         if holds(k):
             return k
-    raise EvaluationError(f"'first ... where' found no number from {start} to {start + limit - 1}", code="R305")
+    raise EvaluationError(
+        f"'first ... where' found no number from {start} to {start + limit - 1}", code="R305"
+    )
 
 
 def minimum(values: Iterable[object]) -> object:

@@ -52,11 +52,16 @@ class Scope:
 class Context(Protocol):
     """What expression typing needs from the checker that drives it."""
 
-    parameters: Mapping[str, CheckedParameter]
-    definitions: Mapping[str, CheckedDefinition]
-    enums: Mapping[str, t.EnumType]
-    members: Mapping[str, t.EnumType]
-    bindings: dict[int, Binding]
+    @property
+    def parameters(self) -> Mapping[str, CheckedParameter]: ...
+    @property
+    def definitions(self) -> Mapping[str, CheckedDefinition]: ...
+    @property
+    def enums(self) -> Mapping[str, t.EnumType]: ...
+    @property
+    def members(self) -> Mapping[str, t.EnumType]: ...
+    @property
+    def bindings(self) -> dict[int, Binding]: ...
 
     def fail(self, code: str, message: str, span: Span, hint: str | None = None) -> t.Unknown: ...
     def expr(self, node: n.Expr, scope: Scope) -> t.Type: ...
@@ -156,7 +161,7 @@ def _fact_type(ctx: Context, fact: schema.Fact, span: Span) -> t.Type:
     if fact.enum not in ctx.enums:
         return ctx.fail(
             "C201",
-            f"the request fact '{fact.name}' takes its values from an enum '{fact.enum}', which is not defined",
+            f"the request fact '{fact.name}' takes its values from enum '{fact.enum}', which is not defined",
             span,
             f"declare it: enum {fact.enum} = ... | ...",
         )
@@ -290,11 +295,15 @@ def _mismatch(ctx: Context, node: n.Binary, left: t.Type, right: t.Type, verb: s
         )
     if isinstance(left, t.Money) and isinstance(right, t.Money) and op not in "*":
         return ctx.fail(
-            "C205", f"cannot {verb} money in {left.currency} and in {right.currency} ('{op}')", node.span
+            "C205",
+            f"cannot {verb} money in {left.currency} and in {right.currency} ('{op}')",
+            node.span,
         )
-    hint = "money times money has no meaning; multiply money by a number or a rate" if (
-        isinstance(left, t.Money) and isinstance(right, t.Money)
-    ) else None
+    hint = (
+        "money times money has no meaning; multiply money by a number or a rate"
+        if (isinstance(left, t.Money) and isinstance(right, t.Money))
+        else None
+    )
     return ctx.fail("C203", f"cannot {verb} {_a(left)} and {_a(right)} with '{op}'", node.span, hint)
 
 

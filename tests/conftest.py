@@ -6,9 +6,7 @@ from hypothesis import HealthCheck, settings
 
 # CI: enough examples to reach month ends and the grace/notice/cutoff boundaries,
 # few enough that the whole suite stays within a few minutes on two cores.
-settings.register_profile(
-    "ci", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+settings.register_profile("ci", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("dev", max_examples=60, deadline=None)
 settings.register_profile("thorough", max_examples=2000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))

@@ -1,0 +1,194 @@
+"""The `mespolicy` command: check, format and decide with rule files, without writing Python."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any, NoReturn
+
+import click
+
+from mespolicy.errors import MespolicyError
+from mespolicy.loader import shipped_rules
+from mespolicy.model.decision import decision_to_json
+from mespolicy.model.request import RequestError, parse_request_json
+from mespolicy.pipeline import PASSES, run_passes
+from mespolicy.policy import Policy, load
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    click.echo(message, err=True)
+    sys.exit(code)
+
+
+def _load(policy: Path | None) -> Policy:
+    try:
+        return load(policy)
+    except MespolicyError as error:
+        _fail(error.render())
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--no-color", is_flag=True, help="Plain output, for pipes and logs.")
+@click.pass_context
+def main(context: click.Context, no_color: bool) -> None:
+    """Software maintenance (ME&S) policy as code.
+
+    \b
+    Examples:
+      mespolicy check rules/
+      mespolicy fmt --check rules/
+      mespolicy decide examples/renew-late.json
+      mespolicy decide --jsonl examples/portfolio.jsonl
+    """
+    context.color = False if no_color else None
+
+
+_POLICY = click.option(
+    "--policy",
+    type=click.Path(exists=True, path_type=Path),
+    default=None,
+    help="Folder (or file) of rules; the shipped policy by default.",
+)
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, path_type=Path), required=False)
+@click.option(
+    "--until",
+    type=click.Choice([name for name, _ in PASSES]),
+    default=PASSES[-1][0],
+    show_default=True,
+    help="Stop after this pass.",
+)
+def check(path: Path | None, until: str) -> None:
+    """Parse, check and compile a folder of rule files; report every error.
+
+    \b
+    Examples:
+      mespolicy check rules/
+      mespolicy check --until parse rules/renewal.mes
+    """
+    folder = path or shipped_rules()
+    try:
+        summary = run_passes(folder, until)
+    except MespolicyError as error:
+        _fail(error.render())
+    click.echo(f"{folder}: {summary}")
+
+
+@main.command()
+@click.argument("paths", type=click.Path(exists=True, path_type=Path), nargs=-1)
+@click.option(
+    "--check", "check_only", is_flag=True, help="Change nothing; exit 1 if a file is not formatted."
+)
+def fmt(paths: tuple[Path, ...], check_only: bool) -> None:
+    """Rewrite rule files in the one canonical layout (comments kept).
+
+    \b
+    Examples:
+      mespolicy fmt rules/
+      mespolicy fmt --check rules/
+    """
+    from mespolicy.formatter import format_text
+
+    files = [f for p in (paths or (shipped_rules(),)) for f in _rule_files(p)]
+    unformatted = []
+    for file in files:
+        text = file.read_text(encoding="utf-8")
+        try:
+            formatted = format_text(text, str(file))
+        except MespolicyError as error:
+            _fail(error.render())
+        if formatted != text:
+            unformatted.append(file)
+            if not check_only:
+                file.write_text(formatted, encoding="utf-8")
+    verb = "would reformat" if check_only else "reformatted"
+    for file in unformatted:
+        click.echo(f"{verb} {file}")
+    click.echo(f"{len(files)} files, {len(unformatted)} {verb}")
+    if check_only and unformatted:
+        sys.exit(1)
+
+
+def _rule_files(path: Path) -> list[Path]:
+    return sorted(path.rglob("*.mes")) if path.is_dir() else [path]
+
+
+@main.command()
+@click.argument("requests", nargs=-1, type=click.Path(allow_dash=True, path_type=Path))
+@click.option(
+    "--jsonl",
+    is_flag=True,
+    help="Read one request a line (- for stdin); print one decision a line.",
+)
+@click.option("--no-trace", is_flag=True, help="Leave the trace of rules out of each decision.")
+@_POLICY
+def decide(requests: tuple[Path, ...], jsonl: bool, no_trace: bool, policy: Path | None) -> None:
+    """Decide requests (JSON) under the policy and print the decisions (JSON).
+
+    A bad request is reported with the field at fault; with --jsonl the other
+    lines are still decided, the bad line gets an error object, and the exit
+    status is 1 at the end.
+
+    \b
+    Examples:
+      mespolicy decide examples/renew-late.json
+      mespolicy decide --jsonl examples/portfolio.jsonl
+      cat requests.jsonl | mespolicy decide --jsonl -
+      mespolicy decide --policy my-rules/ request.json
+    """
+    if not requests:
+        _fail("decide: give a request file (or --jsonl FILE, - for stdin)", 2)
+    loaded = _load(policy)
+    failures = 0
+    for name, line, text in _request_texts(requests, jsonl):
+        answer, failed = _decide_one(loaded, text, line, not no_trace)
+        failures += failed
+        indent = None if jsonl or len(requests) > 1 else 2
+        click.echo(json.dumps(answer, indent=indent, ensure_ascii=False))
+        if failed and not jsonl:
+            click.echo(f"{name}: {answer['error']['message']}", err=True)
+    if failures:
+        sys.exit(1)
+
+
+def _request_texts(paths: tuple[Path, ...], jsonl: bool) -> Iterator[tuple[str, int | None, str]]:
+    for path in paths:
+        stream: IO[str] = sys.stdin if str(path) == "-" else _open(path)
+        with stream:
+            if not jsonl:
+                yield str(path), None, stream.read()
+                continue
+            for number, line in enumerate(stream, start=1):
+                if line.strip():
+                    yield str(path), number, line
+
+
+def _open(path: Path) -> IO[str]:
+    try:
+        return path.open(encoding="utf-8")
+    except OSError as error:
+        _fail(f"{path}: cannot read: {error.strerror}")
+
+
+def _decide_one(policy: Policy, text: str, line: int | None, trace: bool) -> tuple[dict[str, Any], int]:
+    try:
+        decision = policy.decide(parse_request_json(text))
+    except RequestError as error:
+        error.line = line
+        return _error_object(line, error.field, str(error)), 1
+    except MespolicyError as error:
+        return _error_object(line, None, str(error)), 1
+    return decision_to_json(decision, trace=trace), 0
+
+
+def _error_object(line: int | None, field: str | None, message: str) -> dict[str, Any]:
+    return {"error": {"line": line, "field": field, "message": message}}
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
