@@ -18,7 +18,7 @@ from typing import Any
 import attrs
 
 from mespolicy import nodes as n
-from mespolicy import runtime
+from mespolicy import operations, runtime
 from mespolicy import types as t
 from mespolicy.checked import (
     CheckedDefinition,
@@ -302,10 +302,6 @@ class _Generator:
         return f"(L[{index}] if L[{index}] is not UNSET else let_{self.action_name}_{index}(L, req))"
 
 
-_ARITHMETIC_HELPERS = {
-    n.BinaryOp.ADD: ("rt.num_add", "rt.money_add"),
-    n.BinaryOp.SUBTRACT: ("rt.num_sub", "rt.money_sub"),
-}
 _AGGREGATE_CALLS = {
     n.AggregateFunction.MIN: "rt.minimum",
     n.AggregateFunction.MAX: "rt.maximum",
@@ -422,52 +418,16 @@ class _Expressions:
 
     def unary(self, op: n.UnaryOp, operand: n.Expr) -> str:
         code = self.expr(operand)
-        if op is n.UnaryOp.NOT:
-            return f"(not {code})"
-        found = self.type_of(operand)
-        if isinstance(found, t.Money):
-            return f"rt.money_neg({code})"
-        if found in (t.INTEGER, *t.DURATIONS):
-            return f"(-{code})"
-        return f"rt.num_neg({code})"
+        operation = operations.unary(op, self.type_of(operand))
+        if operation.symbol is not None:
+            return f"({operation.symbol} {code})"
+        return f"rt.{operation.helper}({code})"
 
     def binary(self, node: n.Binary) -> str:
-        op = node.op
         left, right = self.expr(node.left), self.expr(node.right)
-        if op in (n.BinaryOp.AND, n.BinaryOp.OR):
-            return f"({left} {op.value} {right})"
-        if op in (n.BinaryOp.IN, n.BinaryOp.NOT_IN):
-            return f"({left} {op.value} {right})"
-        lt, rt_ = self.type_of(node.left), self.type_of(node.right)
-        if op in n.COMPARISONS:
-            if isinstance(lt, t.Money):
-                return f"(rt.money_cmp({left}, {right}) {op.value} 0)"
-            return f"({left} {op.value} {right})"
-        return self.arithmetic(op, left, right, lt, rt_)
-
-    def arithmetic(self, op: n.BinaryOp, left: str, right: str, lt: t.Type, rt_: t.Type) -> str:
-        plain = {t.INTEGER, *t.DURATIONS}
-        if op in (n.BinaryOp.ADD, n.BinaryOp.SUBTRACT):
-            sign = "" if op is n.BinaryOp.ADD else "-"
-            if lt == t.DATE and rt_ == t.DATE:
-                return f"rt.days_between({left}, {right})"
-            if lt == t.DATE or rt_ == t.DATE:
-                day, step, unit = (left, right, rt_) if lt == t.DATE else (right, left, lt)
-                helper = "rt.add_days" if unit == t.DAYS else "rt.add_months"
-                return f"{helper}({day}, {sign}{step})"
-            if lt in plain and rt_ in plain:
-                return f"({left} {op.value} {right})"
-            number, money = _ARITHMETIC_HELPERS[op]
-            return f"{money if isinstance(lt, t.Money) else number}({left}, {right})"
-        if op is n.BinaryOp.MULTIPLY:
-            if lt in plain and rt_ in plain:
-                return f"({left} * {right})"
-            if isinstance(rt_, t.Money):
-                return f"rt.money_scale({left}, {right})"
-            if isinstance(lt, t.Money):
-                return f"rt.money_scale({right}, {left})"
-            return f"rt.num_mul({left}, {right})"
-        if isinstance(lt, t.Money):
-            helper = "rt.money_ratio" if isinstance(rt_, t.Money) else "rt.money_div"
-            return f"{helper}({left}, {right})"
-        return f"rt.num_div({left}, {right})"
+        if node.op in (n.BinaryOp.AND, n.BinaryOp.OR):
+            return f"({left} {node.op.value} {right})"
+        operation = operations.binary(node.op, self.type_of(node.left), self.type_of(node.right))
+        if operation.symbol is not None:
+            return f"({left} {operation.symbol} {right})"
+        return f"rt.{operation.helper}({left}, {right})"

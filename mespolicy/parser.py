@@ -37,6 +37,7 @@ def _lark() -> lark.Lark:
         propagate_positions=True,
         maybe_placeholders=False,
         lexer_callbacks={"COMMENT": _collect_comment},
+        cache=True,
     )
 
 

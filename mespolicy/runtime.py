@@ -107,6 +107,10 @@ def money_scale(factor: Number, m: Cash) -> Cash:
     return Cash(num_mul(factor, m.amount), m.currency)
 
 
+def money_scaled(m: Cash, factor: Number) -> Cash:
+    return Cash(num_mul(m.amount, factor), m.currency)
+
+
 def money_div(m: Cash, divisor: Number) -> Cash:
     return Cash(num_div(m.amount, divisor), m.currency)
 
@@ -156,6 +160,33 @@ def add_days(day: date, days: int) -> date:
 
 def days_between(later: date, earlier: date) -> int:
     return (later - earlier).days
+
+
+# The date operations in source order (`date + 30 days`, `30 days + date`, ...).
+
+
+def date_add_days(day: date, days: int) -> date:
+    return day + timedelta(days=days)
+
+
+def date_sub_days(day: date, days: int) -> date:
+    return day - timedelta(days=days)
+
+
+def date_add_months(day: date, months: int) -> date:
+    return add_months(day, months)
+
+
+def date_sub_months(day: date, months: int) -> date:
+    return add_months(day, -months)
+
+
+def days_add_date(days: int, day: date) -> date:
+    return day + timedelta(days=days)
+
+
+def months_add_date(months: int, day: date) -> date:
+    return add_months(day, months)
 
 
 # -- collections and searches
@@ -229,10 +260,34 @@ def _plain(value: Number) -> str:
     return text
 
 
-def money_cmp(a: Cash, b: Cash) -> int:
-    """-1, 0 or 1 as `a` is less than, equal to or more than `b` (one currency)."""
+def money_eq(a: Cash, b: Cash) -> bool:
     x, y = money_key(a, b)
-    return (x > y) - (x < y)
+    return x == y
+
+
+def money_ne(a: Cash, b: Cash) -> bool:
+    x, y = money_key(a, b)
+    return x != y
+
+
+def money_lt(a: Cash, b: Cash) -> bool:
+    x, y = money_key(a, b)
+    return x < y
+
+
+def money_le(a: Cash, b: Cash) -> bool:
+    x, y = money_key(a, b)
+    return x <= y
+
+
+def money_gt(a: Cash, b: Cash) -> bool:
+    x, y = money_key(a, b)
+    return x > y
+
+
+def money_ge(a: Cash, b: Cash) -> bool:
+    x, y = money_key(a, b)
+    return x >= y
 
 
 def num_neg(a: Number) -> Number:

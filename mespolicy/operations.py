@@ -1,0 +1,106 @@
+"""Which runtime operation implements an operator for given operand types.
+
+One table serves both the compiler (which emits the operation into Python) and
+the explainer (which calls it while showing its work), so the two cannot disagree.
+An operation is either an inline Python operator on plain integers (`symbol`) or a
+`runtime` function taking the operands in source order (`helper`).
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+
+from mespolicy import runtime
+from mespolicy import types as t
+from mespolicy.nodes import BinaryOp, UnaryOp
+
+
+@attrs.frozen
+class Operation:
+    symbol: str | None = None
+    helper: str | None = None
+
+    @property
+    def function(self) -> Callable[[Any, Any], Any]:
+        if self.helper is not None:
+            return getattr(runtime, self.helper)  # type: ignore[no-any-return]
+        return _SYMBOLS[self.symbol or ""]
+
+
+_SYMBOLS: dict[str, Callable[[Any, Any], Any]] = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "in": lambda a, b: a in b,
+    "not in": lambda a, b: a not in b,
+}
+_PLAIN = (t.INTEGER, *t.DURATIONS)
+_NUMBER_HELPERS = {
+    BinaryOp.ADD: "num_add",
+    BinaryOp.SUBTRACT: "num_sub",
+    BinaryOp.MULTIPLY: "num_mul",
+    BinaryOp.DIVIDE: "num_div",
+}
+_COMPARE_HELPERS = {
+    BinaryOp.EQ: "money_eq",
+    BinaryOp.NE: "money_ne",
+    BinaryOp.LT: "money_lt",
+    BinaryOp.LE: "money_le",
+    BinaryOp.GT: "money_gt",
+    BinaryOp.GE: "money_ge",
+}
+
+
+def binary(op: BinaryOp, left: t.Type, right: t.Type) -> Operation:
+    """The operation for `left op right`; the checker has already accepted the types."""
+    if op in (BinaryOp.IN, BinaryOp.NOT_IN):
+        return Operation(symbol=op.value)
+    if op in _COMPARE_HELPERS:
+        return Operation(helper=_COMPARE_HELPERS[op]) if isinstance(left, t.Money) else Operation(op.value)
+    if left in _PLAIN and right in _PLAIN and op is not BinaryOp.DIVIDE:
+        return Operation(symbol=op.value)
+    if op in (BinaryOp.ADD, BinaryOp.SUBTRACT):
+        return _additive(op, left, right)
+    if op is BinaryOp.MULTIPLY:
+        if isinstance(right, t.Money):
+            return Operation(helper="money_scale")
+        if isinstance(left, t.Money):
+            return Operation(helper="money_scaled")
+        return Operation(helper="num_mul")
+    if isinstance(left, t.Money):
+        return Operation(helper="money_ratio" if isinstance(right, t.Money) else "money_div")
+    return Operation(helper="num_div")
+
+
+def _additive(op: BinaryOp, left: t.Type, right: t.Type) -> Operation:
+    word = "add" if op is BinaryOp.ADD else "sub"
+    if left == t.DATE and right == t.DATE:
+        return Operation(helper="days_between")
+    if left == t.DATE:
+        unit = "days" if right == t.DAYS else "months"
+        return Operation(helper=f"date_{word}_{unit}")
+    if right == t.DATE:
+        return Operation(helper="days_add_date" if left == t.DAYS else "months_add_date")
+    if isinstance(left, t.Money):
+        return Operation(helper=f"money_{word}")
+    return Operation(helper=_NUMBER_HELPERS[op])
+
+
+def unary(op: UnaryOp, operand: t.Type) -> Operation:
+    if op is UnaryOp.NOT:
+        return Operation(symbol="not")
+    if isinstance(operand, t.Money):
+        return Operation(helper="money_neg")
+    if operand in _PLAIN:
+        return Operation(symbol="-")
+    return Operation(helper="num_neg")
