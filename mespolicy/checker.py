@@ -23,7 +23,7 @@ from mespolicy.checked import (
 from mespolicy.errors import Diagnostic, PolicyCheckError, collect
 from mespolicy.overlap import overlapping_rules
 from mespolicy.source import Span
-from mespolicy.typecheck import Scope, type_of
+from mespolicy.typecheck import Scope, literal_type, type_of
 
 
 def check(files: tuple[n.PolicyFile, ...]) -> CheckedPolicy:
@@ -171,10 +171,8 @@ class _Checker:
             previous = value.effective or previous
 
     def literal_type(self, literal: n.Literal, declared: t.Type | None) -> t.Type:
-        if isinstance(literal, n.NumberLiteral) and isinstance(declared, t.Money):
-            found: t.Type = t.MONEY
-        else:
-            found = self.expr(literal, Scope({}))
+        found = literal_type(literal, declared)
+        self.types[id(literal)] = found
         return found
 
     def resolve_type(self, ref: n.TypeRef) -> t.Type:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import sys
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from mespolicy.errors import MespolicyError
 from mespolicy.loader import shipped_rules
 from mespolicy.model.decision import decision_to_json
 from mespolicy.model.request import RequestError, parse_request_json
+from mespolicy.overrides import parse_assignments
 from mespolicy.pipeline import PASSES, run_passes
 from mespolicy.policy import Policy, load
 
@@ -23,9 +25,9 @@ def _fail(message: str, code: int = 1) -> NoReturn:
     sys.exit(code)
 
 
-def _load(policy: Path | None) -> Policy:
+def _load(policy: Path | None, assignments: tuple[str, ...] = ()) -> Policy:
     try:
-        return load(policy)
+        return load(policy).with_overrides(parse_assignments(assignments))
     except MespolicyError as error:
         _fail(error.render())
 
@@ -51,6 +53,13 @@ _POLICY = click.option(
     type=click.Path(exists=True, path_type=Path),
     default=None,
     help="Folder (or file) of rules; the shipped policy by default.",
+)
+_SET = click.option(
+    "--set",
+    "assignments",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="What-if: fix a parameter for this run (repeatable), e.g. --set reinstatement_fee_rate=20%.",
 )
 
 
@@ -127,7 +136,10 @@ def _rule_files(path: Path) -> list[Path]:
 )
 @click.option("--no-trace", is_flag=True, help="Leave the trace of rules out of each decision.")
 @_POLICY
-def decide(requests: tuple[Path, ...], jsonl: bool, no_trace: bool, policy: Path | None) -> None:
+@_SET
+def decide(
+    requests: tuple[Path, ...], jsonl: bool, no_trace: bool, policy: Path | None, assignments: tuple[str, ...]
+) -> None:
     """Decide requests (JSON) under the policy and print the decisions (JSON).
 
     A bad request is reported with the field at fault; with --jsonl the other
@@ -140,10 +152,11 @@ def decide(requests: tuple[Path, ...], jsonl: bool, no_trace: bool, policy: Path
       mespolicy decide --jsonl examples/portfolio.jsonl
       cat requests.jsonl | mespolicy decide --jsonl -
       mespolicy decide --policy my-rules/ request.json
+      mespolicy decide --set reinstatement_fee_rate=20% examples/renew-late.json
     """
     if not requests:
         _fail("decide: give a request file (or --jsonl FILE, - for stdin)", 2)
-    loaded = _load(policy)
+    loaded = _load(policy, assignments)
     failures = 0
     for name, line, text in _request_texts(requests, jsonl):
         answer, failed = _decide_one(loaded, text, line, not no_trace)
@@ -188,6 +201,56 @@ def _decide_one(policy: Policy, text: str, line: int | None, trace: bool) -> tup
 
 def _error_object(line: int | None, field: str | None, message: str) -> dict[str, Any]:
     return {"error": {"line": line, "field": field, "message": message}}
+
+
+@main.command()
+@_POLICY
+@_SET
+@click.option(
+    "--on",
+    "day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Values in force on this day (default: today).",
+)
+def params(policy: Path | None, assignments: tuple[str, ...], day: datetime.datetime | None) -> None:
+    """List the parameters in force on a day: value, clause, source or reading, effective dates.
+
+    \b
+    Examples:
+      mespolicy params
+      mespolicy params --on 2027-06-01
+      mespolicy params --policy my-rules/ --set deferral_grace=60days
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    from mespolicy.formatter import format_expr
+
+    loaded = _load(policy, assignments)
+    on = day.date() if day else datetime.date.today()
+    table = Table(title=f"Parameters in force on {on} ({loaded.origin})")
+    for column in ("parameter", "value", "clause", "basis", "effective", "description"):
+        table.add_column(column)
+    for name, parameter in loaded.checked.parameters.items():
+        in_force = [v for d, v in parameter.values if d is None or d <= on]
+        node = parameter.node
+        table.add_row(
+            name,
+            format_expr(in_force[-1]) if in_force else "(none yet)",
+            ", ".join(c.text for c in node.clauses),
+            node.provenance.basis.value if node.provenance else "",
+            "; ".join(
+                f"{format_expr(v)} from {d}" if d else f"{format_expr(v)} always" for d, v in parameter.values
+            ),
+            node.provenance.description if node.provenance else "",
+        )
+    Console(no_color=not _color(), width=200 if not sys.stdout.isatty() else None).print(table)
+
+
+def _color() -> bool:
+    context = click.get_current_context(silent=True)
+    return context is None or context.find_root().color is not False
 
 
 if __name__ == "__main__":  # pragma: no cover

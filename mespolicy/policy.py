@@ -22,6 +22,7 @@ from mespolicy.model.calendar import Term
 from mespolicy.model.decision import Charge, Decision, Outcome, Reason, TraceStep
 from mespolicy.model.money import Money
 from mespolicy.model.request import Request, RequestError
+from mespolicy.overrides import apply_overrides
 from mespolicy.schema import FACTS
 
 
@@ -64,6 +65,14 @@ class Policy:
         """Decisions in request order, one at a time, so a portfolio of any size streams."""
         for request in requests:
             yield self.decide(request)
+
+    def with_overrides(self, overrides: Mapping[str, str]) -> Policy:
+        """The same rules with some parameters fixed for a what-if run (`{"deferral_grace": "60 days"}`)."""
+        if not overrides:
+            return self
+        checked = apply_overrides(self.checked, overrides)
+        settings = ", ".join(f"{name}={value}" for name, value in overrides.items())
+        return Policy(checked, compile_policy(checked), f"{self.origin} with {settings}")
 
     def _check_enums(self, request: Request) -> None:
         for fact in FACTS.values():

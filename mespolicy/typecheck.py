@@ -73,18 +73,10 @@ class Context(Protocol):
 def type_of(ctx: Context, node: n.Expr, scope: Scope) -> t.Type:
     """The type of `node`; errors are reported to `ctx` and yield `Unknown`."""
     match node:
-        case n.NumberLiteral(value=value):
-            return t.INTEGER if value == value.to_integral_value() and "." not in str(value) else t.NUMBER
-        case n.PercentLiteral():
-            return t.RATE
-        case n.DurationLiteral(unit=unit):
-            return t.DAYS if unit is n.Unit.DAYS else t.MONTHS
-        case n.MoneyLiteral(currency=currency):
-            return t.Money(currency)
-        case n.DateLiteral():
-            return t.DATE
-        case n.BoolLiteral():
-            return t.BOOL
+        case n.NumberLiteral() | n.PercentLiteral() | n.DurationLiteral() | n.MoneyLiteral():
+            return literal_type(node)
+        case n.DateLiteral() | n.BoolLiteral():
+            return literal_type(node)
         case n.TextLiteral(parts=parts):
             for part in parts:
                 if not isinstance(part, str):
@@ -123,6 +115,26 @@ def type_of(ctx: Context, node: n.Expr, scope: Scope) -> t.Type:
             ctx.expect(ctx.expr(node.condition, inner), t.BOOL, node.condition.span, "'where'")
             return t.INTEGER
     raise AssertionError(f"no typing rule for {type(node).__name__}")
+
+
+def literal_type(node: n.Literal, declared: t.Type | None = None) -> t.Type:
+    """The type of a literal; a bare number where money is declared is money in the contract's currency."""
+    match node:
+        case n.NumberLiteral() if isinstance(declared, t.Money):
+            return t.MONEY
+        case n.NumberLiteral(value=value):
+            return t.INTEGER if value == value.to_integral_value() and "." not in str(value) else t.NUMBER
+        case n.PercentLiteral():
+            return t.RATE
+        case n.DurationLiteral(unit=unit):
+            return t.DAYS if unit is n.Unit.DAYS else t.MONTHS
+        case n.MoneyLiteral(currency=currency):
+            return t.Money(currency)
+        case n.DateLiteral():
+            return t.DATE
+        case n.BoolLiteral():
+            return t.BOOL
+    return t.TEXT
 
 
 def _placeholder(ctx: Context, part: n.Name | n.FieldAccess, scope: Scope) -> None:

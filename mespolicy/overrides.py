@@ -1,0 +1,97 @@
+"""What-if runs: parameter values replaced for one run (`--set NAME=VALUE`), checked like rule text."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+
+import attrs
+
+from mespolicy import nodes as n
+from mespolicy import types as t
+from mespolicy.checked import CheckedParameter, CheckedPolicy
+from mespolicy.errors import MespolicyError, PolicySyntaxError
+from mespolicy.parser import parse
+from mespolicy.typecheck import literal_type
+
+
+class OverrideError(MespolicyError):
+    """A `--set` that names no parameter, or gives a value of the wrong type or unit."""
+
+    code = "S501"
+
+
+def parse_assignments(assignments: Iterable[str]) -> dict[str, str]:
+    """`["deferral_grace=60 days", ...]` as a mapping; each must be NAME=VALUE."""
+    found: dict[str, str] = {}
+    for assignment in assignments:
+        name, equals, value = assignment.partition("=")
+        if not equals or not name.strip() or not value.strip():
+            raise OverrideError(f"--set {assignment!r}: write NAME=VALUE, e.g. reinstatement_fee_rate=20%")
+        found[name.strip()] = value.strip()
+    return found
+
+
+def apply_overrides(checked: CheckedPolicy, overrides: Mapping[str, str]) -> CheckedPolicy:
+    """The policy with each named parameter fixed to the given value on every day."""
+    if not overrides:
+        return checked
+    parameters = dict(checked.parameters)
+    for name, text in overrides.items():
+        parameters[name] = _override(checked, name, text)
+    return attrs.evolve(checked, parameters=parameters)
+
+
+def _override(checked: CheckedPolicy, name: str, text: str) -> CheckedParameter:
+    parameter = checked.parameters.get(name)
+    if parameter is None:
+        close = difflib.get_close_matches(name, list(checked.parameters), n=1)
+        guess = f" (did you mean {close[0]}?)" if close else ""
+        raise OverrideError(
+            f"--set {name}: no such parameter{guess}; the parameters are:\n{_listing(checked)}"
+        )
+    literal = _literal(name, text)
+    found = literal_type(literal, parameter.type)
+    if t.join(found, parameter.type) is None or (parameter.type == t.INTEGER and found != t.INTEGER):
+        raise OverrideError(
+            f"--set {name}={text}: {name} is {_describe(parameter.type)}, and {text!r} is {_describe(found)}"
+            f" (now {_shown(parameter)})"
+        )
+    return attrs.evolve(parameter, values=((None, literal),))
+
+
+def _literal(name: str, text: str) -> n.Literal:
+    try:
+        tree = parse(f"parameter {name} = {text}", f"--set {name}")
+    except PolicySyntaxError as error:
+        message = error.diagnostics[0].message
+        hint = error.diagnostics[0].hint
+        raise OverrideError(f"--set {name}={text}: {message}" + (f" ({hint})" if hint else "")) from None
+    item = tree.items[0] if len(tree.items) == 1 else None
+    if not isinstance(item, n.Parameter) or len(item.values) != 1 or item.clauses or item.provenance:
+        raise OverrideError(f"--set {name}={text}: the value must be one literal, e.g. 20% or 60 days")
+    return item.values[0].value
+
+
+def _describe(kind: t.Type) -> str:
+    examples = {
+        "days": "a number of days (e.g. 60 days)",
+        "months": "a number of months (e.g. 24 months)",
+        "rate": "a percentage (e.g. 20%)",
+        "integer": "a whole number",
+        "number": "a number",
+        "date": "a date (YYYY-MM-DD)",
+        "bool": "true or false",
+        "money": "an amount of money (e.g. 150.00 USD)",
+    }
+    return examples.get(str(kind).split(" ")[0], str(kind))
+
+
+def _shown(parameter: CheckedParameter) -> str:
+    from mespolicy.formatter import format_expr
+
+    return ", ".join(format_expr(value) for _, value in parameter.values)
+
+
+def _listing(checked: CheckedPolicy) -> str:
+    return "\n".join(f"  {name} = {_shown(p)}" for name, p in sorted(checked.parameters.items()))
