@@ -135,10 +135,16 @@ def _rule_files(path: Path) -> list[Path]:
     help="Read one request a line (- for stdin); print one decision a line.",
 )
 @click.option("--no-trace", is_flag=True, help="Leave the trace of rules out of each decision.")
+@click.option("--explain", is_flag=True, help="Trace with each condition's values and each amount's formula.")
 @_POLICY
 @_SET
 def decide(
-    requests: tuple[Path, ...], jsonl: bool, no_trace: bool, policy: Path | None, assignments: tuple[str, ...]
+    requests: tuple[Path, ...],
+    jsonl: bool,
+    no_trace: bool,
+    explain: bool,
+    policy: Path | None,
+    assignments: tuple[str, ...],
 ) -> None:
     """Decide requests (JSON) under the policy and print the decisions (JSON).
 
@@ -159,7 +165,7 @@ def decide(
     loaded = _load(policy, assignments)
     failures = 0
     for name, line, text in _request_texts(requests, jsonl):
-        answer, failed = _decide_one(loaded, text, line, not no_trace)
+        answer, failed = _decide_one(loaded, text, line, not no_trace, explain)
         failures += failed
         indent = None if jsonl or len(requests) > 1 else 2
         click.echo(json.dumps(answer, indent=indent, ensure_ascii=False))
@@ -188,9 +194,12 @@ def _open(path: Path) -> IO[str]:
         _fail(f"{path}: cannot read: {error.strerror}")
 
 
-def _decide_one(policy: Policy, text: str, line: int | None, trace: bool) -> tuple[dict[str, Any], int]:
+def _decide_one(
+    policy: Policy, text: str, line: int | None, trace: bool, explain: bool = False
+) -> tuple[dict[str, Any], int]:
     try:
-        decision = policy.decide(parse_request_json(text))
+        request = parse_request_json(text)
+        decision = policy.explain(request).decision if explain else policy.decide(request)
     except RequestError as error:
         error.line = line
         return _error_object(line, error.field, str(error)), 1
@@ -201,6 +210,38 @@ def _decide_one(policy: Policy, text: str, line: int | None, trace: bool) -> tup
 
 def _error_object(line: int | None, field: str | None, message: str) -> dict[str, Any]:
     return {"error": {"line": line, "field": field, "message": message}}
+
+
+@main.command()
+@click.argument("request", type=click.Path(allow_dash=True, path_type=Path))
+@click.option(
+    "--json", "as_json", is_flag=True, help="The explanation as data (the decision with its explained trace)."
+)
+@_POLICY
+@_SET
+def explain(request: Path, as_json: bool, policy: Path | None, assignments: tuple[str, ...]) -> None:
+    """Explain one decision: the rules considered and why, each amount's formula, the clauses.
+
+    \b
+    Examples:
+      mespolicy explain examples/renew-late.json
+      mespolicy explain --set reinstatement_fee_rate=20% examples/renew-late.json
+      mespolicy explain --json examples/renew-late.json
+    """
+    from mespolicy.explain import render_text
+
+    loaded = _load(policy, assignments)
+    stream = sys.stdin if str(request) == "-" else _open(request)
+    with stream:
+        text = stream.read()
+    try:
+        explanation = loaded.explain(parse_request_json(text))
+    except (RequestError, MespolicyError) as error:
+        _fail(f"{request}: {error}")
+    if as_json:
+        click.echo(json.dumps(decision_to_json(explanation.decision), indent=2, ensure_ascii=False))
+    else:
+        click.echo(render_text(explanation))
 
 
 @main.command()

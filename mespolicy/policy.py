@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -24,6 +24,9 @@ from mespolicy.model.money import Money
 from mespolicy.model.request import Request, RequestError
 from mespolicy.overrides import apply_overrides
 from mespolicy.schema import FACTS
+
+if TYPE_CHECKING:
+    from mespolicy.explain import Explanation
 
 
 @attrs.frozen(eq=False)
@@ -60,6 +63,14 @@ class Policy:
                 ) from None
             raise
         return _decision(action, request, result)
+
+    def explain(self, request: Request) -> Explanation:
+        """The decision with the reasons for it: each rule's condition and values, each amount's formula."""
+        from mespolicy.explain import explain
+
+        decision = self.decide(request)
+        explanation = explain(self.checked, request, decision)
+        return attrs.evolve(explanation, decision=attrs.evolve(decision, trace=explanation.trace()))
 
     def decide_many(self, requests: Iterable[Request]) -> Iterator[Decision]:
         """Decisions in request order, one at a time, so a portfolio of any size streams."""

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from mespolicy.errors import EvaluationError
 from mespolicy.model.calendar import add_months as _calendar_add_months
-from mespolicy.model.money import format_amount, round_half_up
+from mespolicy.model.money import Money, format_money, round_half_up
 from mespolicy.model.request import RequestError
 
 Number = Decimal | Fraction | int
@@ -47,7 +47,7 @@ class Cash:
     def __str__(self) -> str:
         if self.currency is None:
             return str(self.amount)
-        return format_amount(round_half_up(_exact(self.amount), self.currency), self.currency)
+        return format_money(Money(round_half_up(_exact(self.amount), self.currency), self.currency))
 
 
 def _exact(value: Number) -> Decimal | Fraction:
