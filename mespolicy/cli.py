@@ -244,6 +244,61 @@ def explain(request: Path, as_json: bool, policy: Path | None, assignments: tupl
         click.echo(render_text(explanation))
 
 
+def _policy_argument(text: str) -> Path | None:
+    return None if text == "shipped" else Path(text)
+
+
+@main.command()
+@click.argument("old")
+@click.argument("new")
+@click.option(
+    "--requests",
+    "requests_file",
+    required=True,
+    type=click.Path(allow_dash=True, path_type=Path),
+    help="JSON Lines file of requests (- for stdin).",
+)
+@click.option("--json", "as_json", is_flag=True, help="The report as data.")
+@click.option("--examples", default=5, show_default=True, help="How many changed requests to show.")
+@_SET
+def diff(
+    old: str, new: str, requests_file: Path, as_json: bool, examples: int, assignments: tuple[str, ...]
+) -> None:
+    """Decide every request under two policies and report what changes.
+
+    OLD and NEW are rule folders, or the word `shipped` for the shipped policy;
+    --set overrides apply to NEW, so one policy can be compared with a what-if
+    version of itself.
+
+    \b
+    Examples:
+      mespolicy diff rules/ my-rules/ --requests portfolio.jsonl
+      mespolicy diff shipped shipped --set reinstatement_fee_rate=20% --requests portfolio.jsonl
+      mespolicy diff shipped my-rules/ --requests portfolio.jsonl --json
+    """
+    from rich.progress import Progress
+
+    from mespolicy.diff import diff_policies, render_report
+
+    before = _load(_policy_argument(old))
+    after = _load(_policy_argument(new), assignments)
+    lines = [(line, text) for _, line, text in _request_texts((requests_file,), jsonl=True)]
+    show_progress = not as_json and len(lines) > 500 and sys.stderr.isatty()
+    with Progress(disable=not show_progress, transient=True) as progress:
+        task = progress.add_task("deciding", total=len(lines))
+        report = diff_policies(
+            before,
+            after,
+            ((line or 0, text) for line, text in lines),
+            examples=examples,
+            advance=lambda: progress.advance(task),
+        )
+    if as_json:
+        click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(render_report(report, before.origin, after.origin))
+
+
 @main.command()
 @_POLICY
 @_SET
