@@ -147,7 +147,7 @@ class _Checker:
         found = [self.literal_type(v.value, declared) for v in item.values]
         kind = declared or found[0]
         for value, value_type in zip(item.values, found, strict=True):
-            if t.join(kind, value_type) is None and not isinstance(kind, t.Unknown):
+            if not t.assignable(value_type, kind) and not isinstance(kind, t.Unknown):
                 self.fail(
                     "C203",
                     f"parameter '{item.name}' is {kind}, but this value is {value_type}",

@@ -52,7 +52,7 @@ def _override(checked: CheckedPolicy, name: str, text: str) -> CheckedParameter:
         )
     literal = _literal(name, text)
     found = literal_type(literal, parameter.type)
-    if t.join(found, parameter.type) is None or (parameter.type == t.INTEGER and found != t.INTEGER):
+    if not t.assignable(found, parameter.type):
         raise OverrideError(
             f"--set {name}={text}: {name} is {_describe(parameter.type)}, and {text!r} is {_describe(found)}"
             f" (now {_shown(parameter)})"

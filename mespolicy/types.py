@@ -106,6 +106,18 @@ def join(a: Type, b: Type) -> Type | None:
     return None
 
 
+def assignable(found: Type, declared: Type) -> bool:
+    """Whether a value of type `found` may stand where `declared` is expected (a parameter's value).
+
+    Stricter than `join`: a plain 20 is not 20%, nor a rate a number.
+    """
+    if found == declared or (found == INTEGER and declared == NUMBER):
+        return True
+    if isinstance(found, Money) and isinstance(declared, Money):
+        return join(found, declared) is not None
+    return False
+
+
 def arithmetic(op: BinaryOp, left: Type, right: Type) -> Type | None:
     """What `left op right` yields, or None when the operator does not apply."""
     if op is BinaryOp.ADD:

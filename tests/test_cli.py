@@ -1,0 +1,187 @@
+"""The mespolicy command end to end: exit codes, errors naming files and fields, JSON out."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from mespolicy.cli import main
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+RULES = Path(__file__).parent.parent / "rules"
+
+
+def run(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, ["--no-color", *args], input=stdin)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_check_passes_on_the_shipped_rules() -> None:
+    code, out, _ = run("check", str(RULES))
+    assert code == 0
+    assert "ok" in out
+
+
+@pytest.mark.parametrize("until", ["parse", "check", "compile"])
+def test_check_stops_after_the_pass_asked_for(until: str) -> None:
+    code, out, _ = run("check", "--until", until, str(RULES))
+    assert code == 0
+    assert ("files parsed" in out) == (until == "parse")
+
+
+def test_check_reports_a_broken_file_with_its_position(tmp_path: Path) -> None:
+    (tmp_path / "broken.mes").write_text("action a {\n  approve r §1.1 when nope {\n  }\n}\n")
+    code, _, err = run("check", str(tmp_path))
+    assert code == 1
+    assert "broken.mes:2:23: C201: unknown name 'nope'" in err
+    assert "Traceback" not in err
+
+
+def test_decide_prints_the_decision_as_json() -> None:
+    code, out, _ = run("decide", str(EXAMPLES / "renew-late.json"))
+    assert code == 0
+    decision = json.loads(out)
+    assert decision["outcome"] == "approved"
+    assert decision["total"] == {"amount": "12328.77", "currency": "USD"}
+    assert [c["code"] for c in decision["charges"]] == ["renewal", "reinstatement_fee"]
+    assert decision["trace"], "the trace of rules is on by default"
+
+
+def test_decide_jsonl_keeps_going_past_a_bad_line_and_fails_at_the_end() -> None:
+    good = (EXAMPLES / "renew-late.json").read_text().replace("\n", " ")
+    bad = json.loads(good)
+    bad["contracts"][0]["annual_fee"] = 12000.5
+    lines = "\n".join([good, json.dumps(bad), "{not json", good]) + "\n"
+    code, out, _ = run("decide", "--jsonl", "--no-trace", "-", stdin=lines)
+    assert code == 1
+    answers = [json.loads(line) for line in out.splitlines()]
+    assert len(answers) == 4
+    assert answers[0]["outcome"] == answers[3]["outcome"] == "approved"
+    assert answers[1]["error"]["line"] == 2
+    assert answers[1]["error"]["field"] == "contracts[0].annual_fee"
+    assert answers[2]["error"]["line"] == 3
+    assert "trace" not in answers[0]
+
+
+def test_decide_names_a_missing_fact() -> None:
+    request = json.loads((EXAMPLES / "renew-late.json").read_text())
+    del request["contract"]
+    code, out, _ = run("decide", "--jsonl", "-", stdin=json.dumps(request) + "\n")
+    assert code == 1
+    assert json.loads(out)["error"]["field"] == "contract"
+
+
+def test_decide_every_example_of_the_portfolio() -> None:
+    code, out, _ = run("decide", "--jsonl", str(EXAMPLES / "portfolio.jsonl"))
+    assert code == 0
+    actions = {json.loads(line)["action"] for line in out.splitlines()}
+    assert actions == {"renew", "initial", "cancel", "coterminate", "status", "premium_support"}
+
+
+def test_what_if_changes_the_decision() -> None:
+    code, out, _ = run("decide", "--set", "reinstatement_fee_rate=20%", str(EXAMPLES / "renew-late.json"))
+    assert code == 0
+    # 20% of 12,000.00 x 40/365 = 263.013... -> 263.01
+    assert json.loads(out)["total"]["amount"] == "12263.01"
+
+
+@pytest.mark.parametrize(
+    ("assignment", "message"),
+    [
+        ("reinstatement_fee=20%", "did you mean reinstatement_fee_rate?"),
+        ("deferral_grace=2 months", "deferral_grace is a number of days"),
+        ("deferral_grace=60dayz", "unknown unit 'dayz'"),
+        ("deferral_grace", "write NAME=VALUE"),
+        ("reinstatement_fee_rate=20", "is a percentage"),
+    ],
+)
+def test_bad_what_if_is_a_clear_error(assignment: str, message: str) -> None:
+    code, _, err = run("decide", "--set", assignment, str(EXAMPLES / "renew-late.json"))
+    assert code == 1
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_bad_what_if_lists_the_parameters() -> None:
+    _, _, err = run("params", "--set", "nothing=1")
+    for name in ("renewal_term", "cancellation_notice", "reinstatement_fee_rate", "deferral_grace"):
+        assert name in err
+
+
+def test_explain_shows_rules_values_formulas_and_clauses() -> None:
+    code, out, _ = run("explain", str(EXAMPLES / "renew-late.json"))
+    assert code == 0
+    assert "late_renewal (§8.2, §8.3, §8.4) applied" in out
+    assert "timely_renewal (§6.2) did not apply" in out
+    assert "'date <= expiry' is false" in out
+    assert "date = 2026-04-10, expiry = 2026-03-01" in out
+    assert "25% × 12,000.00 USD × 40 days / 365 days = 328.77 USD, §8.3" in out
+
+
+def test_explain_as_data_puts_formulas_in_the_trace() -> None:
+    code, out, _ = run("explain", "--json", str(EXAMPLES / "renew-late.json"))
+    assert code == 0
+    trace = json.loads(out)["trace"]
+    fee = next(step for step in trace if step["rule"] == "reinstatement_fee")
+    assert fee["kind"] == "charge"
+    assert fee["detail"]["amount"] == "328.77 USD"
+    timely = next(step for step in trace if step["rule"] == "timely_renewal")
+    assert timely["detail"]["false"] == "date <= expiry"
+
+
+def test_params_lists_values_clauses_and_basis() -> None:
+    code, out, _ = run("params", "--on", "2026-01-01")
+    assert code == 0
+    row = next(line for line in out.splitlines() if "renewal_notice_lead" in line)
+    assert "90 days" in row
+    assert "§6.1" in row
+    assert "reading" in row
+
+
+def test_params_on_a_copy_with_a_changed_parameter(tmp_path: Path) -> None:
+    copy = tmp_path / "rules"
+    copy.mkdir()
+    for file in RULES.glob("*.mes"):
+        (copy / file.name).write_text(file.read_text())
+    text = (copy / "parameters.mes").read_text()
+    (copy / "parameters.mes").write_text(text.replace("deferral_grace = 90 days", "deferral_grace = 60 days"))
+    _, out, _ = run("params", "--policy", str(copy))
+    row = next(line for line in out.splitlines() if "deferral_grace" in line)
+    assert "60 days" in row
+
+
+def test_diff_without_changes() -> None:
+    code, out, _ = run("diff", "shipped", str(RULES), "--requests", str(EXAMPLES / "portfolio.jsonl"))
+    assert code == 0
+    assert "no decision changed" in out
+
+
+def test_diff_with_a_what_if_counts_the_changes() -> None:
+    code, out, _ = run(
+        "diff",
+        "shipped",
+        "shipped",
+        "--set",
+        "reinstatement_fee_rate=20%",
+        "--requests",
+        str(EXAMPLES / "portfolio.jsonl"),
+        "--json",
+    )
+    assert code == 0
+    report = json.loads(out)
+    # Late renewal: 328.77 -> 263.01; deferral on day 91: 25% -> 20% of 12,000 x 91/365 = 747.95 -> 598.36
+    assert report["changed"] == 2
+    assert report["by_action"] == {"renew": {"money changed": 1}, "initial": {"money changed": 1}}
+    assert report["money_difference"] == {"USD": "-215.35"}
+    assert report["examples"][0]["old"]["total"]["amount"] == "12328.77"
+    assert report["examples"][0]["new"]["total"]["amount"] == "12263.01"
+
+
+def test_help_has_examples_for_every_command() -> None:
+    for command in ("check", "fmt", "decide", "explain", "params", "diff"):
+        code, out, _ = run(command, "--help")
+        assert code == 0
+        assert "Examples:" in out, command
