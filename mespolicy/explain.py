@@ -42,7 +42,7 @@ _PRECEDENCE = {
     n.BinaryOp.MULTIPLY: 6,
     n.BinaryOp.DIVIDE: 6,
 }
-_SHOWN_OPERATORS = {n.BinaryOp.MULTIPLY: "\u00d7", n.BinaryOp.SUBTRACT: "\u2212"}  # times and minus signs
+_SHOWN_OPERATORS = {n.BinaryOp.MULTIPLY: "×", n.BinaryOp.SUBTRACT: "−"}
 
 
 @attrs.frozen
@@ -389,7 +389,7 @@ def _top_operator(expr: n.Expr, text: str) -> n.BinaryOp | None:
     if isinstance(expr, n.Binary) and expr.op in _PRECEDENCE and (" " in text):
         return expr.op
     if isinstance(expr, n.Call) and " " in text:
-        return n.BinaryOp.ADD if (" + " in text or " \u2212 " in text) else n.BinaryOp.MULTIPLY
+        return n.BinaryOp.ADD if (" + " in text or " − " in text) else n.BinaryOp.MULTIPLY
     return None
 
 
