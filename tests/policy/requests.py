@@ -25,6 +25,13 @@ def iso(day: Day) -> str:
     return day if isinstance(day, str) else day.isoformat()
 
 
+def year_before(day: Day) -> str:
+    """The same day a year earlier (29 February goes to the 28th), as ``YYYY-MM-DD``."""
+    d = date.fromisoformat(iso(day))
+    day_of_month = 28 if (d.month, d.day) == (2, 29) else d.day
+    return date(d.year - 1, d.month, day_of_month).isoformat()
+
+
 def customer_json(
     existing: bool = True, role: str = "customer", ident: str = "C1"
 ) -> dict[str, object]:
@@ -101,7 +108,7 @@ def initial(
     asks to end the new term with it (§5.3).
     """
     held = [] if coterminate_end is None else [
-        contract_json("2000-01-01", coterminate_end, "5000.00", currency, "M0", ["L0"])
+        contract_json(year_before(coterminate_end), coterminate_end, "5000.00", currency, "M0", ["L0"])
     ]
     return mespolicy.parse_request(request_json(
         "initial", day, existing=existing, role=role,
