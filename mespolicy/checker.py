@@ -89,7 +89,7 @@ class _Checker:
     # -- declarations
 
     def declare(self, item: n.Item) -> None:
-        if isinstance(item, n.Include):
+        if isinstance(item, n.Include | n.Test):
             return
         if isinstance(item, n.Action):
             self.declare_name(item.name, item.span, "action", self.actions)

@@ -299,6 +299,39 @@ def diff(
         click.echo(render_report(report, before.origin, after.origin))
 
 
+@main.command(name="test")
+@click.argument("path", type=click.Path(exists=True, path_type=Path), required=False)
+@_SET
+def test_command(path: Path | None, assignments: tuple[str, ...]) -> None:
+    """Run the tests written beside the rules (in the rule files and in their tests/ folder).
+
+    Prints one line per failing test with its file:line, expected and actual
+    side by side, then `N passed, N failed`; exit status 1 on any failure.
+
+    \b
+    Examples:
+      mespolicy test
+      mespolicy test rules/
+      mespolicy test rules/ --set reinstatement_fee_rate=20%
+    """
+    from mespolicy.testing import check_tests, collect_tests, report_line, run_tests, summary
+
+    folder = path or shipped_rules()
+    loaded = _load(folder, assignments)
+    try:
+        tests = collect_tests(folder)
+        check_tests(loaded, tests)
+    except MespolicyError as error:
+        _fail(error.render())
+    results = list(run_tests(loaded, tests))
+    for result in results:
+        if not result.passed:
+            click.echo(report_line(result))
+    click.echo(summary(results))
+    if not all(r.passed for r in results):
+        sys.exit(1)
+
+
 @main.command()
 @_POLICY
 @_SET

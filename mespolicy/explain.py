@@ -24,6 +24,7 @@ from mespolicy.errors import EvaluationError
 from mespolicy.formatter import format_expr
 from mespolicy.model.decision import Decision, TraceStep
 from mespolicy.model.request import Request, RequestError
+from mespolicy.policy import contract_currency
 from mespolicy.schema import FACTS
 
 _PRECEDENCE = {
@@ -215,6 +216,8 @@ class _Walker:
         amount = self.value(charge.amount, env)
         contract = self.value(charge.contract, env) if charge.contract is not None else self.request.contract
         clause = charge.clause.text if charge.clause else rule.clauses[0].text
+        if amount.currency is None:
+            amount = runtime.Cash(amount.amount, contract_currency(contract, self.request))
         return AmountExplanation(
             code=charge.code,
             clause=clause,

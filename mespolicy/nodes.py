@@ -379,7 +379,124 @@ class Include:
     span: Span = _span()
 
 
-Item: TypeAlias = Include | Parameter | Enum | Definition | Action
+# -- tests written next to the rules ------------------------------------------------
+
+
+@attrs.frozen
+class RequestLine:
+    """`request renew on 2026-04-10`: the action asked for and the decision day."""
+
+    action: str
+    day: date
+    span: Span = _span()
+
+
+@attrs.frozen
+class CustomerLine:
+    """`customer "C1" existing partner`."""
+
+    id: str
+    existing: bool
+    role: str
+    span: Span = _span()
+
+
+@attrs.frozen
+class ContractLine:
+    """`contract "M1" 12000.00 USD from 2025-03-01 until 2026-03-01 licenses "L1", "L2"`."""
+
+    id: str
+    annual_fee: MoneyLiteral
+    start: date
+    end: date
+    licenses: tuple[str, ...]
+    span: Span = _span()
+
+
+@attrs.frozen
+class LicenseLine:
+    """`license "L1" perpetual 12000.00 USD shipped 2025-03-01`."""
+
+    id: str
+    kind: str
+    annual_fee: MoneyLiteral
+    shipped: date
+    span: Span = _span()
+
+
+@attrs.frozen
+class WithLine:
+    """`with contract = "M1"`: another field of the request (ids, dates, named values)."""
+
+    field: str
+    values: tuple[TextLiteral | DateLiteral | EnumValueLiteral, ...]
+    span: Span = _span()
+
+
+@attrs.frozen
+class EnumValueLiteral:
+    """A named value written in a test (`weekend`, `lapsed`)."""
+
+    name: str
+    span: Span = _span()
+
+
+@attrs.frozen
+class ExpectOutcome:
+    outcome: str
+    clauses: tuple[Clause, ...]
+    span: Span = _span()
+
+
+@attrs.frozen
+class ExpectReason:
+    clause: Clause
+    span: Span = _span()
+
+
+@attrs.frozen
+class ExpectTerm:
+    start: date
+    end: date
+    span: Span = _span()
+
+
+@attrs.frozen
+class ExpectCharge:
+    code: str
+    amount: MoneyLiteral
+    start: date | None
+    end: date | None
+    contract: str | None
+    span: Span = _span()
+
+
+@attrs.frozen
+class ExpectField:
+    """`expect effective = 2027-03-01`, `expect total = 12328.77 USD`, `expect status = lapsed`."""
+
+    path: tuple[str, ...]
+    value: Literal | EnumValueLiteral
+    span: Span = _span()
+
+
+TestFact: TypeAlias = RequestLine | CustomerLine | ContractLine | LicenseLine | WithLine
+Expectation: TypeAlias = ExpectOutcome | ExpectReason | ExpectTerm | ExpectCharge | ExpectField
+
+
+@attrs.frozen
+class Test:
+    """A named case: the facts of one request and what its decision must be."""
+
+    __test__ = False  # not a pytest test class
+
+    name: str
+    description: str | None
+    lines: tuple[TestFact | Expectation, ...]
+    span: Span = _span()
+
+
+Item: TypeAlias = Include | Parameter | Enum | Definition | Action | Test
 
 
 @attrs.frozen

@@ -212,6 +212,89 @@ class _Builder(Transformer[Token, Any]):
             span=self.span(meta),
         )
 
+    # -- tests
+
+    @_with_meta
+    def test(self, meta: Meta, children: list[Any]) -> n.Test:
+        name, *rest = children
+        description = _unquote(rest.pop(0)) if rest and isinstance(rest[0], Token) else None
+        return n.Test(str(name), description, tuple(rest), span=self.span(meta))
+
+    @_with_meta
+    def request_line(self, meta: Meta, children: list[Token]) -> n.RequestLine:
+        return n.RequestLine(str(children[0]), self._date(children[1]), span=self.span(meta))
+
+    @_with_meta
+    def customer_line(self, meta: Meta, children: list[Token]) -> n.CustomerLine:
+        ident, standing, *role = children
+        self._word(standing, ("existing", "new"))
+        if role:
+            self._word(role[0], ("customer", "partner"))
+        role_name = str(role[0]) if role else "customer"
+        return n.CustomerLine(_unquote(ident), str(standing) == "existing", role_name, span=self.span(meta))
+
+    @_with_meta
+    def contract_line(self, meta: Meta, children: list[Any]) -> n.ContractLine:
+        ident, fee, start, end, *licenses = children
+        return n.ContractLine(
+            _unquote(ident),
+            fee,
+            self._date(start),
+            self._date(end),
+            tuple(_unquote(t) for t in licenses),
+            span=self.span(meta),
+        )
+
+    @_with_meta
+    def license_line(self, meta: Meta, children: list[Any]) -> n.LicenseLine:
+        ident, kind, fee, shipped = children
+        self._word(kind, ("perpetual", "subscription"))
+        return n.LicenseLine(_unquote(ident), str(kind), fee, self._date(shipped), span=self.span(meta))
+
+    @_with_meta
+    def with_line(self, meta: Meta, children: list[Any]) -> n.WithLine:
+        return n.WithLine(str(children[0]), tuple(children[1:]), span=self.span(meta))
+
+    @_with_meta
+    def enum_value(self, meta: Meta, children: list[Token]) -> n.EnumValueLiteral:
+        return n.EnumValueLiteral(str(children[0]), span=self.span(meta))
+
+    @_with_meta
+    def expect_outcome(self, meta: Meta, children: list[Token]) -> n.ExpectOutcome:
+        outcome, *clauses = children
+        self._word(outcome, ("approved", "rejected"))
+        found = tuple(n.Clause(str(c), span=self.span(c)) for c in clauses)
+        return n.ExpectOutcome(str(outcome), found, span=self.span(meta))
+
+    @_with_meta
+    def expect_reason(self, meta: Meta, children: list[Token]) -> n.ExpectReason:
+        clause = n.Clause(str(children[0]), span=self.span(children[0]))
+        return n.ExpectReason(clause, span=self.span(meta))
+
+    @_with_meta
+    def expect_term(self, meta: Meta, children: list[Token]) -> n.ExpectTerm:
+        return n.ExpectTerm(self._date(children[0]), self._date(children[1]), span=self.span(meta))
+
+    @_with_meta
+    def expect_charge(self, meta: Meta, children: list[Any]) -> n.ExpectCharge:
+        code, amount, *rest = children
+        start = end = contract = None
+        if len(rest) >= 2 and isinstance(rest[0], Token) and rest[0].type == "DATE":
+            start, end = self._date(rest[0]), self._date(rest[1])
+            rest = rest[2:]
+        if rest:
+            contract = _unquote(rest[0])
+        return n.ExpectCharge(str(code), amount, start, end, contract, span=self.span(meta))
+
+    @_with_meta
+    def expect_field(self, meta: Meta, children: list[Any]) -> n.ExpectField:
+        *path, value = children
+        return n.ExpectField(tuple(str(p) for p in path), value, span=self.span(meta))
+
+    def _word(self, token: Token, allowed: tuple[str, ...]) -> None:
+        if str(token) not in allowed:
+            self.fail("P108", f"expected {' or '.join(allowed)}, found '{token}'", token)
+
     # -- statements
 
     @_with_meta

@@ -131,12 +131,20 @@ def _decision(action: n.Action, request: Request, result: tuple[Any, ...]) -> De
         )
     rule = rules[index]
     the_term = Term(*term) if term is not None else None
+    built = tuple(_charge(rule, c, the_term, request) for c in charges)
+    currencies = sorted({c.amount.currency for c in built})
+    if len(currencies) > 1:
+        raise EvaluationError(
+            f"rule '{rule.name}': charges in several currencies ({', '.join(currencies)}) cannot make one total",
+            rule.span,
+            code="R303",
+        )
     return Decision(
         action=action.name,
         outcome=Outcome.APPROVED if status == "approved" else Outcome.REJECTED,
         reasons=tuple(Reason(clause, message) for clause, message in reasons),
         term=the_term,
-        charges=tuple(_charge(rule, c, the_term) for c in charges),
+        charges=built,
         fields=tuple((path, _field_value(value, kind)) for path, value, kind in fields),
         trace=steps,
     )
@@ -152,22 +160,33 @@ def _step(rule: n.Rule, applied: bool) -> TraceStep:
     )
 
 
-def _charge(rule: n.Rule, raw: tuple[Any, ...], term: Term | None) -> Charge:
+def _charge(rule: n.Rule, raw: tuple[Any, ...], term: Term | None, request: Request) -> Charge:
     code, clause, amount, start, end, contract = raw
-    if amount.currency is None:
+    currency = amount.currency or contract_currency(contract, request)
+    if currency is None:
         raise EvaluationError(
-            f"rule '{rule.name}': charge '{code}' has an amount without a currency",
+            f"rule '{rule.name}': charge '{code}' is in the contract's currency, but there is no contract",
             rule.span,
             code="R310",
         )
     period = Term(start, end) if start is not None and end is not None else term
     return Charge(
         code=code,
-        amount=Money.of(_exact(amount.amount), amount.currency),
+        amount=Money.of(_exact(amount.amount), currency),
         period=period,
         contract=contract.id if contract is not None else None,
         clause=clause,
     )
+
+
+def contract_currency(contract: Any, request: Request) -> str | None:
+    """The currency an amount "in the contract's currency" takes: the charged contract's, else the request's."""
+    for source in (contract, request.contract):
+        if source is not None:
+            return str(source.currency)
+    if request.license is not None:
+        return request.license.annual_fee.currency
+    return None
 
 
 def _exact(value: int | Decimal | Fraction) -> Decimal | Fraction:

@@ -250,13 +250,6 @@ FLAT_FEE_RENEWAL = """\
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=mespolicy.EvaluationError,
-    reason="A money parameter without a currency (`flat_fee: money = 150.00`) passes the "
-    "checker but charging it alone fails at decide time with R310 'charge has an amount "
-    "without a currency' instead of taking the contract's currency.",
-)
 def test_another_vendor_charges_a_flat_reinstatement_fee(tmp_path: Path) -> None:
     policy = written(tmp_path, {"parameters.mes": FLAT_FEE_PARAMETERS,
                                 "renewal.mes": FLAT_FEE_RENEWAL})
@@ -273,13 +266,6 @@ def test_another_vendor_charges_a_flat_reinstatement_fee(tmp_path: Path) -> None
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="A charge in a fixed currency (150.00 USD) on a EUR contract escapes as a bare "
-    "ValueError from Decision's validator ('currency mismatch'), not as an EvaluationError "
-    "naming the rule.",
-)
 def test_a_charge_in_another_currency_is_an_evaluation_error(tmp_path: Path) -> None:
     policy = written(tmp_path, {
         "parameters.mes": FLAT_FEE_PARAMETERS.replace("flat_fee: money = 150.00",

@@ -1,0 +1,290 @@
+"""Tests written in the rule language: each `test` builds a request from its facts and checks the decision."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from mespolicy import nodes as n
+from mespolicy import schema
+from mespolicy.errors import Diagnostic, MespolicyError, PolicyCheckError
+from mespolicy.formatter import format_expr
+from mespolicy.loader import SUFFIX, read_policy
+from mespolicy.model.decision import Decision
+from mespolicy.model.money import Money
+from mespolicy.model.request import Request, RequestError, parse_request
+from mespolicy.policy import Policy
+from mespolicy.source import Span
+
+TESTS_FOLDER = "tests"
+
+
+@attrs.frozen
+class Failure:
+    """One expectation that did not hold: where it is written, what it expected, what came out."""
+
+    span: Span
+    expected: str
+    actual: str
+
+    def __str__(self) -> str:
+        return f"{self.span.source.path}:{self.span.line}: expected {self.expected}, got {self.actual}"
+
+
+@attrs.frozen
+class Result:
+    test: n.Test
+    failures: tuple[Failure, ...]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+def collect_tests(policy_path: Path) -> tuple[n.Test, ...]:
+    """The tests inside the policy's own files and in its `tests/` folder, in file order."""
+    files = list(read_policy(policy_path))
+    folder = policy_path / TESTS_FOLDER if policy_path.is_dir() else None
+    if folder is not None and folder.is_dir() and any(folder.glob(f"*{SUFFIX}")):
+        files.extend(read_policy(folder))
+    return tuple(item for file in files for item in file.items if isinstance(item, n.Test))
+
+
+def check_tests(policy: Policy, tests: tuple[n.Test, ...]) -> None:
+    """Every test names an action of the policy, once; raise PolicyCheckError with all that do not."""
+    errors: list[Diagnostic] = []
+    seen: dict[str, Span] = {}
+    for test in tests:
+        if test.name in seen:
+            errors.append(
+                Diagnostic(
+                    "C202", f"test '{test.name}' is defined twice", test.span, f"first at {seen[test.name]}"
+                )
+            )
+        seen.setdefault(test.name, test.span)
+        requests = [line for line in test.lines if isinstance(line, n.RequestLine)]
+        if len(requests) != 1:
+            errors.append(
+                Diagnostic("C218", f"test '{test.name}' needs one 'request ACTION on DATE' line", test.span)
+            )
+        for line in requests:
+            if line.action not in policy.checked.actions:
+                close = difflib.get_close_matches(line.action, list(policy.checked.actions), n=1)
+                hint = (
+                    f"did you mean '{close[0]}'?"
+                    if close
+                    else "actions: " + ", ".join(policy.checked.actions)
+                )
+                errors.append(
+                    Diagnostic("C217", f"the policy has no action '{line.action}'", line.span, hint)
+                )
+    if errors:
+        raise PolicyCheckError(errors)
+
+
+def run_tests(policy: Policy, tests: tuple[n.Test, ...]) -> Iterator[Result]:
+    for test in tests:
+        yield run_test(policy, test)
+
+
+def run_test(policy: Policy, test: n.Test) -> Result:
+    try:
+        request = build_request(test)
+        decision = policy.decide(request)
+    except RequestError as error:
+        return Result(test, (Failure(test.span, "a request the policy can decide", str(error)),))
+    except MespolicyError as error:
+        return Result(test, (Failure(test.span, "a decision", str(error)),))
+    failures = tuple(f for line in test.lines if (f := _check(line, decision)) is not None)
+    return Result(test, failures)
+
+
+# -- the request a test describes -----------------------------------------------------
+
+
+def build_request(test: n.Test) -> Request:
+    """The request of a test, built as JSON and read like any other (so its checks apply)."""
+    data: dict[str, Any] = {
+        "customer": {"id": "C", "role": "customer", "existing": True},
+        "contracts": [],
+        "licenses": [],
+    }
+    for line in test.lines:
+        match line:
+            case n.RequestLine(action=action, day=day):
+                data["action"], data["date"] = action, day.isoformat()
+            case n.CustomerLine(id=ident, existing=existing, role=role):
+                data["customer"] = {"id": ident, "role": role, "existing": existing}
+            case n.ContractLine():
+                data["contracts"].append(_contract(line))
+            case n.LicenseLine():
+                data["licenses"].append(_license(line))
+            case n.WithLine(field=field, values=values):
+                data[field] = _with_value(field, values)
+    return parse_request(data)
+
+
+def _contract(line: n.ContractLine) -> dict[str, Any]:
+    return {
+        "id": line.id,
+        "currency": line.annual_fee.currency,
+        "start": line.start.isoformat(),
+        "end": line.end.isoformat(),
+        "annual_fee": str(line.annual_fee.amount),
+        "licenses": list(line.licenses),
+    }
+
+
+def _license(line: n.LicenseLine) -> dict[str, Any]:
+    return {
+        "id": line.id,
+        "product": line.id,
+        "kind": line.kind,
+        "shipped": line.shipped.isoformat(),
+        "annual_fee": str(line.annual_fee.amount),
+        "currency": line.annual_fee.currency,
+    }
+
+
+def _with_value(field: str, values: tuple[n.TextLiteral | n.DateLiteral | n.EnumValueLiteral, ...]) -> Any:
+    plain = [_plain(v) for v in values]
+    fact = schema.FACTS.get(field)
+    is_list = fact is not None and isinstance(fact.type, schema.t.ListOf)
+    return plain if is_list or len(plain) > 1 else plain[0]
+
+
+def _plain(value: n.TextLiteral | n.DateLiteral | n.EnumValueLiteral) -> str:
+    if isinstance(value, n.DateLiteral):
+        return value.value.isoformat()
+    if isinstance(value, n.EnumValueLiteral):
+        return value.name
+    return "".join(p for p in value.parts if isinstance(p, str))
+
+
+# -- expectations -------------------------------------------------------------------
+
+
+def _check(line: n.TestFact | n.Expectation, decision: Decision) -> Failure | None:
+    match line:
+        case n.ExpectOutcome(outcome=outcome, clauses=clauses):
+            return _expect_outcome(line, outcome, clauses, decision)
+        case n.ExpectReason(clause=clause):
+            cited = [r.clause for r in decision.reasons]
+            if clause.text not in cited:
+                return Failure(
+                    line.span,
+                    f"a reason citing {clause.text}",
+                    "reasons citing " + (", ".join(cited) or "nothing"),
+                )
+        case n.ExpectTerm(start=start, end=end):
+            actual = str(decision.term) if decision.term else "no term"
+            if decision.term is None or (decision.term.start, decision.term.end) != (start, end):
+                return Failure(line.span, f"term {start} until {end}", actual)
+        case n.ExpectCharge():
+            return _expect_charge(line, decision)
+        case n.ExpectField(path=path, value=value):
+            return _expect_field(line, path, value, decision)
+    return None
+
+
+def _expect_outcome(
+    line: n.ExpectOutcome, outcome: str, clauses: tuple[n.Clause, ...], decision: Decision
+) -> Failure | None:
+    cited = [r.clause for r in decision.reasons]
+    missing = [c.text for c in clauses if c.text not in cited]
+    if decision.outcome.value != outcome or missing:
+        wanted = " ".join([outcome, *(c.text for c in clauses)])
+        return Failure(line.span, wanted, f"{decision.outcome.value} citing {', '.join(cited) or 'nothing'}")
+    return None
+
+
+def _expect_charge(line: n.ExpectCharge, decision: Decision) -> Failure | None:
+    candidates = [
+        c
+        for c in decision.charges
+        if c.code == line.code and (line.contract is None or c.contract == line.contract)
+    ]
+    wanted = _money(line.amount)
+    for charge in candidates:
+        period_ok = line.start is None or (
+            charge.period is not None and (charge.period.start, charge.period.end) == (line.start, line.end)
+        )
+        if charge.amount == wanted and period_ok:
+            return None
+    expected = f"charge {line.code} = {wanted}" + (
+        f" from {line.start} until {line.end}" if line.start else ""
+    )
+    actual = "; ".join(
+        f"{c.code} = {c.amount}" + (f" from {c.period}" if c.period else "") for c in candidates
+    )
+    return Failure(line.span, expected, actual or f"no {line.code} charge")
+
+
+def _expect_field(
+    line: n.ExpectField, path: tuple[str, ...], value: n.Literal | n.EnumValueLiteral, decision: Decision
+) -> Failure | None:
+    name = ".".join(path)
+    actual = decision.total if name == "total" else dict(decision.fields).get(name)
+    wanted = _expected_value(value)
+    if actual != wanted:
+        shown = "nothing" if actual is None else str(actual)
+        return Failure(line.span, f"{name} = {_shown(value)}", shown)
+    return None
+
+
+def _expected_value(value: n.Literal | n.EnumValueLiteral) -> object:
+    match value:
+        case n.MoneyLiteral():
+            return _money(value)
+        case n.EnumValueLiteral(name=name):
+            return name
+        case n.DateLiteral(value=day):
+            return day
+        case n.NumberLiteral(value=number):
+            return int(number) if number == number.to_integral_value() else number
+        case n.BoolLiteral(value=flag):
+            return flag
+        case n.DurationLiteral(amount=amount):
+            return amount
+        case n.PercentLiteral(value=percent):
+            return percent / 100
+        case n.TextLiteral():
+            return _plain(value)
+    raise AssertionError(value)
+
+
+def _shown(value: n.Literal | n.EnumValueLiteral) -> str:
+    return value.name if isinstance(value, n.EnumValueLiteral) else format_expr(value)
+
+
+def _money(literal: n.MoneyLiteral) -> Money:
+    return Money(Decimal(literal.amount), literal.currency or "")
+
+
+def report_line(result: Result) -> str:
+    """A failing test on one line: where, which test, and each expectation against what came out."""
+    first = result.failures[0].span
+    side_by_side = " | ".join(f"expected {f.expected}, got {f.actual}" for f in result.failures)
+    return f"{first.source.path}:{first.line}: {result.test.name}: {side_by_side}"
+
+
+def summary(results: list[Result]) -> str:
+    passed = sum(r.passed for r in results)
+    return f"{passed} passed, {len(results) - passed} failed"
+
+
+__all__ = [
+    "Failure",
+    "Result",
+    "build_request",
+    "check_tests",
+    "collect_tests",
+    "report_line",
+    "run_tests",
+    "summary",
+]
