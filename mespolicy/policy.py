@@ -135,7 +135,7 @@ def _decision(action: n.Action, request: Request, result: tuple[Any, ...]) -> De
     currencies = sorted({c.amount.currency for c in built})
     if len(currencies) > 1:
         raise EvaluationError(
-            f"rule '{rule.name}': charges in several currencies ({', '.join(currencies)}) cannot make one total",
+            f"rule '{rule.name}': charges in {', '.join(currencies)} cannot make one total",
             rule.span,
             code="R303",
         )
@@ -180,7 +180,7 @@ def _charge(rule: n.Rule, raw: tuple[Any, ...], term: Term | None, request: Requ
 
 
 def contract_currency(contract: Any, request: Request) -> str | None:
-    """The currency an amount "in the contract's currency" takes: the charged contract's, else the request's."""
+    """The currency of an amount "in the contract's currency": the charged contract's, else the request's."""
     for source in (contract, request.contract):
         if source is not None:
             return str(source.currency)
