@@ -12,6 +12,7 @@ import attrs
 
 from mespolicy import nodes as n
 from mespolicy import schema
+from mespolicy import types as t
 from mespolicy.errors import Diagnostic, MespolicyError, PolicyCheckError
 from mespolicy.formatter import format_expr
 from mespolicy.loader import SUFFIX, read_policy
@@ -154,7 +155,7 @@ def _license(line: n.LicenseLine) -> dict[str, Any]:
 def _with_value(field: str, values: tuple[n.TextLiteral | n.DateLiteral | n.EnumValueLiteral, ...]) -> Any:
     plain = [_plain(v) for v in values]
     fact = schema.FACTS.get(field)
-    is_list = fact is not None and isinstance(fact.type, schema.t.ListOf)
+    is_list = fact is not None and isinstance(fact.type, t.ListOf)
     return plain if is_list or len(plain) > 1 else plain[0]
 
 
