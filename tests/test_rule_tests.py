@@ -67,7 +67,9 @@ def test_cases_follow_a_what_if(tmp_path: Path) -> None:
 
 def test_a_case_naming_no_action_of_the_policy_is_a_check_error(tmp_path: Path) -> None:
     copy = _copy(tmp_path)
-    (copy / "tests" / "typo.mes").write_text("test typo {\n  request renw on 2026-04-10\n  expect approved\n}\n")
+    (copy / "tests" / "typo.mes").write_text(
+        "test typo {\n  request renw on 2026-04-10\n  expect approved\n}\n"
+    )
     result = CliRunner().invoke(main, ["test", str(copy)])
     assert result.exit_code == 1
     assert "typo.mes:2:3: C217: the policy has no action 'renw'" in result.stderr
