@@ -36,6 +36,15 @@ class Policy:
     checked: CheckedPolicy
     compiled: CompiledPolicy
     origin: str
+    # Trace steps are immutable: each rule's two (did not apply, applied) are built once.
+    steps: Mapping[str, tuple[tuple[TraceStep, TraceStep], ...]] = attrs.field(init=False)
+
+    @steps.default
+    def _steps(self) -> Mapping[str, tuple[tuple[TraceStep, TraceStep], ...]]:
+        return {
+            name: tuple((_step(rule, False), _step(rule, True)) for rule in action.rules)
+            for name, action in self.checked.actions.items()
+        }
 
     @property
     def actions(self) -> tuple[str, ...]:
@@ -62,7 +71,7 @@ class Policy:
                     error.code,
                 ) from None
             raise
-        return _decision(action, request, result)
+        return _decision(action, request, result, self.steps[action.name])
 
     def explain(self, request: Request) -> Explanation:
         """The decision with the reasons for it: each rule's condition and values, each amount's formula."""
@@ -112,10 +121,15 @@ def from_files(files: tuple[n.PolicyFile, ...], origin: str) -> Policy:
 # -- from the compiled function's result to a Decision ---------------------------
 
 
-def _decision(action: n.Action, request: Request, result: tuple[Any, ...]) -> Decision:
+def _decision(
+    action: n.Action,
+    request: Request,
+    result: tuple[Any, ...],
+    rule_steps: tuple[tuple[TraceStep, TraceStep], ...],
+) -> Decision:
     status, index, reasons, term, charges, fields, trace = result
     rules = action.rules
-    steps = tuple(_step(rules[i], applied) for i, applied in trace)
+    steps = tuple(rule_steps[i][applied] for i, applied in trace)
     if status == "conflict":
         applied = [rules[i].name for i, ok in trace if ok]
         raise EvaluationError(

@@ -6,7 +6,7 @@ import contextlib
 import functools
 import re
 from collections.abc import Iterable
-from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, Inexact, InvalidOperation
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, ROUND_HALF_UP, Context, Decimal, Inexact, InvalidOperation
 from fractions import Fraction
 from typing import Any
 
@@ -52,6 +52,7 @@ def _check_currency(code: str) -> None:
         raise ValueError(f"unknown currency code {code!r} (expected ISO 4217, e.g. 'USD')")
 
 
+@functools.cache
 def minor_units(currency: str) -> int:
     """Decimal places of ``currency``'s minor unit, from CLDR: USD 2, JPY 0, BHD 3."""
     _check_currency(currency)
@@ -66,8 +67,13 @@ def round_half_up(value: Decimal | Fraction, currency: str) -> Decimal:
     The result has exactly that many decimal places: ``Decimal("328.77")`` for
     USD, ``Decimal("1000")`` for JPY.
     """
-    exact = _as_fraction(value)
     places = minor_units(currency)
+    if type(value) is Decimal and value.is_finite():
+        # quantize in a context wide enough never to round twice: exact half-up in one step
+        quantum = _QUANTA.get(places) or Decimal(1).scaleb(-places)
+        rounded = value.quantize(quantum, rounding=ROUND_HALF_UP, context=_EXACT_QUANTIZE)
+        return rounded.copy_abs() if rounded.is_zero() else rounded
+    exact = _as_fraction(value)
     scaled = abs(exact) * 10**places
     whole, rest = divmod(scaled.numerator, scaled.denominator)
     if 2 * rest >= scaled.denominator:
@@ -75,6 +81,10 @@ def round_half_up(value: Decimal | Fraction, currency: str) -> Decimal:
     sign = "-" if exact < 0 and whole else ""
     # Built from a string so no Decimal context precision can round it again.
     return Decimal(f"{sign}{whole}E-{places}")
+
+
+_QUANTA = {places: Decimal(1).scaleb(-places) for places in range(0, 5)}
+_EXACT_QUANTIZE = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
 
 
 def _as_fraction(value: Decimal | Fraction) -> Fraction:
