@@ -54,7 +54,7 @@ def compile_policy(checked: CheckedPolicy) -> CompiledPolicy:
 
 def _namespace(checked: CheckedPolicy) -> dict[str, Any]:
     namespace: dict[str, Any] = {
-        "__builtins__": {"len": len, "any": any, "all": all, "bool": bool, "set": set},
+        "__builtins__": {"len": len, "any": any, "all": all, "bool": bool, "set": set, "str": str},
         "rt": runtime,
         "UNSET": runtime.UNSET,
         "Decimal": Decimal,
@@ -302,6 +302,8 @@ class _Generator:
         return f"(L[{index}] if L[{index}] is not UNSET else let_{self.action_name}_{index}(L, req))"
 
 
+# Values whose message form is their str(): no need to go through runtime.show.
+_SHOWN_BY_STR = frozenset({"date", "integer", "text", "enum"})
 _AGGREGATE_CALLS = {
     n.AggregateFunction.MIN: "rt.minimum",
     n.AggregateFunction.MAX: "rt.maximum",
@@ -356,6 +358,8 @@ class _Expressions:
         for part in parts:
             if isinstance(part, str):
                 pieces.append(repr(part))
+            elif kind_of(self.type_of(part)) in _SHOWN_BY_STR:
+                pieces.append(f"str({self.expr(part)})")
             else:
                 pieces.append(f"rt.show({self.expr(part)}, {kind_of(self.type_of(part))!r})")
         return "''.join((" + "".join(p + ", " for p in pieces) + "))"
