@@ -32,9 +32,7 @@ def year_before(day: Day) -> str:
     return date(d.year - 1, d.month, day_of_month).isoformat()
 
 
-def customer_json(
-    existing: bool = True, role: str = "customer", ident: str = "C1"
-) -> dict[str, object]:
+def customer_json(existing: bool = True, role: str = "customer", ident: str = "C1") -> dict[str, object]:
     """The ``customer`` object of a request."""
     return {"id": ident, "role": role, "existing": existing}
 
@@ -49,8 +47,12 @@ def contract_json(
 ) -> dict[str, object]:
     """One entry of ``contracts``."""
     return {
-        "id": ident, "currency": currency, "start": iso(start), "end": iso(end),
-        "annual_fee": fee, "licenses": list(licenses),
+        "id": ident,
+        "currency": currency,
+        "start": iso(start),
+        "end": iso(end),
+        "annual_fee": fee,
+        "licenses": list(licenses),
     }
 
 
@@ -64,8 +66,12 @@ def license_json(
 ) -> dict[str, object]:
     """One entry of ``licenses``."""
     return {
-        "id": ident, "product": product, "kind": kind, "shipped": iso(shipped),
-        "annual_fee": fee, "currency": currency,
+        "id": ident,
+        "product": product,
+        "kind": kind,
+        "shipped": iso(shipped),
+        "annual_fee": fee,
+        "currency": currency,
     }
 
 
@@ -74,7 +80,9 @@ def request_json(
 ) -> dict[str, object]:
     """A request object; ``rest`` holds the optional top-level keys."""
     data: dict[str, object] = {
-        "action": action, "date": iso(day), "customer": customer_json(existing, role),
+        "action": action,
+        "date": iso(day),
+        "customer": customer_json(existing, role),
     }
     data.update({key: value for key, value in rest.items() if value is not None})
     return data
@@ -84,12 +92,16 @@ def renew(
     day: Day, start: Day, end: Day, fee: str = FEE, currency: str = CURRENCY, role: str = "customer"
 ) -> mespolicy.Request:
     """Renew contract M1, [start, end), on ``day``."""
-    return mespolicy.parse_request(request_json(
-        "renew", day, role=role,
-        contracts=[contract_json(start, end, fee, currency)],
-        licenses=[license_json(start, fee, currency)],
-        contract="M1",
-    ))
+    return mespolicy.parse_request(
+        request_json(
+            "renew",
+            day,
+            role=role,
+            contracts=[contract_json(start, end, fee, currency)],
+            licenses=[license_json(start, fee, currency)],
+            contract="M1",
+        )
+    )
 
 
 def initial(
@@ -107,16 +119,23 @@ def initial(
     With ``coterminate_end`` the customer holds contract M0 ending that day and
     asks to end the new term with it (§5.3).
     """
-    held = [] if coterminate_end is None else [
-        contract_json(year_before(coterminate_end), coterminate_end, "5000.00", currency, "M0", ["L0"])
-    ]
-    return mespolicy.parse_request(request_json(
-        "initial", day, existing=existing, role=role,
-        contracts=held,
-        licenses=[license_json(shipped, fee, currency)],
-        license="L1",
-        coterminate_with=None if coterminate_end is None else "M0",
-    ))
+    held = (
+        []
+        if coterminate_end is None
+        else [contract_json(year_before(coterminate_end), coterminate_end, "5000.00", currency, "M0", ["L0"])]
+    )
+    return mespolicy.parse_request(
+        request_json(
+            "initial",
+            day,
+            existing=existing,
+            role=role,
+            contracts=held,
+            licenses=[license_json(shipped, fee, currency)],
+            license="L1",
+            coterminate_with=None if coterminate_end is None else "M0",
+        )
+    )
 
 
 def cancel(
@@ -131,12 +150,16 @@ def cancel(
     role: str = "customer",
 ) -> mespolicy.Request:
     """A written cancellation notice for contract M1, [start, end), received on ``day``."""
-    return mespolicy.parse_request(request_json(
-        "cancel", day, role=role,
-        contracts=[contract_json(start, end, fee, currency, licenses=licenses)],
-        contract="M1",
-        cancel_licenses=None if cancel_licenses is None else list(cancel_licenses),
-    ))
+    return mespolicy.parse_request(
+        request_json(
+            "cancel",
+            day,
+            role=role,
+            contracts=[contract_json(start, end, fee, currency, licenses=licenses)],
+            contract="M1",
+            cancel_licenses=None if cancel_licenses is None else list(cancel_licenses),
+        )
+    )
 
 
 def coterminate(
@@ -150,10 +173,15 @@ def coterminate(
         contract_json(c[0], c[1], c[2], c[3] if len(c) > 3 else CURRENCY, f"M{i}", [f"L{i}"])
         for i, c in enumerate(contracts, start=1)
     ]
-    return mespolicy.parse_request(request_json(
-        "coterminate", day, role=role, contracts=entries,
-        target_end=None if target_end is None else iso(target_end),
-    ))
+    return mespolicy.parse_request(
+        request_json(
+            "coterminate",
+            day,
+            role=role,
+            contracts=entries,
+            target_end=None if target_end is None else iso(target_end),
+        )
+    )
 
 
 def status(
@@ -167,15 +195,27 @@ def status(
     """Where contract M1 ([start, end)) stands on ``day``; or, with ``shipped`` only,
     license L1 without ME&S."""
     if start is not None and end is not None:
-        return mespolicy.parse_request(request_json(
-            "status", day, role=role, contracts=[contract_json(start, end)], contract="M1",
-        ))
+        return mespolicy.parse_request(
+            request_json(
+                "status",
+                day,
+                role=role,
+                contracts=[contract_json(start, end)],
+                contract="M1",
+            )
+        )
     if shipped is None:
         raise ValueError("status needs a contract (start, end) or a license (shipped)")
-    return mespolicy.parse_request(request_json(
-        "status", day, role=role, existing=False,
-        licenses=[license_json(shipped)], license="L1",
-    ))
+    return mespolicy.parse_request(
+        request_json(
+            "status",
+            day,
+            role=role,
+            existing=False,
+            licenses=[license_json(shipped)],
+            license="L1",
+        )
+    )
 
 
 def premium(
@@ -190,10 +230,17 @@ def premium(
     """Ask for premium support on license L1 of kind ``kind`` on ``day``; its ME&S contract M1
     covers [start, end), or there is none when ``start`` is None."""
     held = [] if start is None or end is None else [contract_json(start, end, licenses=["L1"])]
-    return mespolicy.parse_request(request_json(
-        "premium_support", day, role=role, contracts=held,
-        licenses=[license_json("2025-01-01", kind=kind)], license="L1", tier=tier,
-    ))
+    return mespolicy.parse_request(
+        request_json(
+            "premium_support",
+            day,
+            role=role,
+            contracts=held,
+            licenses=[license_json("2025-01-01", kind=kind)],
+            license="L1",
+            tier=tier,
+        )
+    )
 
 
 def as_partner(request: mespolicy.Request) -> mespolicy.Request:

@@ -40,9 +40,7 @@ def rows(decision: mespolicy.Decision) -> list[Row]:
     for c in decision.charges:
         start = None if c.period is None else c.period.start.isoformat()
         end = None if c.period is None else c.period.end.isoformat()
-        out.append(
-            (c.code, str(c.amount.amount), c.amount.currency, start, end, c.contract, c.clause)
-        )
+        out.append((c.code, str(c.amount.amount), c.amount.currency, start, end, c.contract, c.clause))
     return out
 
 
@@ -174,12 +172,22 @@ class TestRenew:
             "term": {"start": "2026-03-01", "end": "2027-03-01"},
             "charges": [
                 {
-                    "code": "renewal", "amount": "12000.00", "currency": "USD",
-                    "start": "2026-03-01", "end": "2027-03-01", "contract": "M1", "clause": "§8.2",
+                    "code": "renewal",
+                    "amount": "12000.00",
+                    "currency": "USD",
+                    "start": "2026-03-01",
+                    "end": "2027-03-01",
+                    "contract": "M1",
+                    "clause": "§8.2",
                 },
                 {
-                    "code": "reinstatement_fee", "amount": "328.77", "currency": "USD",
-                    "start": "2026-03-01", "end": "2026-04-10", "contract": "M1", "clause": "§8.3",
+                    "code": "reinstatement_fee",
+                    "amount": "328.77",
+                    "currency": "USD",
+                    "start": "2026-03-01",
+                    "end": "2026-04-10",
+                    "contract": "M1",
+                    "clause": "§8.3",
                 },
             ],
             "total": {"amount": "12328.77", "currency": "USD"},
@@ -272,8 +280,7 @@ class TestInitial:
         ]
 
     def test_existing_customer_coterminating_in_the_grace(self) -> None:
-        d = decide(rq.initial("2025-05-30", "2025-03-01", existing=True,
-                              coterminate_end="2025-09-01"))
+        d = decide(rq.initial("2025-05-30", "2025-03-01", existing=True, coterminate_end="2025-09-01"))
         assert approved(d)
         assert clauses(d) == ["§5.3", "§9.1", "§9.3"]
         # [shipped, E)
@@ -286,8 +293,7 @@ class TestInitial:
         assert d.field("support_from") == date(2025, 5, 30)
 
     def test_existing_customer_coterminating_after_the_grace(self) -> None:
-        d = decide(rq.initial("2025-07-01", "2025-03-01", existing=True,
-                              coterminate_end="2025-12-01"))
+        d = decide(rq.initial("2025-07-01", "2025-03-01", existing=True, coterminate_end="2025-12-01"))
         assert approved(d)
         assert clauses(d) == ["§5.3", "§9.2", "§9.3"]
         assert term(d) == ("2025-03-01", "2025-12-01")
@@ -302,8 +308,7 @@ class TestInitial:
         assert total(d) == ("10043.84", "USD")
 
     def test_new_customer_cannot_coterminate(self) -> None:
-        d = decide(rq.initial("2025-05-30", "2025-03-01", existing=False,
-                              coterminate_end="2025-09-01"))
+        d = decide(rq.initial("2025-05-30", "2025-03-01", existing=False, coterminate_end="2025-09-01"))
         assert_rejected(d, "§5.3")
 
     @pytest.mark.parametrize("end", ["2025-05-30", "2025-05-01"], ids=["on", "before"])
@@ -374,14 +379,12 @@ class TestCancel:
             d.field("effective")
 
     def test_naming_every_license_is_not_partial(self) -> None:
-        d = decide(rq.cancel("2026-01-01", "2025-03-01", "2026-03-01",
-                             cancel_licenses=["L2", "L1"]))
+        d = decide(rq.cancel("2026-01-01", "2025-03-01", "2026-03-01", cancel_licenses=["L2", "L1"]))
         assert approved(d)
         assert d.field("effective") == date(2026, 3, 1)
 
     def test_naming_a_license_of_another_contract_is_rejected(self) -> None:
-        d = decide(rq.cancel("2026-01-01", "2025-03-01", "2026-03-01",
-                             cancel_licenses=["L1", "L2", "L9"]))
+        d = decide(rq.cancel("2026-01-01", "2025-03-01", "2026-03-01", cancel_licenses=["L1", "L2", "L9"]))
         assert_rejected(d, "§10.2")
 
 
@@ -434,7 +437,8 @@ class TestCoterminate:
         data = mespolicy.decision_to_json(decide(rq.coterminate("2025-06-01", THREE)), trace=False)
         assert data["coterm_end"] == "2026-03-01"
         assert data["renewal"] == {
-            "date": "2026-03-01", "amount": {"amount": "22950.00", "currency": "USD"},
+            "date": "2026-03-01",
+            "amount": {"amount": "22950.00", "currency": "USD"},
         }
 
     def test_target_before_the_latest_end_is_rejected(self) -> None:
@@ -564,8 +568,7 @@ PARTNER_CASES = {
     "renew late": rq.renew("2026-04-10", "2025-03-01", "2026-03-01"),
     "renew past cutoff": rq.renew("2029-03-02", "2025-03-01", "2026-03-01"),
     "initial deferred": rq.initial("2025-05-31", "2025-03-01"),
-    "initial coterm": rq.initial("2025-05-30", "2025-03-01", existing=True,
-                                 coterminate_end="2025-09-01"),
+    "initial coterm": rq.initial("2025-05-30", "2025-03-01", existing=True, coterminate_end="2025-09-01"),
     "cancel late": rq.cancel("2026-01-31", "2025-03-01", "2026-03-01"),
     "coterminate": rq.coterminate("2025-06-01", THREE),
     "status": rq.status("2026-03-01", "2025-03-01", "2026-03-01"),

@@ -50,21 +50,28 @@ LATE_40 = rq.renew("2026-04-10", "2025-03-01", "2026-03-01")  # 40 days after th
 
 
 def test_an_unchanged_copy_decides_as_the_shipped_policy(tmp_path: Path) -> None:
-    copy = edited(tmp_path, "parameters.mes", "reinstatement_fee_rate = 25%",
-                  "reinstatement_fee_rate = 25%")
+    copy = edited(tmp_path, "parameters.mes", "reinstatement_fee_rate = 25%", "reinstatement_fee_rate = 25%")
     shipped = mespolicy.load()
-    for request in (LATE_40, rq.initial("2025-05-31", "2025-03-01"),
-                    rq.cancel("2026-01-31", "2025-03-01", "2026-03-01")):
+    for request in (
+        LATE_40,
+        rq.initial("2025-05-31", "2025-03-01"),
+        rq.cancel("2026-01-31", "2025-03-01", "2026-03-01"),
+    ):
         mine, theirs = copy.decide(request), shipped.decide(request)
         # Same answer; only the trace's file locations differ.
         assert (mine.outcome, mine.reasons, mine.term, mine.charges, mine.fields) == (
-            theirs.outcome, theirs.reasons, theirs.term, theirs.charges, theirs.fields,
+            theirs.outcome,
+            theirs.reasons,
+            theirs.term,
+            theirs.charges,
+            theirs.fields,
         )
 
 
 def test_reinstatement_fee_rate(tmp_path: Path) -> None:
-    policy = edited(tmp_path, "parameters.mes", "reinstatement_fee_rate = 25%",
-                    "reinstatement_fee_rate = 20%")
+    policy = edited(
+        tmp_path, "parameters.mes", "reinstatement_fee_rate = 25%", "reinstatement_fee_rate = 20%"
+    )
     late = policy.decide(LATE_40)
     assert charges(late) == [
         ("renewal", "12000.00"),
@@ -78,19 +85,20 @@ def test_reinstatement_fee_rate(tmp_path: Path) -> None:
 
 
 def test_deferral_grace(tmp_path: Path) -> None:
-    policy = edited(tmp_path, "parameters.mes", "deferral_grace = 90 days",
-                    "deferral_grace = 60 days")
+    policy = edited(tmp_path, "parameters.mes", "deferral_grace = 90 days", "deferral_grace = 60 days")
     # 2025-03-01 + 60 days = 2025-04-30 (30 + 30): still free
     assert charges(policy.decide(rq.initial("2025-04-30", "2025-03-01"))) == [
         ("initial_term", "12000.00"),
     ]
     # day 61: 25% x 12,000 x 61/365 = 501.369.. -> 501.37
     assert charges(policy.decide(rq.initial("2025-05-01", "2025-03-01"))) == [
-        ("initial_term", "12000.00"), ("reinstatement_fee", "501.37"),
+        ("initial_term", "12000.00"),
+        ("reinstatement_fee", "501.37"),
     ]
     # day 90, free under the shipped rules: 25% x 12,000 x 90/365 = 739.726.. -> 739.73
     assert charges(policy.decide(rq.initial("2025-05-30", "2025-03-01"))) == [
-        ("initial_term", "12000.00"), ("reinstatement_fee", "739.73"),
+        ("initial_term", "12000.00"),
+        ("reinstatement_fee", "739.73"),
     ]
     status = policy.decide(rq.status("2025-05-01", shipped="2025-03-01"))
     assert status.field("status") == "deferred"
@@ -98,8 +106,9 @@ def test_deferral_grace(tmp_path: Path) -> None:
 
 
 def test_reactivation_cutoff(tmp_path: Path) -> None:
-    policy = edited(tmp_path, "parameters.mes", "reactivation_cutoff = 36 months",
-                    "reactivation_cutoff = 24 months")
+    policy = edited(
+        tmp_path, "parameters.mes", "reactivation_cutoff = 36 months", "reactivation_cutoff = 24 months"
+    )
     # end 2026-03-01 + 24 months = 2028-03-01: the last day to reinstate
     last = policy.decide(rq.renew("2028-03-01", "2025-03-01", "2026-03-01"))
     assert last.outcome is mespolicy.Outcome.APPROVED
@@ -122,8 +131,9 @@ def test_reactivation_cutoff(tmp_path: Path) -> None:
 
 
 def test_cancellation_notice(tmp_path: Path) -> None:
-    policy = edited(tmp_path, "parameters.mes", "cancellation_notice = 30 days",
-                    "cancellation_notice = 45 days")
+    policy = edited(
+        tmp_path, "parameters.mes", "cancellation_notice = 30 days", "cancellation_notice = 45 days"
+    )
     # 2026-01-15..2026-03-01 = 17 + 28 = 45 days: stops at the end
     timely = policy.decide(rq.cancel("2026-01-15", "2025-03-01", "2026-03-01"))
     assert timely.field("effective") == date(2026, 3, 1)
@@ -139,17 +149,21 @@ def test_cancellation_notice(tmp_path: Path) -> None:
 
 
 def test_days_per_year(tmp_path: Path) -> None:
-    policy = edited(tmp_path, "parameters.mes", "days_per_year = 365 days",
-                    "days_per_year = 360 days")
+    policy = edited(tmp_path, "parameters.mes", "days_per_year = 365 days", "days_per_year = 360 days")
     # 25% x 12,000 x 40/360 = 333.333.. -> 333.33
     assert charges(policy.decide(LATE_40)) == [
-        ("renewal", "12000.00"), ("reinstatement_fee", "333.33"),
+        ("renewal", "12000.00"),
+        ("reinstatement_fee", "333.33"),
     ]
 
 
 def test_a_dated_value_takes_effect_on_its_day(tmp_path: Path) -> None:
-    policy = edited(tmp_path, "parameters.mes", "reinstatement_fee_rate = 25%",
-                    "reinstatement_fee_rate = 25%\n  = 30% from 2026-04-01")
+    policy = edited(
+        tmp_path,
+        "parameters.mes",
+        "reinstatement_fee_rate = 25%",
+        "reinstatement_fee_rate = 25%\n  = 30% from 2026-04-01",
+    )
     # renewed 2026-04-10, after the change: 30% x 12,000 x 40/365 = 394.520.. -> 394.52
     assert charges(policy.decide(LATE_40))[-1] == ("reinstatement_fee", "394.52")
     # renewed 2026-03-31, before it: 25% x 12,000 x 30/365 = 246.575.. -> 246.58
@@ -203,8 +217,7 @@ VENDOR_RENEWAL = """\
 
 
 def test_another_vendor_starts_the_new_term_on_the_reinstatement_day(tmp_path: Path) -> None:
-    policy = written(tmp_path, {"parameters.mes": VENDOR_PARAMETERS,
-                                "renewal.mes": VENDOR_RENEWAL})
+    policy = written(tmp_path, {"parameters.mes": VENDOR_PARAMETERS, "renewal.mes": VENDOR_RENEWAL})
     assert policy.actions == ("renew",)
     late = policy.decide(LATE_40)
     assert late.outcome is mespolicy.Outcome.APPROVED
@@ -251,8 +264,7 @@ FLAT_FEE_RENEWAL = """\
 
 
 def test_another_vendor_charges_a_flat_reinstatement_fee(tmp_path: Path) -> None:
-    policy = written(tmp_path, {"parameters.mes": FLAT_FEE_PARAMETERS,
-                                "renewal.mes": FLAT_FEE_RENEWAL})
+    policy = written(tmp_path, {"parameters.mes": FLAT_FEE_PARAMETERS, "renewal.mes": FLAT_FEE_RENEWAL})
     late = policy.decide(LATE_40)
     assert charges(late) == [("renewal", "12000.00"), ("reinstatement_fee", "150.00")]
     assert late.charges[-1].amount.currency == "USD"
@@ -261,17 +273,19 @@ def test_another_vendor_charges_a_flat_reinstatement_fee(tmp_path: Path) -> None
     assert [str(c.amount) for c in euro.charges][-1] == "150.00 EUR"
     yen = policy.decide(rq.renew("2026-04-10", "2025-03-01", "2026-03-01", "1000000", "JPY"))
     assert charges(yen)[-1] == ("reinstatement_fee", "150")
-    assert policy.decide(rq.renew("2026-03-01", "2025-03-01", "2026-03-01")).charges[-1].code == (
-        "renewal"
-    )
+    assert policy.decide(rq.renew("2026-03-01", "2025-03-01", "2026-03-01")).charges[-1].code == "renewal"
 
 
 def test_a_charge_in_another_currency_is_an_evaluation_error(tmp_path: Path) -> None:
-    policy = written(tmp_path, {
-        "parameters.mes": FLAT_FEE_PARAMETERS.replace("flat_fee: money = 150.00",
-                                                      "flat_fee = 150.00 USD"),
-        "renewal.mes": FLAT_FEE_RENEWAL,
-    })
+    policy = written(
+        tmp_path,
+        {
+            "parameters.mes": FLAT_FEE_PARAMETERS.replace(
+                "flat_fee: money = 150.00", "flat_fee = 150.00 USD"
+            ),
+            "renewal.mes": FLAT_FEE_RENEWAL,
+        },
+    )
     usd = policy.decide(LATE_40)
     assert charges(usd)[-1] == ("reinstatement_fee", "150.00")
     with pytest.raises(mespolicy.EvaluationError, match="late"):
