@@ -23,7 +23,7 @@ from mespolicy.model import (
 CURRENCIES = ("USD", "EUR", "JPY", "KRW", "BHD", "KWD")
 T = TypeVar("T")
 
-ACTIONS = ("renew", "cancel", "coterminate", "initial", "status", "premium")
+ACTIONS = ("renew", "cancel", "coterminate", "initial", "status", "premium_support")
 
 
 def month_ends() -> st.SearchStrategy[date]:
