@@ -68,14 +68,14 @@ class _Checker:
             elif isinstance(item, n.Definition):
                 self.declare_definition(item)
         for item in items:
-            if isinstance(item, n.Definition) and item.name in self.definitions:
+            if isinstance(item, n.Definition) and self.definitions[item.name].node is item:
                 self.check_definition(item)
         self.check_cycles()
         for item in items:
             if isinstance(item, n.Action):
                 self.check_action(item)
         if self.errors:
-            raise PolicyCheckError(collect(self.errors))
+            raise PolicyCheckError(collect(self.errors), total=len(self.errors))
         return CheckedPolicy(
             self.files,
             self.parameters,
@@ -129,11 +129,13 @@ class _Checker:
             )
 
     def check_enum(self, item: n.Enum) -> None:
-        members = tuple(m.name for m in item.members)
+        members = tuple(dict.fromkeys(m.name for m in item.members))
+        listed: set[str] = set()
         for member in item.members:
             clash = self.members.get(member.name)
-            if clash or member.name in self.declared:
+            if clash or member.name in self.declared or member.name in listed:
                 self.fail("C202", f"'{member.name}' is defined twice", member.span)
+            listed.add(member.name)
         enum = t.EnumType(item.name, members)
         self.enums[item.name] = enum
         self.members.update(dict.fromkeys(members, enum))
@@ -142,6 +144,7 @@ class _Checker:
         self.check_provenance(f"parameter '{item.name}'", item.clauses, item.provenance, item.span)
         if not item.values:
             self.fail("C214", f"parameter '{item.name}' has no value", item.span)
+            self.parameters[item.name] = CheckedParameter(item, t.UNKNOWN, ())
             return
         declared = self.resolve_type(item.declared_type) if item.declared_type else None
         found = [self.literal_type(v.value, declared) for v in item.values]
@@ -153,6 +156,9 @@ class _Checker:
                     f"parameter '{item.name}' is {kind}, but this value is {value_type}",
                     value.span,
                 )
+            elif isinstance(kind, t.Money):
+                # each dated value narrows the currency, so two values cannot disagree
+                kind = t.join(kind, value_type) or kind
         self.check_effective_dates(item)
         values = tuple((v.effective, v.value) for v in item.values)
         self.parameters[item.name] = CheckedParameter(item, kind, values)
@@ -197,7 +203,7 @@ class _Checker:
                 self.fail("C202", f"parameter '{param.name}' is listed twice", param.span)
             seen.add(param.name)
         returns = self.resolve_type(item.returns)
-        self.definitions[item.name] = CheckedDefinition(item, params, returns)
+        self.definitions.setdefault(item.name, CheckedDefinition(item, params, returns))
 
     def check_definition(self, item: n.Definition) -> None:
         checked = self.definitions[item.name]
@@ -207,7 +213,7 @@ class _Checker:
         for let in item.lets:
             scope = self.check_let(let, scope)
         found = self.expr(item.result, scope)
-        self.expect(found, checked.returns, item.result.span, f"'{item.name}' returns")
+        self.expect(found, checked.returns, item.result.span, f"the result of '{item.name}'")
         self.current_definition = None
 
     def check_cycles(self) -> None:

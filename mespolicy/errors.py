@@ -36,10 +36,14 @@ class MespolicyError(Exception):
 
 
 class PolicyFileError(MespolicyError):
-    """Errors located in rule files: one or more diagnostics, rendered together."""
+    """Errors located in rule files: one or more diagnostics, rendered together.
 
-    def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
+    `total` counts every error found, when more were found than are shown.
+    """
+
+    def __init__(self, diagnostics: Sequence[Diagnostic], total: int | None = None) -> None:
         self.diagnostics = tuple(diagnostics)
+        self.total = max(total or 0, len(self.diagnostics))
         super().__init__("\n".join(d.render() for d in self.diagnostics))
 
     @property
@@ -48,7 +52,9 @@ class PolicyFileError(MespolicyError):
 
     def render(self) -> str:
         count = len(self.diagnostics)
-        summary = f"{count} error{'s' if count != 1 else ''}"
+        summary = f"{self.total} error{'s' if self.total != 1 else ''}"
+        if self.total > count:
+            summary += f" ({count} shown, {self.total - count} more not shown)"
         return "\n\n".join([*(d.render() for d in self.diagnostics), summary])
 
 

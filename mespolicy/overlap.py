@@ -36,6 +36,8 @@ def overlapping_rules(rules: Sequence[n.Rule]) -> Iterator[tuple[n.Rule, n.Rule]
 
 
 def _compatible(a: Constraints, b: Constraints) -> bool:
+    if not a or not b:
+        return True  # a rule without a condition applies alongside any other
     if a.keys() != b.keys():
         return False
     return all(a[key] & b[key] for key in a)

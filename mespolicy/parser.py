@@ -80,7 +80,7 @@ def _unquote(token: Token) -> str:
     return re.sub(r"\\(.)", r"\1", str(token)[1:-1])
 
 
-_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
+_PLACEHOLDER = re.compile(r"\\(.)|\{\{|\}\}|\{([^{}]*)\}|[{}]")
 _DOTTED = re.compile(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*\Z")
 _STATEMENT_NODES = (n.Let, n.Reason, n.Term, n.Charge, n.Set, n.ForEach)
 _UNITS = {"day": n.Unit.DAYS, "days": n.Unit.DAYS, "month": n.Unit.MONTHS, "months": n.Unit.MONTHS}
@@ -443,16 +443,19 @@ class _Builder(Transformer[Token, Any]):
         return self._text(children[0], self.span(meta))
 
     def _text(self, token: Token, span: Span) -> n.TextLiteral:
-        raw = _unquote(token)
+        # Scanned in the text as written (escapes included) so placeholder columns are exact.
+        raw = str(token)[1:-1]
         parts: list[str | n.Name | n.FieldAccess] = []
         position = 0
         for match in _PLACEHOLDER.finditer(raw):
             parts.append(raw[position : match.start()])
             position = match.end()
             piece = match.group(0)
-            if piece in ("{{", "}}"):
+            if match.group(1) is not None:
+                parts.append(match.group(1))
+            elif piece in ("{{", "}}"):
                 parts.append(piece[0])
-            elif match.group(1) is None or not _DOTTED.match(match.group(1).strip()):
+            elif match.group(2) is None or not _DOTTED.match(match.group(2).strip()):
                 column = span.column + 1 + match.start()
                 where = Span(span.source, span.line, column, span.line, column + len(piece))
                 raise PolicySyntaxError(
@@ -467,8 +470,8 @@ class _Builder(Transformer[Token, Any]):
         return n.TextLiteral(_join_text(parts), span=span)
 
     def _placeholder(self, match: re.Match[str], span: Span) -> n.Name | n.FieldAccess:
-        inner = match.group(1)
-        offset = span.column + 1 + match.start(1)
+        inner = match.group(2)
+        offset = span.column + 1 + match.start(2)
         stripped = inner.strip()
         offset += len(inner) - len(inner.lstrip())
         names = stripped.split(".")
@@ -515,31 +518,30 @@ _WORDS = {
     "$END": "the end of the file",
 }
 
-# Hand-picked messages for mistakes analysts make, matched by parser state (Lark's
-# match_examples): each key is (code, message, hint).
-_EXAMPLES: dict[tuple[str, str, str], list[str]] = {
-    ("P110", "'=' does not compare; write '==' to compare two values", "use == or !="): [
-        "action a { approve r when x = 1 { } }",
-        "action a { reject r when x.y = 1 { } }",
-        "action a { let b = x = 1 }",
-    ],
-    ("P111", "a parameter needs a value", "write: parameter name = value"): [
-        "parameter x 30 days",
-        "parameter x clause §1.1 = 3",
-    ],
-    ("P112", "a clause is cited with the § sign", "write §8.3"): [
-        "parameter x = 1 clause 8.3",
-        "action a { approve r 8.3 { } }",
-    ],
-    (
-        "P113",
-        "a rule needs a name after approve or reject",
-        "write: approve late_renewal §8.2 when ...",
-    ): [
-        "action a { approve §8.2 { } }",
-        "action a { reject when x { } }",
-    ],
-}
+# Hand-picked messages for mistakes analysts make. Each is recognised from the token
+# found, what the parser expected and the words just before it, so it holds at any
+# depth (Lark's match_examples only matches an example's own parser state).
+_EQUALS_TO_COMPARE = ("P110", "'=' does not compare; write '==' to compare two values", "use == or !=")
+_PARAMETER_VALUE = ("P111", "a parameter needs a value", "write: parameter name = value")
+_CLAUSE_SIGN = ("P112", "a clause is cited with the § sign", "write §8.3")
+_RULE_NAME = (
+    "P113",
+    "a rule needs a name after approve or reject",
+    "write: approve late_renewal §8.2 when ...",
+)
+
+
+def _known_mistake(error: UnexpectedToken, before: str) -> tuple[str, str, str] | None:
+    token, expected = error.token, set(error.expected)
+    if re.search(r"\b(approve|reject)\s*$", before) or re.search(r"\b(approve|reject)\s+when\s*$", before):
+        return _RULE_NAME
+    if token.type == "EQUAL" and "EQ" in expected:
+        return _EQUALS_TO_COMPARE
+    if re.search(r"\bparameter\s+[a-z_][a-z0-9_]*\s*$", before) and token.type not in ("EQUAL", "COLON"):
+        return _PARAMETER_VALUE
+    if token.type == "NUMBER" and "CLAUSE" in expected:
+        return _CLAUSE_SIGN
+    return None
 
 
 def _describe(terminal: str) -> str:
@@ -577,7 +579,8 @@ def _syntax_error(error: UnexpectedInput, source: Source) -> PolicySyntaxError:
     assert isinstance(error, UnexpectedToken)
     width = len(str(error.token)) or 1
     span = Span(source, line, column, line, column + width)
-    known = error.match_examples(_lark().parse, _EXAMPLES, use_accepts=True)
+    before = "\n".join([*source.text.splitlines()[: line - 1], source.line(line)[: column - 1]])
+    known = _known_mistake(error, before)
     if known is not None:
         code, message, hint = known
         return PolicySyntaxError(code, message, span, hint)

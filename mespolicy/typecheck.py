@@ -224,7 +224,7 @@ def _call(ctx: Context, node: n.Call, scope: Scope) -> t.Type:
     if len(arguments) != len(definition.params):
         return ctx.fail(
             "C210",
-            f"'{node.function}' takes {len(definition.params)} arguments, {len(arguments)} given",
+            f"'{node.function}' takes {_count(len(definition.params), 'argument')}, {len(arguments)} given",
             node.span,
             f"{node.function}(" + ", ".join(f"{p}: {pt}" for p, pt in definition.params) + ")",
         )
@@ -337,3 +337,7 @@ def _a(found: t.Type) -> str:
 def _did_you_mean(name: str, known: list[str]) -> str | None:
     close = difflib.get_close_matches(name, sorted(set(known)), n=1)
     return f"did you mean '{close[0]}'?" if close else None
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")

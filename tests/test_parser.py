@@ -167,10 +167,6 @@ def test_escaped_quotes_are_unquoted() -> None:
     assert reason.message.parts == ('say "hi"',)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='placeholder columns are counted in the unescaped text: each \\" before it shifts the span left',
-)
 def test_a_placeholder_after_an_escaped_quote_points_at_itself() -> None:
     (reason,) = statements(r'    reason "say \"hi\" {expiry}"')
     assert isinstance(reason, n.Reason)
@@ -451,23 +447,18 @@ def test_an_unexpected_token_names_what_was_expected() -> None:
         "action a { approve r when x = y and z { } }",
         pytest.param(
             "action a { approve r §1 when x = 1 { } }",
-            marks=pytest.mark.xfail(strict=True, reason="P110 matched only at the examples' stack depth"),
         ),
         pytest.param(
             'action a "Renew." { approve r when x = 1 { } }',
-            marks=pytest.mark.xfail(strict=True, reason="P110 matched only at the examples' stack depth"),
         ),
         pytest.param(
             "action a { approve r §1 when x + 1 = 2 { } }",
-            marks=pytest.mark.xfail(strict=True, reason="P110 matched only at the examples' stack depth"),
         ),
         pytest.param(
             "action a { approve r §1 { set x = a = 1 } }",
-            marks=pytest.mark.xfail(strict=True, reason="P110 matched only at the examples' stack depth"),
         ),
         pytest.param(
             "define f: bool { x = 1 }",
-            marks=pytest.mark.xfail(strict=True, reason="P110 matched only at the examples' stack depth"),
         ),
     ],
 )
@@ -478,38 +469,27 @@ def test_single_equals_in_a_comparison_is_p110(text: str) -> None:
     assert text[error.span.column - 1 : error.span.end_column - 1] == "="
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Lark's match_examples formats a ParserState with %d when the states match but the "
-    "accepted tokens differ: TypeError escapes parse()",
-)
 def test_single_equals_in_an_action_let_is_a_syntax_error_not_a_crash() -> None:
     error = syntax_error("action a { let b = x = 1 }")
     assert error.code == "P110"
     assert error.span.column == 22
 
 
-_BRITTLE = pytest.mark.xfail(strict=True, reason="hand-picked message matched only at the examples' depth")
-
-
 @pytest.mark.parametrize(
     ("code", "text"),
     [
         ("P111", "parameter x 30 days"),
-        pytest.param("P111", 'parameter y = 1 clause §1 source "s"\nparameter x 30 days', marks=_BRITTLE),
+        pytest.param("P111", 'parameter y = 1 clause §1 source "s"\nparameter x 30 days'),
         ("P112", "parameter x = 1 clause 8.3"),
         ("P112", "action a { approve r 8.3 { } }"),
-        pytest.param("P112", 'action a "Renew." { approve r 8.3 { } }', marks=_BRITTLE),
+        pytest.param("P112", 'action a "Renew." { approve r 8.3 { } }'),
         ("P113", "action a { approve §8.2 { } }"),
         ("P113", "action a { reject when x { } }"),
-        pytest.param("P113", 'action a "Renew." { approve §8.2 { } }', marks=_BRITTLE),
-        pytest.param("P113", "action a { approve q §1 { } reject §8.2 { } }", marks=_BRITTLE),
+        pytest.param("P113", 'action a "Renew." { approve §8.2 { } }'),
+        pytest.param("P113", "action a { approve q §1 { } reject §8.2 { } }"),
         pytest.param(
             "P113",
             "action a { approve when x { } }",
-            marks=pytest.mark.xfail(
-                strict=True, reason="'when' is lexed as the rule's name; then P112 'cited with the § sign'"
-            ),
         ),
     ],
 )
