@@ -8,6 +8,7 @@ evaluated. The source is kept on the result, so it can be read when in doubt.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date
@@ -30,9 +31,11 @@ from mespolicy.checked import (
     ParameterRef,
 )
 from mespolicy.errors import EvaluationError
+from mespolicy.model.calendar import Term
+from mespolicy.model.decision import Decision, Outcome, Reason, TraceStep
 from mespolicy.schema import FACTS
 
-ActionFunction = Callable[[Any], tuple[Any, ...]]
+ActionFunction = Callable[[Any], Decision]
 
 
 @attrs.frozen
@@ -52,15 +55,26 @@ def compile_policy(checked: CheckedPolicy) -> CompiledPolicy:
     return CompiledPolicy(source, actions)
 
 
+# The only builtins generated code may call.
+_BUILTINS = ("len", "any", "all", "bool", "set", "str", "tuple")
+
+
 def _namespace(checked: CheckedPolicy) -> dict[str, Any]:
     namespace: dict[str, Any] = {
-        "__builtins__": {"len": len, "any": any, "all": all, "bool": bool, "set": set, "str": str},
+        "__builtins__": {name: getattr(builtins, name) for name in _BUILTINS},
         "rt": runtime,
         "UNSET": runtime.UNSET,
         "Decimal": Decimal,
         "date": date,
         "Cash": runtime.Cash,
+        "Decision": Decision,
+        "Reason": Reason,
+        "Term": Term,
+        "APPROVED": Outcome.APPROVED,
+        "REJECTED": Outcome.REJECTED,
     }
+    for name, action in checked.actions.items():
+        namespace[f"S_{name}"] = tuple((step(rule, False), step(rule, True)) for rule in action.rules)
     for name, parameter in checked.parameters.items():
         namespace[_parameter_name(name)] = _parameter_lookup(parameter.values, parameter.type)
     return namespace
@@ -101,6 +115,17 @@ def literal_value(literal: n.Literal, kind: t.Type | None = None) -> Any:
         case n.TextLiteral(parts=parts):
             return "".join(p for p in parts if isinstance(p, str))
     raise AssertionError(literal)
+
+
+def step(rule: n.Rule, applied: bool) -> TraceStep:
+    """The trace step of a rule that did or did not apply."""
+    return TraceStep(
+        rule=rule.name,
+        kind=rule.kind.value,
+        applied=applied,
+        clauses=tuple(c.text for c in rule.clauses),
+        location=f"{rule.span.source.path}:{rule.span.line}",
+    )
 
 
 def _action_name(name: str) -> str:
@@ -200,34 +225,45 @@ class _Generator:
         with self.block(f"def {_action_name(name)}(req):"):
             self.emit("loc = -1")
             with self.block("try:"):
-                self.action_rules(rules)
+                self.action_rules(name, rules)
             with self.block("except rt.EvaluationError as error:"):
                 self.emit("error.rule_index = loc")
                 self.emit("raise")
 
-    def action_rules(self, rules: list[tuple[int, n.Rule]]) -> None:
+    def action_rules(self, name: str, rules: list[tuple[int, n.Rule]]) -> None:
+        # Trace steps are constants (policy.py builds them, `S_<action>[rule][applied]`):
+        # the trace of each way out is a tuple of them, known here but for the approvals.
+        steps = f"S_{name}"
         self.emit(f"L = [UNSET] * {len(self.action_lets)}")
-        self.emit("trace = []")
+        passed: list[str] = []
         for index, rule in rules:
             if rule.kind is n.RuleKind.REJECT:
-                self.reject(index, rule)
+                self.reject(name, index, rule, passed)
+                passed.append(f"{steps}[{index}][0]")
         approvals = [(i, r) for i, r in rules if r.kind is n.RuleKind.APPROVE]
         for index, rule in approvals:
             self.emit(f"loc = {index}")
-            condition = "True" if rule.condition is None else f"bool({self.expr(rule.condition)})"
+            # every bool-typed expression already yields a Python bool (c1 + c2 counts them)
+            condition = "True" if rule.condition is None else self.expr(rule.condition)
             self.emit(f"c{index} = {condition}")
-            self.emit(f"trace.append(({index}, c{index}))")
+        self.emit("loc = -1")
+        trace = "(" + "".join(f"{p}, " for p in passed)
+        trace += "".join(f"{steps}[{i}][c{i}], " for i, _ in approvals) + ")"
+        self.emit(f"trace = {trace}")
         if approvals:
             total = " + ".join(f"c{i}" for i, _ in approvals)
-            self.emit(f"if {total} > 1:")
-            self.emit("    return ('conflict', None, [], None, [], [], trace)")
+            names = ", ".join(f"({r.name!r}, c{i})" for i, r in approvals)
+            self.emit(f"if {total} > 1: rt.conflict({name!r}, ({names},))")
         for index, rule in approvals:
             with self.block(f"if c{index}:"):
                 self.emit(f"loc = {index}")
                 self.emit("reasons = []; charges = []; fields = []; term = None")
                 self.body(rule, rule.body)
-                self.emit(f"return ('approved', {index}, reasons, term, charges, fields, trace)")
-        self.emit("return ('none', None, [], None, [], [], trace)")
+                self.emit(
+                    f"return Decision({name!r}, APPROVED, tuple(reasons), term,"
+                    " rt.charges_of(charges, term, req), tuple(fields), trace)"
+                )
+        self.emit(f"rt.no_rule_applies({name!r}, req.date)")
 
     def let_function(self, action: str, index: int, let: n.Let) -> None:
         saved_lines, saved_depth, saved_scope = self.lines, self.depth, self.scope
@@ -238,15 +274,14 @@ class _Generator:
         self.let_functions.extend([*self.lines, ""])
         self.lines, self.depth, self.scope = saved_lines, saved_depth, saved_scope
 
-    def reject(self, index: int, rule: n.Rule) -> None:
+    def reject(self, name: str, index: int, rule: n.Rule, passed: list[str]) -> None:
         self.emit(f"loc = {index}")
         condition = "True" if rule.condition is None else self.expr(rule.condition)
         with self.block(f"if {condition}:"):
-            self.emit(f"trace.append(({index}, True))")
             self.emit("reasons = []")
             self.body(rule, rule.body)
-            self.emit(f"return ('rejected', {index}, reasons, None, [], [], trace)")
-        self.emit(f"trace.append(({index}, False))")
+            trace = "(" + "".join(f"{p}, " for p in passed) + f"S_{name}[{index}][1],)"
+            self.emit(f"return Decision({name!r}, REJECTED, tuple(reasons), None, (), (), {trace})")
 
     def body(self, rule: n.Rule, statements: tuple[n.Statement, ...]) -> None:
         for statement in statements:
@@ -259,14 +294,19 @@ class _Generator:
                 self.let_statement(statement)
             case n.Reason(clause=clause, message=message):
                 text = clause.text if clause else default_clause
-                self.emit(f"reasons.append(({text!r}, {self.expr(message)}))")
+                self.emit(f"reasons.append(Reason({text!r}, {self.expr(message)}))")
             case n.Term(start=start, end=end):
-                self.emit(f"term = ({self.expr(start)}, {self.expr(end)})")
+                self.emit(f"term = Term({self.expr(start)}, {self.expr(end)})")
             case n.Charge():
                 self.charge(statement, default_clause)
             case n.Set(path=path, value=value):
                 kind = kind_of(self.checked.type_of(value))
-                self.emit(f"fields.append(({'.'.join(path)!r}, {self.expr(value)}, {kind!r}))")
+                code = self.expr(value)
+                if kind == "money":
+                    code = f"rt.field_money({code}, req)"
+                elif kind in ("number", "rate"):
+                    code = f"rt.field_number({code})"
+                self.emit(f"fields.append(({'.'.join(path)!r}, {code}))")
             case n.ForEach(variable=variable, collection=collection, condition=condition):
                 collection_code = self.expr(collection)
                 with self.block(f"for {self.bind(variable)} in {collection_code}:"):
@@ -358,11 +398,26 @@ class _Expressions:
         for part in parts:
             if isinstance(part, str):
                 pieces.append(repr(part))
+            elif (shown := self.constant_text(part)) is not None:
+                pieces.append(repr(shown))
             elif kind_of(self.type_of(part)) in _SHOWN_BY_STR:
                 pieces.append(f"str({self.expr(part)})")
             else:
                 pieces.append(f"rt.show({self.expr(part)}, {kind_of(self.type_of(part))!r})")
         return "''.join((" + "".join(p + ", " for p in pieces) + "))"
+
+    def constant_text(self, part: n.Name | n.FieldAccess) -> str | None:
+        """How a parameter with one value shows in a message, worked out once here."""
+        if not isinstance(part, n.Name):
+            return None
+        binding = self.g.checked.binding_of(part)
+        if not isinstance(binding, ParameterRef):
+            return None
+        parameter = self.g.checked.parameters[binding.name]
+        if len(parameter.values) != 1 or parameter.values[0][0] is not None:
+            return None
+        value = literal_value(parameter.values[0][1], parameter.type)
+        return runtime.show(value, kind_of(parameter.type))
 
     def name(self, node: n.Name) -> str:
         binding = self.g.checked.binding_of(node)
@@ -389,8 +444,6 @@ class _Expressions:
         if isinstance(subject, n.Name) and isinstance(self.g.checked.bindings.get(id(subject)), EnumValue):
             return repr(node.field)
         code = f"{self.expr(subject)}.{node.field}"
-        if isinstance(found, t.Money):
-            return f"rt.money_of({code})"
         if isinstance(found, t.EnumType):
             return f"rt.enum_name({code})"
         return code

@@ -24,7 +24,7 @@ from mespolicy.errors import EvaluationError
 from mespolicy.formatter import format_expr
 from mespolicy.model.decision import Decision, TraceStep
 from mespolicy.model.request import Request, RequestError
-from mespolicy.policy import contract_currency
+from mespolicy.runtime import contract_currency
 from mespolicy.schema import FACTS
 
 _PRECEDENCE = {

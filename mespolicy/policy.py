@@ -4,23 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
-from decimal import Decimal
-from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import attrs
 
 from mespolicy import nodes as n
-from mespolicy import runtime
 from mespolicy.checked import CheckedPolicy
 from mespolicy.checker import check
 from mespolicy.compiler import CompiledPolicy, compile_policy
 from mespolicy.errors import EvaluationError
 from mespolicy.loader import read_policy, shipped_rules
-from mespolicy.model.calendar import Term
-from mespolicy.model.decision import Charge, Decision, Outcome, Reason, TraceStep
-from mespolicy.model.money import Money
+from mespolicy.model.decision import Decision
 from mespolicy.model.request import Request, RequestError
 from mespolicy.overrides import apply_overrides
 from mespolicy.schema import FACTS
@@ -36,15 +31,16 @@ class Policy:
     checked: CheckedPolicy
     compiled: CompiledPolicy
     origin: str
-    # Trace steps are immutable: each rule's two (did not apply, applied) are built once.
-    steps: Mapping[str, tuple[tuple[TraceStep, TraceStep], ...]] = attrs.field(init=False)
+    # The request facts whose text must name a member of one of the policy's enums.
+    enum_facts: tuple[tuple[str, str, tuple[str, ...]], ...] = attrs.field(init=False)
 
-    @steps.default
-    def _steps(self) -> Mapping[str, tuple[tuple[TraceStep, TraceStep], ...]]:
-        return {
-            name: tuple((_step(rule, False), _step(rule, True)) for rule in action.rules)
-            for name, action in self.checked.actions.items()
-        }
+    @enum_facts.default
+    def _enum_facts(self) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+        return tuple(
+            (fact.name, fact.enum, self.checked.enums[fact.enum].members)
+            for fact in FACTS.values()
+            if fact.enum is not None and fact.enum in self.checked.enums
+        )
 
     @property
     def actions(self) -> tuple[str, ...]:
@@ -52,26 +48,32 @@ class Policy:
 
     def decide(self, request: Request) -> Decision:
         """The decision on one request; a malformed request raises RequestError naming the field."""
-        action = self.checked.actions.get(request.action)
-        if action is None:
+        decide = self.compiled.actions.get(request.action)
+        if decide is None:
             raise RequestError(
                 "action",
                 f"'{request.action}' is not an action of this policy; it decides: "
                 + ", ".join(self.checked.actions),
             )
-        self._check_enums(request)
+        for name, enum, members in self.enum_facts:
+            value = getattr(request, name)
+            if value is not None and value not in members:
+                raise RequestError(name, f"'{value}' is not a {enum}; expected one of " + ", ".join(members))
         try:
-            result = self.compiled.actions[request.action](request)
+            return decide(request)
         except EvaluationError as error:
-            index = getattr(error, "rule_index", None)
-            if error.span is None and index is not None and index >= 0:
-                raise EvaluationError(
-                    f"rule '{action.rules[index].name}': {error.args[0]}",
-                    action.rules[index].span,
-                    error.code,
-                ) from None
-            raise
-        return _decision(action, request, result, self.steps[action.name])
+            raise self._located(error, request.action) from None
+
+    def _located(self, error: EvaluationError, action_name: str) -> EvaluationError:
+        """The error with the rule (or action) it happened in, unless it already has a place."""
+        if error.span is not None:
+            return error
+        action = self.checked.actions[action_name]
+        index = getattr(error, "rule_index", -1)
+        if index >= 0:
+            rule = action.rules[index]
+            return EvaluationError(f"rule '{rule.name}': {error.args[0]}", rule.span, error.code)
+        return EvaluationError(str(error.args[0]), action.span, error.code)
 
     def explain(self, request: Request) -> Explanation:
         """The decision with the reasons for it: each rule's condition and values, each amount's formula."""
@@ -94,18 +96,6 @@ class Policy:
         settings = ", ".join(f"{name}={value}" for name, value in overrides.items())
         return Policy(checked, compile_policy(checked), f"{self.origin} with {settings}")
 
-    def _check_enums(self, request: Request) -> None:
-        for fact in FACTS.values():
-            if fact.enum is None or fact.enum not in self.checked.enums:
-                continue
-            value = getattr(request, fact.name)
-            members = self.checked.enums[fact.enum].members
-            if value is not None and value not in members:
-                raise RequestError(
-                    fact.name,
-                    f"'{value}' is not a {fact.enum}; expected one of " + ", ".join(members),
-                )
-
 
 def load(path: str | Path | None = None) -> Policy:
     """The policy of a folder of rule files (or one file); the shipped policy when no path is given."""
@@ -116,106 +106,6 @@ def load(path: str | Path | None = None) -> Policy:
 def from_files(files: tuple[n.PolicyFile, ...], origin: str) -> Policy:
     checked = check(files)
     return Policy(checked, compile_policy(checked), origin)
-
-
-# -- from the compiled function's result to a Decision ---------------------------
-
-
-def _decision(
-    action: n.Action,
-    request: Request,
-    result: tuple[Any, ...],
-    rule_steps: tuple[tuple[TraceStep, TraceStep], ...],
-) -> Decision:
-    status, index, reasons, term, charges, fields, trace = result
-    rules = action.rules
-    steps = tuple(rule_steps[i][applied] for i, applied in trace)
-    if status == "conflict":
-        applied = [rules[i].name for i, ok in trace if ok]
-        raise EvaluationError(
-            f"action '{action.name}': rules {', '.join(applied)} all apply to this request",
-            action.span,
-            code="R308",
-        )
-    if status == "none":
-        raise EvaluationError(
-            f"action '{action.name}': no rule applies to this request (day {request.date})",
-            action.span,
-            code="R309",
-        )
-    rule = rules[index]
-    the_term = Term(*term) if term is not None else None
-    built = tuple(_charge(rule, c, the_term, request) for c in charges)
-    currencies = sorted({c.amount.currency for c in built})
-    if len(currencies) > 1:
-        raise EvaluationError(
-            f"rule '{rule.name}': charges in {', '.join(currencies)} cannot make one total",
-            rule.span,
-            code="R303",
-        )
-    return Decision(
-        action=action.name,
-        outcome=Outcome.APPROVED if status == "approved" else Outcome.REJECTED,
-        reasons=tuple(Reason(clause, message) for clause, message in reasons),
-        term=the_term,
-        charges=built,
-        fields=tuple((path, _field_value(value, kind)) for path, value, kind in fields),
-        trace=steps,
-    )
-
-
-def _step(rule: n.Rule, applied: bool) -> TraceStep:
-    return TraceStep(
-        rule=rule.name,
-        kind=rule.kind.value,
-        applied=bool(applied),
-        clauses=tuple(c.text for c in rule.clauses),
-        location=f"{rule.span.source.path}:{rule.span.line}",
-    )
-
-
-def _charge(rule: n.Rule, raw: tuple[Any, ...], term: Term | None, request: Request) -> Charge:
-    code, clause, amount, start, end, contract = raw
-    currency = amount.currency or contract_currency(contract, request)
-    if currency is None:
-        raise EvaluationError(
-            f"rule '{rule.name}': charge '{code}' is in the contract's currency, but there is no contract",
-            rule.span,
-            code="R310",
-        )
-    period = Term(start, end) if start is not None and end is not None else term
-    return Charge(
-        code=code,
-        amount=Money.of(_exact(amount.amount), currency),
-        period=period,
-        contract=contract.id if contract is not None else None,
-        clause=clause,
-    )
-
-
-def contract_currency(contract: Any, request: Request) -> str | None:
-    """The currency of an amount "in the contract's currency": the charged contract's, else the request's."""
-    for source in (contract, request.contract):
-        if source is not None:
-            return str(source.currency)
-    if request.license is not None:
-        return request.license.annual_fee.currency
-    return None
-
-
-def _exact(value: int | Decimal | Fraction) -> Decimal | Fraction:
-    return Decimal(value) if isinstance(value, int) else value
-
-
-def _field_value(value: Any, kind: str) -> object:
-    if isinstance(value, runtime.Cash):
-        if value.currency is None:
-            raise EvaluationError("a decision field holds money without a currency", code="R310")
-        return Money.of(_exact(value.amount), value.currency)
-    if isinstance(value, Fraction):
-        # A field is shown, not charged: a non-terminating quotient is shown to 28 digits.
-        return Decimal(value.numerator) / Decimal(value.denominator)
-    return value
 
 
 def parameter_values(policy: Policy, day: date) -> Mapping[str, object]:

@@ -13,9 +13,12 @@ from datetime import date, timedelta
 from decimal import Context, Decimal, DivisionByZero, Inexact, InvalidOperation
 from fractions import Fraction
 from functools import lru_cache
+from typing import Any
 
 from mespolicy.errors import EvaluationError
+from mespolicy.model.calendar import Term
 from mespolicy.model.calendar import add_months as _calendar_add_months
+from mespolicy.model.decision import Charge
 from mespolicy.model.money import Money, format_money, round_half_up
 from mespolicy.model.request import RequestError
 
@@ -78,6 +81,9 @@ def num_mul(a: Number, b: Number) -> Number:
 def num_div(a: Number, b: Number) -> Number:
     if b == 0:
         raise EvaluationError("division by zero", code="R302")
+    if type(a) is int and type(b) is int:
+        # days / days: exact as an int, or as a Fraction of two ints without going through Decimal
+        return a // b if a % b == 0 else Fraction(a, b)
     if type(a) is not Fraction and type(b) is not Fraction:
         try:
             return _EXACT.divide(a, b)  # type: ignore[arg-type]  # neither is a Fraction here
@@ -139,9 +145,12 @@ def money_sum(items: Iterable[Cash]) -> Cash:
     return total
 
 
-def money_of(m: object) -> Cash:
-    """A model Money (a contract's or license's fee) as an exact runtime amount."""
-    return Cash(m.amount, m.currency)  # type: ignore[attr-defined]
+def money_of(m: Any) -> Any:
+    """A contract's or license's fee as runtime money: the model's Money already is one.
+
+    Every operation here reads only `.amount` and `.currency`, so no copy is made.
+    """
+    return m
 
 
 # -- dates
@@ -173,8 +182,7 @@ def date_sub_days(day: date, days: int) -> date:
     return day - timedelta(days=days)
 
 
-def date_add_months(day: date, months: int) -> date:
-    return add_months(day, months)
+date_add_months = add_months
 
 
 def date_sub_months(day: date, months: int) -> date:
@@ -302,3 +310,64 @@ def num_sum(items: Iterable[Number]) -> Number:
 
 
 UNSET = object()
+
+
+# -- building the decision
+
+
+def charges_of(raw: list[tuple[Any, ...]], term: Term | None, request: Any) -> tuple[Charge, ...]:
+    """The charges of an approval, rounded once; a charge without a period covers the term."""
+    built = tuple(_charge(item, term, request) for item in raw)
+    if len({c.amount.currency for c in built}) > 1:
+        currencies = ", ".join(sorted({c.amount.currency for c in built}))
+        raise EvaluationError(f"charges in {currencies} cannot make one total", code="R303")
+    return built
+
+
+def _charge(item: tuple[Any, ...], term: Term | None, request: Any) -> Charge:
+    code, clause, amount, start, end, contract = item
+    currency = amount.currency or contract_currency(contract, request)
+    if currency is None:
+        raise EvaluationError(
+            f"charge '{code}' is in the contract's currency, but there is no contract", code="R310"
+        )
+    return Charge(
+        code,
+        Money(round_half_up(_exact(amount.amount), currency), currency),
+        Term(start, end) if start is not None and end is not None else term,
+        contract.id if contract is not None else None,
+        clause,
+    )
+
+
+def contract_currency(contract: Any, request: Any) -> str | None:
+    """The currency of an amount "in the contract's currency": the charged contract's, else the request's."""
+    for source in (contract, request.contract):
+        if source is not None:
+            return str(source.currency)
+    if request.license is not None:
+        return str(request.license.annual_fee.currency)
+    return None
+
+
+def field_money(value: Cash, request: Any) -> Money:
+    currency = value.currency or contract_currency(None, request)
+    if currency is None:
+        raise EvaluationError("a decision field holds money without a currency", code="R310")
+    return Money(round_half_up(_exact(value.amount), currency), currency)
+
+
+def field_number(value: Number) -> Decimal | int:
+    if isinstance(value, Fraction):
+        # A field is shown, not charged: a quotient that does not terminate is shown to 28 digits.
+        return Decimal(value.numerator) / Decimal(value.denominator)
+    return value
+
+
+def conflict(action: str, applied: tuple[tuple[str, bool], ...]) -> None:
+    names = ", ".join(name for name, ok in applied if ok)
+    raise EvaluationError(f"action '{action}': rules {names} all apply to this request", code="R308")
+
+
+def no_rule_applies(action: str, day: date) -> None:
+    raise EvaluationError(f"action '{action}': no rule applies to this request (day {day})", code="R309")
