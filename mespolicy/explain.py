@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from decimal import Decimal
-from fractions import Fraction
 from typing import Any
 
 import attrs
@@ -21,6 +20,7 @@ from mespolicy import types as t
 from mespolicy.checked import CheckedPolicy, DefinitionRef, EnumValue, FactRef, Local, ParameterRef
 from mespolicy.compiler import kind_of, literal_value
 from mespolicy.errors import EvaluationError
+from mespolicy.exact import Quotient
 from mespolicy.formatter import format_expr
 from mespolicy.model.decision import Decision, TraceStep
 from mespolicy.model.request import Request, RequestError
@@ -384,7 +384,7 @@ def _bind(evaluate: Callable[[n.Expr, _Env], Any], expr: n.Expr, env: _Env) -> C
 
 def _is_zero(value: Any) -> bool:
     amount = value.amount if isinstance(value, runtime.Cash) else value
-    return isinstance(amount, int | Decimal | Fraction) and amount == 0
+    return isinstance(amount, int | Decimal | Quotient) and amount == 0
 
 
 def _top_operator(expr: n.Expr, text: str) -> n.BinaryOp | None:

@@ -1,7 +1,6 @@
 """The values and helpers compiled policies run on: exact numbers, money in a currency, calendar steps.
 
-Numbers stay `Decimal` while every step is exact and become `Fraction` only when a
-division does not terminate, so a charge is rounded once, from the exact value
+Numbers are exact (`exact.py`): a charge is rounded once, from the exact value
 (interpretation.md: "rounded once, half-up ... from exact unrounded inputs").
 """
 
@@ -10,23 +9,18 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
-from decimal import Context, Decimal, DivisionByZero, Inexact, InvalidOperation
-from fractions import Fraction
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+from mespolicy import exact
 from mespolicy.errors import EvaluationError
+from mespolicy.exact import Number, Quotient
 from mespolicy.model.calendar import Term
 from mespolicy.model.calendar import add_months as _calendar_add_months
 from mespolicy.model.decision import Charge
-from mespolicy.model.money import Money, format_money, round_half_up
+from mespolicy.model.money import Money, format_money, minor_units
 from mespolicy.model.request import RequestError
-
-Number = Decimal | Fraction | int
-
-# Wide enough that sums and products of real amounts never round; a division that
-# does not terminate raises Inexact and is redone as a Fraction.
-_EXACT = Context(prec=80, traps=[Inexact, InvalidOperation, DivisionByZero])
 
 
 class Cash:
@@ -49,47 +43,27 @@ class Cash:
 
     def __str__(self) -> str:
         if self.currency is None:
-            return str(self.amount)
-        return format_money(Money(round_half_up(_exact(self.amount), self.currency), self.currency))
+            return _plain(self.amount)
+        return format_money(rounded(self.amount, self.currency))
 
 
-def _exact(value: Number) -> Decimal | Fraction:
-    return Decimal(value) if isinstance(value, int) else value
+def rounded(amount: Number, currency: str) -> Money:
+    """Money charged: the exact amount rounded once, half-up, to the currency's minor unit."""
+    return Money(exact.round_half_up(amount, minor_units(currency)), currency)
 
 
 # -- numbers
 
-
-def num_add(a: Number, b: Number) -> Number:
-    if type(a) is Fraction or type(b) is Fraction:
-        return Fraction(a) + Fraction(b)
-    return _EXACT.add(a, b)  # type: ignore[arg-type]  # neither is a Fraction here
-
-
-def num_sub(a: Number, b: Number) -> Number:
-    if type(a) is Fraction or type(b) is Fraction:
-        return Fraction(a) - Fraction(b)
-    return _EXACT.subtract(a, b)  # type: ignore[arg-type]  # neither is a Fraction here
-
-
-def num_mul(a: Number, b: Number) -> Number:
-    if type(a) is Fraction or type(b) is Fraction:
-        return Fraction(a) * Fraction(b)
-    return _EXACT.multiply(a, b)  # type: ignore[arg-type]  # neither is a Fraction here
+num_add = exact.add
+num_sub = exact.subtract
+num_mul = exact.multiply
+num_neg = exact.negate
 
 
 def num_div(a: Number, b: Number) -> Number:
     if b == 0:
         raise EvaluationError("division by zero", code="R302")
-    if type(a) is int and type(b) is int:
-        # days / days: exact as an int, or as a Fraction of two ints without going through Decimal
-        return a // b if a % b == 0 else Fraction(a, b)
-    if type(a) is not Fraction and type(b) is not Fraction:
-        try:
-            return _EXACT.divide(a, b)  # type: ignore[arg-type]  # neither is a Fraction here
-        except Inexact:
-            pass
-    return Fraction(a) / Fraction(b)
+    return exact.divide(a, b)
 
 
 # -- money
@@ -254,7 +228,7 @@ def show(value: object, kind: str) -> str:
         return f"{_plain(num_mul(value, 100))}%"  # type: ignore[arg-type]
     if kind == "bool":
         return "yes" if value else "no"
-    if isinstance(value, Fraction | Decimal):
+    if isinstance(value, Quotient | Decimal):
         return _plain(value)
     if isinstance(value, enum.Enum):
         return str(value.value)
@@ -262,10 +236,9 @@ def show(value: object, kind: str) -> str:
 
 
 def _plain(value: Number) -> str:
-    if isinstance(value, Fraction):
-        value = Decimal(value.numerator) / Decimal(value.denominator)
-    text = format(Decimal(value).normalize(), "f")
-    return text
+    if isinstance(value, Quotient):
+        value = value.approximate()
+    return format(Decimal(value).normalize(), "f")
 
 
 def money_eq(a: Cash, b: Cash) -> bool:
@@ -296,10 +269,6 @@ def money_gt(a: Cash, b: Cash) -> bool:
 def money_ge(a: Cash, b: Cash) -> bool:
     x, y = money_key(a, b)
     return x >= y
-
-
-def num_neg(a: Number) -> Number:
-    return -a if type(a) is not Decimal else _EXACT.minus(a)
 
 
 def num_sum(items: Iterable[Number]) -> Number:
@@ -333,7 +302,7 @@ def _charge(item: tuple[Any, ...], term: Term | None, request: Any) -> Charge:
         )
     return Charge(
         code,
-        Money(round_half_up(_exact(amount.amount), currency), currency),
+        rounded(amount.amount, currency),
         Term(start, end) if start is not None and end is not None else term,
         contract.id if contract is not None else None,
         clause,
@@ -354,14 +323,12 @@ def field_money(value: Cash, request: Any) -> Money:
     currency = value.currency or contract_currency(None, request)
     if currency is None:
         raise EvaluationError("a decision field holds money without a currency", code="R310")
-    return Money(round_half_up(_exact(value.amount), currency), currency)
+    return rounded(value.amount, currency)
 
 
 def field_number(value: Number) -> Decimal | int:
-    if isinstance(value, Fraction):
-        # A field is shown, not charged: a quotient that does not terminate is shown to 28 digits.
-        return Decimal(value.numerator) / Decimal(value.denominator)
-    return value
+    # A field is shown, not charged: a quotient that does not terminate is shown to 28 digits.
+    return value.approximate() if isinstance(value, Quotient) else value
 
 
 def conflict(action: str, applied: tuple[tuple[str, bool], ...]) -> None:
