@@ -1,4 +1,4 @@
-"""Exact arithmetic agrees with fractions.Fraction on every operation, and rounds half-up from the exact value."""
+"""Exact arithmetic agrees with fractions.Fraction on every operation and rounds half-up exactly."""
 
 from __future__ import annotations
 
