@@ -393,7 +393,7 @@ class RequestLine:
 
 @attrs.frozen
 class CustomerLine:
-    """`customer "C1" existing partner`."""
+    """`customer "C1" existing`, or `partner "P1" new`: who asks, and in which role (§1.2)."""
 
     id: str
     existing: bool
@@ -442,6 +442,13 @@ class EnumValueLiteral:
 
 
 @attrs.frozen
+class ExpectNoCharge:
+    """`expect no charge`: the decision charges nothing."""
+
+    span: Span = _span()
+
+
+@attrs.frozen
 class ExpectOutcome:
     outcome: str
     clauses: tuple[Clause, ...]
@@ -481,7 +488,9 @@ class ExpectField:
 
 
 TestFact: TypeAlias = RequestLine | CustomerLine | ContractLine | LicenseLine | WithLine
-Expectation: TypeAlias = ExpectOutcome | ExpectReason | ExpectTerm | ExpectCharge | ExpectField
+Expectation: TypeAlias = (
+    ExpectNoCharge | ExpectOutcome | ExpectReason | ExpectTerm | ExpectCharge | ExpectField
+)
 
 
 @attrs.frozen

@@ -226,12 +226,9 @@ class _Builder(Transformer[Token, Any]):
 
     @_with_meta
     def customer_line(self, meta: Meta, children: list[Token]) -> n.CustomerLine:
-        ident, standing, *role = children
+        role, ident, standing = children
         self._word(standing, ("existing", "new"))
-        if role:
-            self._word(role[0], ("customer", "partner"))
-        role_name = str(role[0]) if role else "customer"
-        return n.CustomerLine(_unquote(ident), str(standing) == "existing", role_name, span=self.span(meta))
+        return n.CustomerLine(_unquote(ident), str(standing) == "existing", str(role), span=self.span(meta))
 
     @_with_meta
     def contract_line(self, meta: Meta, children: list[Any]) -> n.ContractLine:
@@ -258,6 +255,10 @@ class _Builder(Transformer[Token, Any]):
     @_with_meta
     def enum_value(self, meta: Meta, children: list[Token]) -> n.EnumValueLiteral:
         return n.EnumValueLiteral(str(children[0]), span=self.span(meta))
+
+    @_with_meta
+    def expect_no_charge(self, meta: Meta, children: list[Token]) -> n.ExpectNoCharge:
+        return n.ExpectNoCharge(span=self.span(meta))
 
     @_with_meta
     def expect_outcome(self, meta: Meta, children: list[Token]) -> n.ExpectOutcome:

@@ -101,6 +101,8 @@ def run_test(policy: Policy, test: n.Test) -> Result:
         return Result(test, (Failure(test.span, "a request the policy can decide", str(error)),))
     except MespolicyError as error:
         return Result(test, (Failure(test.span, "a decision", str(error)),))
+    except Exception as error:  # noqa: BLE001 - one broken case must not stop the others
+        return Result(test, (Failure(test.span, "a decision", f"{type(error).__name__}: {error}"),))
     failures = tuple(f for line in test.lines if (f := _check(line, decision)) is not None)
     return Result(test, failures)
 
@@ -188,6 +190,11 @@ def _check(line: n.TestFact | n.Expectation, decision: Decision) -> Failure | No
                 return Failure(line.span, f"term {start} until {end}", actual)
         case n.ExpectCharge():
             return _expect_charge(line, decision)
+        case n.ExpectNoCharge():
+            if decision.charges:
+                return Failure(
+                    line.span, "no charge", "; ".join(f"{c.code} = {c.amount}" for c in decision.charges)
+                )
         case n.ExpectField(path=path, value=value):
             return _expect_field(line, path, value, decision)
     return None

@@ -335,7 +335,7 @@ class TestCancel:
         # 2027-03-01 is 394 days after the notice, >= 30
         d = decide(rq.cancel("2026-01-31", "2025-03-01", "2026-03-01"))
         assert approved(d)
-        assert clauses(d) == ["§5.5"]
+        assert clauses(d) == ["§5.5", "§10.1"]
         assert d.field("effective") == date(2027, 3, 1)
         assert rows(d) == [
             # 1 x 12,000.00
