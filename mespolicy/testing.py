@@ -101,7 +101,7 @@ def run_test(policy: Policy, test: n.Test) -> Result:
         return Result(test, (Failure(test.span, "a request the policy can decide", str(error)),))
     except MespolicyError as error:
         return Result(test, (Failure(test.span, "a decision", str(error)),))
-    except Exception as error:  # noqa: BLE001 - one broken case must not stop the others
+    except Exception as error:  # one broken case must not stop the others
         return Result(test, (Failure(test.span, "a decision", f"{type(error).__name__}: {error}"),))
     failures = tuple(f for line in test.lines if (f := _check(line, decision)) is not None)
     return Result(test, failures)
