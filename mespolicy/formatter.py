@@ -362,8 +362,7 @@ def _test_line(line: n.TestFact | n.Expectation) -> str:
         case n.RequestLine(action, day):
             return f"request {action} on {day.isoformat()}"
         case n.CustomerLine(ident, existing, role):
-            standing = "existing" if existing else "new"
-            return f"customer {_quote(ident)} {standing}" + (f" {role}" if role != "customer" else "")
+            return f"{role} {_quote(ident)} {'existing' if existing else 'new'}"
         case n.ContractLine(ident, fee, start, end, licenses):
             text = (
                 f"contract {_quote(ident)} {_literal(fee)} from {start.isoformat()} until {end.isoformat()}"
@@ -379,6 +378,8 @@ def _test_line(line: n.TestFact | n.Expectation) -> str:
 
 def _expectation(line: n.TestFact | n.Expectation) -> str:
     match line:
+        case n.ExpectNoCharge():
+            return "expect no charge"
         case n.ExpectOutcome(outcome, clauses):
             return f"expect {outcome}" + (" " + ", ".join(c.text for c in clauses) if clauses else "")
         case n.ExpectReason(clause):

@@ -301,6 +301,7 @@ def _test_facts() -> st.SearchStrategy[n.TestFact]:
 def _expectations() -> st.SearchStrategy[n.Expectation]:
     charge = _expected_charges()
     return st.one_of(
+        st.builds(n.ExpectNoCharge, span=_SPAN),
         st.builds(
             n.ExpectOutcome,
             st.sampled_from(["approved", "rejected"]),

@@ -204,19 +204,19 @@ def test_tests_written_beside_the_rules() -> None:
     check(
         """\
 test late "Back ME&S." { request renew on 2026-04-10
-  customer "C1" existing customer "C2" new partner
+  customer "C1" existing partner "P2" new
   contract "M1" 12000.00 USD from 2025-03-01 until 2026-03-01 licenses "L1","L2"
   license "L1" perpetual 12000.00 USD shipped 2025-03-01
   with contract = "M1" with days = 2026-01-01, lapsed
   expect approved §8.2,§8.3 expect reason §8.4 expect term from 2026-03-01 until 2027-03-01
   expect charge renewal = 12000.00 USD from 2026-03-01 until 2027-03-01 on "M1"
-  expect total = 12328.77 USD expect status = lapsed }
+  expect total = 12328.77 USD expect status = lapsed expect no charge }
 test nothing {}""",
         """\
 test late "Back ME&S." {
   request renew on 2026-04-10
   customer "C1" existing
-  customer "C2" new partner
+  partner "P2" new
   contract "M1" 12000.00 USD from 2025-03-01 until 2026-03-01 licenses "L1", "L2"
   license "L1" perpetual 12000.00 USD shipped 2025-03-01
   with contract = "M1"
@@ -227,6 +227,7 @@ test late "Back ME&S." {
   expect charge renewal = 12000.00 USD from 2026-03-01 until 2027-03-01 on "M1"
   expect total = 12328.77 USD
   expect status = lapsed
+  expect no charge
 }
 
 test nothing {}
