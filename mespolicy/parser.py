@@ -141,8 +141,15 @@ class _Builder(Transformer[Token, Any]):
 
     def _meta(self, rest: list[Any]) -> tuple[tuple[n.Clause, ...], n.Provenance | None]:
         clauses = tuple(c for group in rest if isinstance(group, tuple) for c in group)
-        provenance = next((c for c in rest if isinstance(c, n.Provenance)), None)
-        return clauses, provenance
+        provenances = [c for c in rest if isinstance(c, n.Provenance)]
+        if len(provenances) > 1:
+            raise PolicySyntaxError(
+                "P109",
+                "a value has one provenance: one 'source' or 'reading' line",
+                provenances[1].span,
+                "merge the two descriptions into one line",
+            )
+        return clauses, (provenances[0] if provenances else None)
 
     @_with_meta
     def enum(self, meta: Meta, children: list[Any]) -> n.Enum:
@@ -532,8 +539,14 @@ _RULE_NAME = (
 )
 
 
+_RESULT = ("P114", "after its lets, a definition's value starts with 'result'", "write: result <value>")
+
+
 def _known_mistake(error: UnexpectedToken, before: str) -> tuple[str, str, str] | None:
     token, expected = error.token, set(error.expected)
+    in_definition_after_lets = re.search(r"\bdefine\b[^{}]*\{[^{}]*\blet\b[^{}]*\n\s*$", before)
+    if in_definition_after_lets and token.type not in ("LET", "RESULT", "RBRACE"):
+        return _RESULT
     if re.search(r"\b(approve|reject)\s*$", before) or re.search(r"\b(approve|reject)\s+when\s*$", before):
         return _RULE_NAME
     if token.type == "EQUAL" and "EQ" in expected:

@@ -231,7 +231,7 @@ def test_include_enum_and_definition() -> None:
         '  source "Tiers."\n'
         "define fee(annual: money, years: integer): money {\n"
         "  let yearly = annual\n"
-        "  yearly * years\n"
+        "  result yearly * years\n"
         "}\n"
     ).items
     assert include == n.Include("other.mes", span=HERE)
