@@ -167,7 +167,7 @@ class _Walker:
         failed = None
         if not applied:
             failed = next(
-                (format_expr(c) for c in _conjuncts(rule.condition) if not self.safe(c, self.top)),
+                (format_expr(c) for c in n.conjuncts(rule.condition) if not self.safe(c, self.top)),
                 format_expr(rule.condition),
             )
         return RuleExplanation(rule, applied, format_expr(rule.condition), values, failed)
@@ -394,14 +394,6 @@ def _top_operator(expr: n.Expr, text: str) -> n.BinaryOp | None:
     if isinstance(expr, n.Call) and " " in text:
         return n.BinaryOp.ADD if (" + " in text or " − " in text) else n.BinaryOp.MULTIPLY
     return None
-
-
-def _conjuncts(condition: n.Expr) -> Iterator[n.Expr]:
-    if isinstance(condition, n.Binary) and condition.op is n.BinaryOp.AND:
-        yield from _conjuncts(condition.left)
-        yield from _conjuncts(condition.right)
-    else:
-        yield condition
 
 
 def _leaves(expr: n.Expr) -> Iterator[n.Expr]:

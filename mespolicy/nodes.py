@@ -7,6 +7,7 @@ take part in equality, so a tree compares equal to its formatted-and-reparsed se
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from typing import TypeAlias
@@ -192,6 +193,15 @@ Literal: TypeAlias = (
 Expr: TypeAlias = (
     Literal | Name | FieldAccess | Call | Aggregate | Given | Unary | Binary | IfThenElse | FirstWhere
 )
+
+def conjuncts(condition: Expr) -> Iterator[Expr]:
+    """The parts of an `and`-chain, left to right (a condition that is no `and` is its own part)."""
+    if isinstance(condition, Binary) and condition.op is BinaryOp.AND:
+        yield from conjuncts(condition.left)
+        yield from conjuncts(condition.right)
+    else:
+        yield condition
+
 
 # -- citations and provenance ------------------------------------------------
 

@@ -48,21 +48,13 @@ def _constraints(condition: n.Expr | None) -> Constraints | None:
     found: Constraints = {}
     if condition is None:
         return found
-    for atom in _conjuncts(condition):
+    for atom in n.conjuncts(condition):
         parsed = _atom(atom)
         if parsed is None:
             return None
         key, relations = parsed
         found[key] = found.get(key, relations) & relations
     return found
-
-
-def _conjuncts(condition: n.Expr) -> Iterator[n.Expr]:
-    if isinstance(condition, n.Binary) and condition.op is n.BinaryOp.AND:
-        yield from _conjuncts(condition.left)
-        yield from _conjuncts(condition.right)
-    else:
-        yield condition
 
 
 def _atom(atom: n.Expr) -> tuple[Key, frozenset[str]] | None:
