@@ -1,0 +1,113 @@
+"""A Pygments lexer for rule files, so Sphinx and `pygmentize` highlight `.mes` text.
+
+It follows `grammar.lark`: keywords, clauses (`§8.3`), dates, durations
+(`30 days`), percentages, money (`150.00 USD`), texts with `{placeholders}` and
+`#` comments. It is lenient where the grammar is strict (a stray `{` in a text
+is shown as text), so that only characters the language never uses come out as
+errors.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pygments.lexer import RegexLexer, bygroups, include, words
+from pygments.token import (
+    Comment,
+    Keyword,
+    Literal,
+    Name,
+    Number,
+    Operator,
+    Punctuation,
+    String,
+    Whitespace,
+    _TokenType,
+)
+
+_NAME = r"[a-z_][a-z0-9_]*"
+_NUMBER = r"\d+(?:\.\d+)?"
+
+_DECLARATIONS = ("parameter", "enum", "define", "action", "test", "include")
+_STATEMENTS = ("let", "reason", "term", "charge", "set", "for", "when", "result")
+_META = ("clause", "source", "reading")
+_WORDS = ("from", "until", "on", "where", "first", "given", "if", "then", "else")
+_TEST_LINES = ("request", "customer", "partner", "contract", "license", "with", "expect")
+_AGGREGATES = ("sum", "count", "min", "max", "any", "all", "distinct")
+_UNITS = ("days", "day", "months", "month")
+
+
+def _groups(*tokens: _TokenType) -> Any:
+    """`bygroups`, typed: one token type for each group of the pattern."""
+    return bygroups(*tokens)  # type: ignore[no-untyped-call]
+
+
+def _declares(keywords: str, keyword: _TokenType, declared: _TokenType) -> tuple[str, Any]:
+    """A keyword and the name it introduces (`action renew`, `approve late_renewal`)."""
+    return rf"\b({keywords})(\s+)({_NAME})\b", _groups(keyword, Whitespace, declared)
+
+
+class MespolicyLexer(RegexLexer):
+    """Rule files of mespolicy (`*.mes`): parameters, enums, definitions, actions, rules and tests."""
+
+    name = "mespolicy"
+    aliases: ClassVar[list[str]] = ["mespolicy", "mes"]
+    filenames: ClassVar[list[str]] = ["*.mes"]
+    mimetypes: ClassVar[list[str]] = ["text/x-mespolicy"]
+    url = "https://pypi.org/project/mespolicy/"
+
+    tokens: ClassVar[dict[str, list[Any]]] = {
+        "root": [
+            # `contract.end` is a name; `contract "M1" ...` at the start of a test line is a keyword
+            (rf"(?m)^([ \t]*)({'|'.join(_TEST_LINES)})\b(?!\s*[.=])", _groups(Whitespace, Keyword.Reserved)),
+            (r"[ \t\r]+|\n", Whitespace),
+            (r"#[^\n]*", Comment.Single),
+            (r'"', String.Double, "text"),
+            (r"§\d+(?:\.\d+)*", Name.Label),
+            include("headers"),
+            include("literals"),
+            include("keywords"),
+            (r"==|!=|<=|>=|<|>|\+|-|\*|/", Operator),
+            (r"[=|:,.(){}]", Punctuation),
+            (r"[A-Za-z_][A-Za-z0-9_]*", Name),
+        ],
+        # a declaration keyword and the name it declares
+        "headers": [
+            _declares("parameter|define|test", Keyword.Declaration, Name.Function),
+            _declares("action|enum", Keyword.Declaration, Name.Class),
+            _declares("approve|reject", Keyword, Name.Function),
+            (r"\b(include)\b", Keyword.Namespace),
+        ],
+        "literals": [
+            (r"\d{4}-\d{2}-\d{2}\b", Literal.Date),
+            (rf"{_NUMBER}%", Number),
+            (rf"({_NUMBER})(\s+)([A-Z]{{3}})\b", _groups(Number.Float, Whitespace, Name.Constant)),
+            (rf"(\d+)(\s+)({'|'.join(_UNITS)})\b", _groups(Number.Integer, Whitespace, Keyword.Type)),
+            (r"\d+\.\d+", Number.Float),
+            (r"\d+", Number.Integer),
+            (r"\b[A-Z]{3}\b", Name.Constant),
+            (words(("true", "false"), prefix=r"\b", suffix=r"\b"), Keyword.Constant),
+        ],
+        "keywords": [
+            (words(_DECLARATIONS, prefix=r"\b", suffix=r"\b"), Keyword.Declaration),
+            (words(("approve", "reject"), prefix=r"\b", suffix=r"\b"), Keyword),
+            (words(_STATEMENTS + _WORDS, prefix=r"\b", suffix=r"\b"), Keyword),
+            (words(_META, prefix=r"\b", suffix=r"\b"), Keyword.Pseudo),
+            (words(("and", "or", "not", "in"), prefix=r"\b", suffix=r"\b"), Operator.Word),
+            (r"\b(licenses|shipped)\b(?=\s+[\"\d])", Keyword.Reserved),
+            (r"\bno\b(?=\s+charge\b)", Keyword.Reserved),
+            (rf"\b({'|'.join(_AGGREGATES)})\b(?=\s*\()", Name.Builtin),
+        ],
+        "text": [
+            (r"\\.", String.Escape),
+            (r"\{\{|\}\}", String.Escape),
+            (r"\{[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*\}", String.Interpol),
+            (r'[^"\\{}\n]+', String.Double),
+            (r"[{}]", String.Double),
+            (r'"', String.Double, "#pop"),
+            (r"\n", String.Double, "#pop"),
+        ],
+    }
+
+
+__all__ = ["MespolicyLexer"]
