@@ -745,7 +745,8 @@ pre { background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 6px; paddin
 pre code { background: none; padding: 0; }
 table { border-collapse: collapse; margin: .5rem 0 1rem; width: 100%; }
 th, td { border: 1px solid #d0d7de; padding: .35rem .6rem; text-align: left; vertical-align: top; }
-th { background: #f6f8fa; } td code { white-space: nowrap; } td.num { text-align: right; white-space: nowrap; }
+th { background: #f6f8fa; } td code { white-space: nowrap; }
+.num { white-space: nowrap; }
 tr.total td { font-weight: 600; }
 .meta { color: #59636e; margin-top: 0; } .where { color: #59636e; font-size: .9em; }
 .basis { display: inline-block; border-radius: 1em; padding: 0 .6em; font-size: .85em; font-weight: 600; }
