@@ -345,3 +345,25 @@ def test_the_sphinx_site_builds_from_changed_rules_with_warnings_as_errors(
     assert "1,650.00 USD" in seen
     assert 'class="highlight-mespolicy' in page
     assert "<script>alert" not in page
+
+
+def test_the_directives_take_a_policy_folder_and_one_action(tmp_path: Path, shorter_grace: Path) -> None:
+    build = pytest.importorskip("sphinx.cmd.build")
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "conf.py").write_text('extensions = ["mespolicy.sphinx"]\n', encoding="utf-8")
+    folder = Path("..") / shorter_grace.relative_to(tmp_path)
+    (source / "index.rst").write_text(
+        f"Policy\n======\n\n.. mespolicy-parameters::\n   :policy: {folder}\n\n"
+        f".. mespolicy-example:: late-deferral\n   :policy: {folder}\n\n"
+        "Renewal\n-------\n\n.. mespolicy-rules::\n   :action: renew\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "html"
+    status = build.build_main(["-W", "-q", "-E", "-b", "html", str(source), str(out)])
+    assert status == 0
+    seen = text_of((out / "index.html").read_text(encoding="utf-8"))
+    assert "deferral_grace 60 days days §9.1" in seen
+    assert "12,747.95 USD" in seen  # day 91 is past a 60-day grace too
+    assert "late_renewal" in seen
+    assert "cancelled_at_expiry" not in seen  # only the action asked for
