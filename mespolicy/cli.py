@@ -18,6 +18,7 @@ from mespolicy.model.request import RequestError, parse_request_json
 from mespolicy.overrides import parse_assignments
 from mespolicy.pipeline import PASSES, run_passes
 from mespolicy.policy import Policy, load
+from mespolicy.publish import docs_command
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
@@ -380,6 +381,9 @@ def params(policy: Path | None, assignments: tuple[str, ...], day: datetime.date
 def _color() -> bool:
     context = click.get_current_context(silent=True)
     return context is None or context.find_root().color is not False
+
+
+main.add_command(docs_command)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -9,6 +9,7 @@ evaluated. The source is kept on the result, so it can be read when in doubt.
 from __future__ import annotations
 
 import builtins
+import datetime
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date
@@ -66,6 +67,7 @@ def _namespace(checked: CheckedPolicy) -> dict[str, Any]:
         "UNSET": runtime.UNSET,
         "Decimal": Decimal,
         "date": date,
+        "datetime": datetime,
         "Cash": runtime.Cash,
         "Decision": Decision,
         "Reason": Reason,
