@@ -189,8 +189,12 @@ def test_help_has_examples_for_every_command() -> None:
 
 def test_a_date_written_in_a_rule_compiles_and_decides(tmp_path: Path) -> None:
     (tmp_path / "policy.mes").write_text(
-        'action renew {\n  approve after_launch §1.1 when date >= 2026-03-01 {\n    set launched = 2026-03-01\n'
-        '    reason "Launched on {date}."\n  }\n}\n'
+        "action renew {\n"
+        "  approve after_launch §1.1 when date >= 2026-03-01 {\n"
+        "    set launched = 2026-03-01\n"
+        '    reason "Launched on {date}."\n'
+        "  }\n"
+        "}\n"
     )
     code, out, _ = run("decide", "--policy", str(tmp_path), str(EXAMPLES / "renew-late.json"))
     assert code == 0
@@ -198,7 +202,7 @@ def test_a_date_written_in_a_rule_compiles_and_decides(tmp_path: Path) -> None:
 
 
 def test_docs_writes_the_policy_page(tmp_path: Path) -> None:
-    code, out, _ = run("docs", "--out", str(tmp_path), "--format", "markdown")
+    code, _, _ = run("docs", "--out", str(tmp_path), "--format", "markdown")
     assert code == 0
     page = (tmp_path / "policy.md").read_text()
     assert "reinstatement_fee_rate" in page
