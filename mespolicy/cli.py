@@ -206,6 +206,8 @@ def _decide_one(
         return _error_object(line, error.field, str(error)), 1
     except MespolicyError as error:
         return _error_object(line, None, str(error)), 1
+    except Exception as error:  # a bug of ours must not end a portfolio run: report it on its line
+        return _error_object(line, None, f"internal error: {type(error).__name__}: {error}"), 1
     return decision_to_json(decision, trace=trace), 0
 
 

@@ -57,7 +57,7 @@ def compile_policy(checked: CheckedPolicy) -> CompiledPolicy:
 
 
 # The only builtins generated code may call.
-_BUILTINS = ("len", "any", "all", "bool", "set", "str", "tuple")
+_BUILTINS = ("len", "any", "all", "bool", "set", "str", "tuple", "ValueError", "ArithmeticError")
 
 
 def _namespace(checked: CheckedPolicy) -> dict[str, Any]:
@@ -228,9 +228,14 @@ class _Generator:
             self.emit("loc = -1")
             with self.block("try:"):
                 self.action_rules(name, rules)
+            with self.block("except rt.RequestError:"):
+                self.emit("raise")
             with self.block("except rt.EvaluationError as error:"):
                 self.emit("error.rule_index = loc")
                 self.emit("raise")
+            # a value out of range (a date past year 9999, a term ending before it starts)
+            with self.block("except (ValueError, ArithmeticError) as error:"):
+                self.emit("raise rt.failed(error, loc) from error")
 
     def action_rules(self, name: str, rules: list[tuple[int, n.Rule]]) -> None:
         # Trace steps are constants (policy.py builds them, `S_<action>[rule][applied]`):

@@ -83,6 +83,8 @@ class EvaluationError(MespolicyError):
     def __init__(self, message: str, span: Span | None = None, code: str = "R301") -> None:
         self.span = span
         self.code = code
+        # the rule (by position in its action) the compiled code was in, until located
+        self.rule_index = -1
         where = f"{span}: " if span else ""
         super().__init__(f"{where}{message}")
 

@@ -135,7 +135,9 @@ class _Env:
             if name in env.values:
                 return env.values[name]
             if name in env.lazy:
-                env.values[name] = env.lazy.pop(name)()
+                # computed once; a let that fails stays pending and fails the same way next time
+                env.values[name] = env.lazy[name]()
+                del env.lazy[name]
                 return env.values[name]
             env = env.parent
         raise KeyError(name)
@@ -319,6 +321,10 @@ class _Walker:
                 inner = env.child(**{expr.variable or "it": item})
                 if expr.condition is None or self.value(expr.condition, inner):
                     items.append(self.value(expr.value, inner))
+        if expr.function is n.AggregateFunction.SUM:
+            # the checked type, not the first item, says what kind of sum (an empty one included)
+            money = isinstance(self.type_of(expr), t.Money)
+            return runtime.money_sum(items) if money else runtime.num_sum(items)
         return _AGGREGATES[expr.function](items)
 
     def binary(self, expr: n.Binary, env: _Env) -> Any:
@@ -366,9 +372,6 @@ class _Walker:
 
 _SHOWN_ARITHMETIC = (n.BinaryOp.ADD, n.BinaryOp.SUBTRACT, n.BinaryOp.MULTIPLY, n.BinaryOp.DIVIDE)
 _AGGREGATES: dict[n.AggregateFunction, Callable[[list[Any]], Any]] = {
-    n.AggregateFunction.SUM: lambda items: (
-        runtime.money_sum(items) if items and isinstance(items[0], runtime.Cash) else runtime.num_sum(items)
-    ),
     n.AggregateFunction.COUNT: len,
     n.AggregateFunction.DISTINCT: lambda items: len(set(items)),
     n.AggregateFunction.MIN: runtime.minimum,

@@ -194,6 +194,7 @@ Expr: TypeAlias = (
     Literal | Name | FieldAccess | Call | Aggregate | Given | Unary | Binary | IfThenElse | FirstWhere
 )
 
+
 def conjuncts(condition: Expr) -> Iterator[Expr]:
     """The parts of an `and`-chain, left to right (a condition that is no `and` is its own part)."""
     if isinstance(condition, Binary) and condition.op is BinaryOp.AND:

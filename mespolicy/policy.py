@@ -69,7 +69,7 @@ class Policy:
         if error.span is not None:
             return error
         action = self.checked.actions[action_name]
-        index = getattr(error, "rule_index", -1)
+        index = error.rule_index
         if index >= 0:
             rule = action.rules[index]
             return EvaluationError(f"rule '{rule.name}': {error.args[0]}", rule.span, error.code)

@@ -331,6 +331,13 @@ def field_number(value: Number) -> Decimal | int:
     return value.approximate() if isinstance(value, Quotient) else value
 
 
+def failed(error: Exception, rule_index: int) -> EvaluationError:
+    """A Python error met while deciding (an out-of-range date or amount) as the rule's error."""
+    found = EvaluationError(f"cannot be computed for this request: {error}", code="R311")
+    found.rule_index = rule_index
+    return found
+
+
 def conflict(action: str, applied: tuple[tuple[str, bool], ...]) -> None:
     names = ", ".join(name for name, ok in applied if ok)
     raise EvaluationError(f"action '{action}': rules {names} all apply to this request", code="R308")

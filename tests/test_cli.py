@@ -207,3 +207,30 @@ def test_docs_writes_the_policy_page(tmp_path: Path) -> None:
     page = (tmp_path / "policy.md").read_text()
     assert "reinstatement_fee_rate" in page
     assert "§8.3" in page
+
+
+def test_decide_jsonl_survives_dates_and_amounts_out_of_range() -> None:
+    base = json.loads((EXAMPLES / "renew-late.json").read_text())
+    far = json.loads(json.dumps(base))
+    far["contracts"][0]["end"] = "9999-12-31"
+    huge = json.loads(json.dumps(base))
+    huge["contracts"][0]["annual_fee"] = "1" + "0" * 90
+    lines = "\n".join(json.dumps(r) for r in (far, huge, base)) + "\n"
+    code, out, err = run("decide", "--jsonl", "--no-trace", "-", stdin=lines)
+    assert code == 1
+    answers = [json.loads(line) for line in out.splitlines()]
+    assert answers[0]["error"]["field"] == "contracts[0].end"
+    assert answers[1]["error"]["field"] == "contracts[0].annual_fee"
+    assert answers[2]["outcome"] == "approved"
+    assert "Traceback" not in err
+
+
+def test_a_longer_renewal_term_is_charged_for_its_length() -> None:
+    code, out, _ = run(
+        "decide", "--set", "renewal_term=24 months", "--no-trace", str(EXAMPLES / "renew-late.json")
+    )
+    assert code == 0
+    decision = json.loads(out)
+    assert decision["term"] == {"start": "2026-03-01", "end": "2028-03-01"}
+    # two fee years of 12,000.00, and 25% of the 40 days lapsed as before
+    assert [c["amount"] for c in decision["charges"]] == ["24000.00", "328.77"]

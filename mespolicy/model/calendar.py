@@ -85,6 +85,9 @@ class Term:
         return f"{self.start.isoformat()} until {self.end.isoformat()}"
 
 
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
 def parse_date(text: object, field: str) -> date:
     """A date from ``YYYY-MM-DD`` exactly; ``DateError`` naming ``field`` otherwise."""
     if not isinstance(text, str):
@@ -92,6 +95,10 @@ def parse_date(text: object, field: str) -> date:
     if _ISO_DATE.fullmatch(text) is None:
         raise DateError(field, f"not a date: {text!r} (expected YYYY-MM-DD)")
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise DateError(field, f"not a date: {text!r} (expected YYYY-MM-DD)") from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        # policy arithmetic adds years of months to these dates; keep far from date.max
+        raise DateError(field, f"{text} is outside the years {FIRST_YEAR} to {LAST_YEAR}")
+    return day

@@ -78,9 +78,7 @@ class License:
 
 def _check_fee_currency(instance: Contract, _: attrs.Attribute[Any], fee: Money) -> None:
     if fee.currency != instance.currency:
-        raise ValueError(
-            f"annual_fee is in {fee.currency} but the contract is in {instance.currency}"
-        )
+        raise ValueError(f"annual_fee is in {fee.currency} but the contract is in {instance.currency}")
 
 
 def _check_order(instance: Contract, _: attrs.Attribute[Any], end: date) -> None:

@@ -212,8 +212,12 @@ def _charge_json(c: Charge) -> dict[str, object]:
 
 def _step_json(step: TraceStep) -> dict[str, object]:
     return {
-        "rule": step.rule, "kind": step.kind, "applied": step.applied,
-        "clauses": list(step.clauses), "location": step.location, "detail": dict(step.detail),
+        "rule": step.rule,
+        "kind": step.kind,
+        "applied": step.applied,
+        "clauses": list(step.clauses),
+        "location": step.location,
+        "detail": dict(step.detail),
     }
 
 

@@ -169,8 +169,12 @@ def format_money(m: Money, locale: str = "en_US") -> str:
     """
     pattern = Locale.parse(locale).decimal_formats[None]
     number: str = format_currency(
-        m.amount, m.currency, format=pattern, locale=locale,
-        currency_digits=True, decimal_quantization=False,
+        m.amount,
+        m.currency,
+        format=pattern,
+        locale=locale,
+        currency_digits=True,
+        decimal_quantization=False,
     )
     return f"{number} {m.currency}"
 

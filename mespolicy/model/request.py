@@ -26,6 +26,7 @@ from mespolicy.model.money import (
     Money,
     format_amount,
     is_known_currency,
+    minor_units,
     parse_amount,
 )
 
@@ -121,9 +122,7 @@ class Request:
     cancel_licenses: tuple[str, ...] | None = attrs.field(
         default=None, validator=attrs.validators.optional(check_ids)
     )
-    target_end: dt.date | None = attrs.field(
-        default=None, validator=attrs.validators.optional(check_date)
-    )
+    target_end: dt.date | None = attrs.field(default=None, validator=attrs.validators.optional(check_date))
     tier: str | None = attrs.field(default=None, validator=attrs.validators.optional(check_id))
 
 
@@ -131,8 +130,14 @@ class Request:
 
 _TOP_REQUIRED = ("action", "date", "customer")
 _TOP_OPTIONAL = (
-    "contracts", "licenses", "contract", "license",
-    "coterminate_with", "cancel_licenses", "target_end", "tier",
+    "contracts",
+    "licenses",
+    "contract",
+    "license",
+    "coterminate_with",
+    "cancel_licenses",
+    "target_end",
+    "tier",
 )
 _CUSTOMER_KEYS = ("id", "role", "existing")
 _CONTRACT_KEYS = ("id", "currency", "start", "end", "annual_fee", "licenses")
@@ -206,11 +211,23 @@ def _currency(value: object, path: str) -> str:
     return code
 
 
+# A fee above this is a typo, not a contract (and would only slow exact arithmetic down).
+LARGEST_FEE = Decimal(10) ** 15
+
+
 def _money(value: object, currency: str, path: str) -> Money:
     try:
-        return Money(parse_amount(value, currency, path), currency)
+        amount = parse_amount(value, currency, path)
     except AmountError as err:
         raise RequestError(path, err.problem) from None
+    if amount < 0:
+        raise RequestError(path, f"a fee cannot be negative: {value}")
+    if amount >= LARGEST_FEE:
+        raise RequestError(path, f"{value} is not a plausible fee (at most {LARGEST_FEE - 1})")
+    places = minor_units(currency)
+    if amount != amount.quantize(Decimal(1).scaleb(-places)):
+        raise RequestError(path, f"{value} is finer than {currency}'s minor unit ({places} decimal places)")
+    return Money(amount, currency)
 
 
 def _enum(kind: type[E], value: object, path: str) -> E:
@@ -293,9 +310,7 @@ def _ref(obj: Mapping[str, object], key: str, pool: tuple[Item, ...], where: str
     raise RequestError(key, f"no entry of {where} has id {ident!r}")
 
 
-def _optional_value(
-    obj: Mapping[str, object], key: str, read: Callable[[object, str], T]
-) -> T | None:
+def _optional_value(obj: Mapping[str, object], key: str, read: Callable[[object, str], T]) -> T | None:
     value = obj.get(key)
     return None if value is None else read(value, key)
 
@@ -319,10 +334,22 @@ def parse_request(data: object) -> Request:
     cancel_licenses = _optional_value(obj, "cancel_licenses", _ids)
     target_end = _optional_value(obj, "target_end", _date)
     tier = _optional_value(obj, "tier", _string)
-    return _build(_ROOT, lambda: Request(
-        action, day, customer, contracts, licenses, contract, license_,
-        coterminate_with, cancel_licenses, target_end, tier,
-    ))
+    return _build(
+        _ROOT,
+        lambda: Request(
+            action,
+            day,
+            customer,
+            contracts,
+            licenses,
+            contract,
+            license_,
+            coterminate_with,
+            cancel_licenses,
+            target_end,
+            tier,
+        ),
+    )
 
 
 def _or_empty(obj: Mapping[str, object], key: str) -> object:
@@ -378,15 +405,22 @@ def _customer_json(c: Customer) -> dict[str, object]:
 
 def _contract_json(c: Contract) -> dict[str, object]:
     return {
-        "id": c.id, "currency": c.currency, "start": c.start.isoformat(), "end": c.end.isoformat(),
-        "annual_fee": _money_json(c.annual_fee), "licenses": list(c.licenses),
+        "id": c.id,
+        "currency": c.currency,
+        "start": c.start.isoformat(),
+        "end": c.end.isoformat(),
+        "annual_fee": _money_json(c.annual_fee),
+        "licenses": list(c.licenses),
     }
 
 
 def _license_json(lic: License) -> dict[str, object]:
     return {
-        "id": lic.id, "product": lic.product, "kind": lic.kind.value,
-        "shipped": lic.shipped.isoformat(), "annual_fee": _money_json(lic.annual_fee),
+        "id": lic.id,
+        "product": lic.product,
+        "kind": lic.kind.value,
+        "shipped": lic.shipped.isoformat(),
+        "annual_fee": _money_json(lic.annual_fee),
         "currency": lic.annual_fee.currency,
     }
 

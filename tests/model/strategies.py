@@ -52,9 +52,9 @@ def currencies() -> st.SearchStrategy[str]:
 
 
 def amounts(currency: str) -> st.SearchStrategy[Decimal]:
-    """Amounts written with exactly ``currency``'s minor digits, as charges are."""
+    """Fees written with exactly ``currency``'s minor digits (never negative, as requests require)."""
     places = minor_units(currency)
-    return st.integers(-(10**12), 10**12).map(lambda n: Decimal(f"{n}E-{places}"))
+    return st.integers(0, 10**12).map(lambda n: Decimal(f"{n}E-{places}"))
 
 
 def money(currency: str) -> st.SearchStrategy[Money]:
