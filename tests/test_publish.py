@@ -176,7 +176,7 @@ def test_rules_are_told_in_plain_language_with_each_amount_and_clause(pages: dic
     assert "#### Approve — late renewal (§8.2, §8.3, §8.4)" in page
     assert "- when `date > expiry`" in page
     assert "- charges `renewal` = `fee(contract.annual_fee, expiry, new_end)` (§8.2)" in page
-    assert "- charges `renewal` = `fee(contract.annual_fee, expiry, expiry + renewal_term)` (§6.2)" in page  # the rule's clause
+    assert "- charges `renewal` = `fee(contract.annual_fee, expiry, expiry + renewal_term)` (§6.2)" in page
     assert "    - charges `coterm_extension` = `fee(c.annual_fee, c.end, target)` (§7.2)" in page
 
 
