@@ -7,7 +7,7 @@ expression that already failed gets the `Unknown` type so its parents stay quiet
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date
 from decimal import Decimal
 
@@ -278,6 +278,34 @@ class _Checker:
                     statement.span,
                 )
         self.check_block(rule.body, scope)
+        self.check_fields(rule.body)
+
+    def check_fields(self, body: tuple[n.Statement, ...]) -> None:
+        """Each decision field is set once per rule, outside loops, and never over the decision's own keys."""
+        seen: dict[tuple[str, ...], n.Set] = {}
+        for statement, looped in _sets(body, looped=False):
+            path = statement.path
+            if looped:
+                self.fail(
+                    "C211", f"'{'.'.join(path)}' would be set once per item of the list", statement.span
+                )
+            elif path[0] in RESERVED_FIELDS:
+                self.fail(
+                    "C211",
+                    f"'{path[0]}' is part of every decision and cannot be set",
+                    statement.span,
+                    "choose another field name",
+                )
+            for other, first in seen.items():
+                if other[: len(path)] == path or path[: len(other)] == other:
+                    self.fail(
+                        "C211",
+                        f"'{'.'.join(path)}' is set twice in this rule",
+                        statement.span,
+                        f"first set at {first.span}",
+                    )
+                    break
+            seen.setdefault(path, statement)
 
     def check_block(self, body: tuple[n.Statement, ...], scope: Scope) -> None:
         for statement in body:
@@ -375,6 +403,18 @@ def _did_you_mean(name: str, known: list[str]) -> str | None:
 
 def integer_literal(value: Decimal) -> bool:
     return value == value.to_integral_value() and "." not in str(value)
+
+
+# The keys every decision has; a rule's `set` cannot use them.
+RESERVED_FIELDS = frozenset({"action", "outcome", "reasons", "term", "charges", "total", "trace"})
+
+
+def _sets(body: tuple[n.Statement, ...], looped: bool) -> Iterator[tuple[n.Set, bool]]:
+    for statement in body:
+        if isinstance(statement, n.Set):
+            yield statement, looped
+        elif isinstance(statement, n.ForEach):
+            yield from _sets(statement.body, looped=True)
 
 
 def _keyword(statement: n.Statement) -> str:

@@ -81,12 +81,18 @@ def check(path: Path | None, until: str) -> None:
       mespolicy check rules/
       mespolicy check --until parse rules/renewal.mes
     """
+    from mespolicy.testing import check_tests, collect_tests
+
     folder = path or shipped_rules()
     try:
         summary = run_passes(folder, until)
+        # the tests beside the rules are rule text too: parsed, and checked against the policy
+        tests = collect_tests(folder)
+        if until != "parse":
+            check_tests(load(folder), tests)
     except MespolicyError as error:
         _fail(error.render())
-    click.echo(f"{folder}: {summary}")
+    click.echo(f"{folder}: {summary}; {len(tests)} tests {'parsed' if until == 'parse' else 'checked'}")
 
 
 @main.command()
@@ -386,6 +392,25 @@ def _color() -> bool:
 
 
 main.add_command(docs_command)
+
+
+def _no_color(context: click.Context, _: click.Parameter, value: bool) -> None:
+    if value:
+        context.find_root().color = False
+
+
+# `--no-color` is taken before or after the command's name (`mespolicy params --no-color`).
+for _command in main.commands.values():
+    _command.params.append(
+        click.Option(
+            ["--no-color"],
+            is_flag=True,
+            expose_value=False,
+            is_eager=True,
+            callback=_no_color,
+            help="Plain output, for pipes and logs.",
+        )
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

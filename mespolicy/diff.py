@@ -11,14 +11,16 @@ import attrs
 
 from mespolicy.errors import MespolicyError
 from mespolicy.model.decision import Decision, decision_to_json
-from mespolicy.model.request import RequestError, parse_request_json
+from mespolicy.model.request import Request, RequestError, parse_request_json
 from mespolicy.policy import Policy
 
 OUTCOME = "outcome flipped"
 TERM = "term changed"
 MONEY = "money changed"
 OTHER = "other fields changed"
-KINDS = (OUTCOME, TERM, MONEY, OTHER)
+ERROR = "became an error"
+FIXED = "error became a decision"
+KINDS = (OUTCOME, TERM, MONEY, OTHER, ERROR, FIXED)
 
 
 @attrs.frozen
@@ -66,14 +68,39 @@ def diff_policies(
         report.requests += 1
         try:
             request = parse_request_json(text)
-            before, after = old.decide(request), new.decide(request)
-        except (RequestError, MespolicyError) as error:
+        except RequestError as error:
             report.errors.append({"line": number, "message": str(error)})
         else:
-            _compare(report, number, before, after, examples)
+            before, after = _decide(old, request), _decide(new, request)
+            if isinstance(before, Decision) and isinstance(after, Decision):
+                _compare(report, number, before, after, examples)
+            elif isinstance(before, str) and isinstance(after, str):
+                report.errors.append({"line": number, "message": f"under both policies: {after}"})
+            else:
+                _became_error(report, number, request.action, before, after, examples)
         if advance is not None:
             advance()
     return report
+
+
+def _decide(policy: Policy, request: Request) -> Decision | str:
+    """The decision, or the error the policy met deciding it (in words)."""
+    try:
+        return policy.decide(request)
+    except (RequestError, MespolicyError) as error:
+        return str(error)
+
+
+def _became_error(
+    report: DiffReport, number: int, action: str, before: Decision | str, after: Decision | str, examples: int
+) -> None:
+    kind = ERROR if isinstance(after, str) else FIXED
+    report.changed += 1
+    report.by_action.setdefault(action, Counter()).update([kind])
+    if len(report.examples) < examples:
+        old_json = {"error": before} if isinstance(before, str) else decision_to_json(before, trace=False)
+        new_json = {"error": after} if isinstance(after, str) else decision_to_json(after, trace=False)
+        report.examples.append(Change(number, action, (kind,), old_json, new_json))
 
 
 def _compare(report: DiffReport, number: int, before: Decision, after: Decision, examples: int) -> None:
@@ -150,6 +177,8 @@ def render_report(report: DiffReport, old: str, new: str) -> str:
 
 
 def _summary(decision: dict[str, Any]) -> str:
+    if "error" in decision:
+        return f"error: {decision['error']}"
     parts = [str(decision["outcome"])]
     term = decision.get("term")
     if term:

@@ -23,6 +23,14 @@ from mespolicy.policy import Policy
 from mespolicy.source import Span
 
 TESTS_FOLDER = "tests"
+_EXPECTATIONS = (
+    n.ExpectNoCharge,
+    n.ExpectOutcome,
+    n.ExpectReason,
+    n.ExpectTerm,
+    n.ExpectCharge,
+    n.ExpectField,
+)
 
 
 @attrs.frozen
@@ -72,6 +80,10 @@ def check_tests(policy: Policy, tests: tuple[n.Test, ...]) -> None:
         if len(requests) != 1:
             errors.append(
                 Diagnostic("C218", f"test '{test.name}' needs one 'request ACTION on DATE' line", test.span)
+            )
+        if not any(isinstance(line, _EXPECTATIONS) for line in test.lines):
+            errors.append(
+                Diagnostic("C218", f"test '{test.name}' expects nothing", test.span, "add expect lines")
             )
         for line in requests:
             if line.action not in policy.checked.actions:

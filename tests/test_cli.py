@@ -29,7 +29,8 @@ def test_check_passes_on_the_shipped_rules() -> None:
 def test_check_stops_after_the_pass_asked_for(until: str) -> None:
     code, out, _ = run("check", "--until", until, str(RULES))
     assert code == 0
-    assert ("files parsed" in out) == (until == "parse")
+    summary = {"parse": "files parsed", "check": "parameters", "compile": "actions compiled"}
+    assert [word for word in summary.values() if word in out] == [summary[until]]
 
 
 def test_check_reports_a_broken_file_with_its_position(tmp_path: Path) -> None:
@@ -153,10 +154,36 @@ def test_params_on_a_copy_with_a_changed_parameter(tmp_path: Path) -> None:
     assert "60 days" in row
 
 
-def test_diff_without_changes() -> None:
-    code, out, _ = run("diff", "shipped", str(RULES), "--requests", str(EXAMPLES / "portfolio.jsonl"))
+def test_diff_of_a_rule_text_change_that_changes_no_decision(tmp_path: Path) -> None:
+    copy = tmp_path / "rules"
+    copy.mkdir()
+    for file in RULES.glob("*.mes"):
+        (copy / file.name).write_text(file.read_text())
+    renewal = (copy / "renewal.mes").read_text()
+    assert "last_day" in renewal
+    (copy / "renewal.mes").write_text(renewal.replace("last_day", "final_day"))
+    code, out, _ = run("diff", "shipped", str(copy), "--requests", str(EXAMPLES / "portfolio.jsonl"))
     assert code == 0
     assert "no decision changed" in out
+
+
+def test_diff_counts_requests_the_new_policy_cannot_decide() -> None:
+    code, out, _ = run(
+        "diff",
+        "shipped",
+        "shipped",
+        "--set",
+        "days_per_year=0days",
+        "--json",
+        "--requests",
+        str(EXAMPLES / "portfolio.jsonl"),
+    )
+    assert code == 0
+    report = json.loads(out)
+    # every request whose rules prorate a fee now divides by zero days
+    assert report["by_action"]["renew"] == {"became an error": 2}
+    assert "division by zero" in report["examples"][0]["new"]["error"]
+    assert report["errors"] == []
 
 
 def test_diff_with_a_what_if_counts_the_changes() -> None:

@@ -72,7 +72,10 @@ def licenses(draw: st.DrawFn, currency: str | None = None) -> License:
     """A license; its fee in ``currency`` when given."""
     code = currency or draw(currencies())
     return License(
-        draw(ids()), draw(ids()), draw(st.sampled_from(LicenseKind)), draw(days()),
+        draw(ids()),
+        draw(ids()),
+        draw(st.sampled_from(LicenseKind)),
+        draw(days()),
         draw(money(code)),
     )
 

@@ -29,7 +29,11 @@ TERM = Term(date(2026, 3, 1), date(2027, 3, 1))
 RENEWAL = Charge("renewal", Money(Decimal("12000.00"), "USD"), TERM, "M1", "§8.2")
 LATE_FEE = Charge("reinstatement_fee", Money(Decimal("328.77"), "USD"), None, "M1", "§8.3")
 STEP = TraceStep(
-    "late_renewal", "approve", True, ("§8.2", "§8.4"), "rules/renewal.mes:12",
+    "late_renewal",
+    "approve",
+    True,
+    ("§8.2", "§8.4"),
+    "rules/renewal.mes:12",
     (("days_late", "40"), ("expiry", "2026-03-01")),
 )
 
@@ -59,17 +63,36 @@ def test_decision_json_has_the_documented_shape() -> None:
         "reasons": [{"clause": "§8.3", "message": "renewed 40 days late"}],
         "term": {"start": "2026-03-01", "end": "2027-03-01"},
         "charges": [
-            {"code": "renewal", "amount": "12000.00", "currency": "USD", "start": "2026-03-01",
-             "end": "2027-03-01", "contract": "M1", "clause": "§8.2"},
-            {"code": "reinstatement_fee", "amount": "328.77", "currency": "USD", "start": None,
-             "end": None, "contract": "M1", "clause": "§8.3"},
+            {
+                "code": "renewal",
+                "amount": "12000.00",
+                "currency": "USD",
+                "start": "2026-03-01",
+                "end": "2027-03-01",
+                "contract": "M1",
+                "clause": "§8.2",
+            },
+            {
+                "code": "reinstatement_fee",
+                "amount": "328.77",
+                "currency": "USD",
+                "start": None,
+                "end": None,
+                "contract": "M1",
+                "clause": "§8.3",
+            },
         ],
         "total": {"amount": "12328.77", "currency": "USD"},
-        "trace": [{
-            "rule": "late_renewal", "kind": "approve", "applied": True,
-            "clauses": ["§8.2", "§8.4"], "location": "rules/renewal.mes:12",
-            "detail": {"days_late": "40", "expiry": "2026-03-01"},
-        }],
+        "trace": [
+            {
+                "rule": "late_renewal",
+                "kind": "approve",
+                "applied": True,
+                "clauses": ["§8.2", "§8.4"],
+                "location": "rules/renewal.mes:12",
+                "detail": {"days_late": "40", "expiry": "2026-03-01"},
+            }
+        ],
         "effective": "2027-03-01",
         "renewal": {"date": "2026-12-01", "amount": {"amount": "12000.00", "currency": "USD"}},
     }
@@ -103,7 +126,8 @@ def test_amounts_carry_the_currency_digits() -> None:
     charges = out["charges"]
     assert charges[0]["amount"] == "1000"
     assert decision_to_json(renewal(charges=(dinar,), fields=()))["total"] == {
-        "amount": "12.500", "currency": "BHD",
+        "amount": "12.500",
+        "currency": "BHD",
     }
 
 
@@ -157,9 +181,7 @@ def test_field_values_without_a_json_form_are_refused(value: object) -> None:
         ((("", "x"),), "has an empty part"),
     ],
 )
-def test_field_names_must_nest_cleanly(
-    fields: tuple[tuple[str, object], ...], message: str
-) -> None:
+def test_field_names_must_nest_cleanly(fields: tuple[tuple[str, object], ...], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         renewal(fields=fields)
 
@@ -198,6 +220,4 @@ def test_json_total_matches_the_charges(amounts: list[Money]) -> None:
     out = json.loads(json.dumps(decision_to_json(decision)))
     total = format_amount(expected.amount, currency)
     assert out["total"] == {"amount": total, "currency": currency}
-    assert [c["amount"] for c in out["charges"]] == [
-        format_amount(m.amount, currency) for m in amounts
-    ]
+    assert [c["amount"] for c in out["charges"]] == [format_amount(m.amount, currency) for m in amounts]

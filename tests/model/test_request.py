@@ -63,8 +63,9 @@ def test_example_request_is_read_into_the_model() -> None:
 def test_optional_keys_fill_in() -> None:
     data = example()
     data["contracts"].append({**data["contracts"][0], "id": "M2", "end": "2026-09-01"})
-    data.update(license="L1", coterminate_with="M2", cancel_licenses=["L1"],
-                target_end="2027-03-01", tier="weekend")
+    data.update(
+        license="L1", coterminate_with="M2", cancel_licenses=["L1"], target_end="2027-03-01", tier="weekend"
+    )
     req = parse_request(data)
     assert req.license is req.licenses[0]
     assert req.coterminate_with is req.contracts[1]
@@ -74,8 +75,13 @@ def test_optional_keys_fill_in() -> None:
 
 
 def test_lists_default_to_empty_and_null_means_absent() -> None:
-    data = {"action": "status", "date": "2026-04-10", "tier": None, "license": None,
-            "customer": {"id": "C1", "role": "partner", "existing": False}}
+    data = {
+        "action": "status",
+        "date": "2026-04-10",
+        "tier": None,
+        "license": None,
+        "customer": {"id": "C1", "role": "partner", "existing": False},
+    }
     req = parse_request(data)
     assert (req.contracts, req.licenses, req.tier, req.license) == ((), (), None, None)
     assert req.customer.role is Role.PARTNER
@@ -112,48 +118,76 @@ def _drop(path: tuple[Any, ...]) -> Callable[[dict[str, Any]], None]:
 
 
 BAD_REQUESTS = [
-    (_set(("contracts", 0, "end"), "2026-13-01"), "contracts[0].end",
-     "not a date: '2026-13-01' (expected YYYY-MM-DD)"),
-    (_set(("contracts", 0, "end"), "2024-03-01"), "contracts[0].end",
-     "2024-03-01 is before start 2025-03-01"),
+    (
+        _set(("contracts", 0, "end"), "2026-13-01"),
+        "contracts[0].end",
+        "not a date: '2026-13-01' (expected YYYY-MM-DD)",
+    ),
+    (
+        _set(("contracts", 0, "end"), "2024-03-01"),
+        "contracts[0].end",
+        "2024-03-01 is before start 2025-03-01",
+    ),
     (_set(("date",), 20260410), "date", "not a date: 20260410 (expected a string YYYY-MM-DD)"),
-    (_set(("contracts", 0, "annual_fee"), 12000), "contracts[0].annual_fee",
-     'got the number 12000: amounts are strings, e.g. "12000.00"'),
-    (_set(("licenses", 0, "annual_fee"), "12,000"), "licenses[0].annual_fee",
-     "not an amount: '12,000' (expected digits such as \"12000.00\")"),
-    (_set(("contracts", 0, "currency"), "usd"), "contracts[0].currency",
-     "unknown currency code 'usd' (expected ISO 4217, e.g. 'USD')"),
+    (
+        _set(("contracts", 0, "annual_fee"), 12000),
+        "contracts[0].annual_fee",
+        'got the number 12000: amounts are strings, e.g. "12000.00"',
+    ),
+    (
+        _set(("licenses", 0, "annual_fee"), "12,000"),
+        "licenses[0].annual_fee",
+        "not an amount: '12,000' (expected digits such as \"12000.00\")",
+    ),
+    (
+        _set(("contracts", 0, "currency"), "usd"),
+        "contracts[0].currency",
+        "unknown currency code 'usd' (expected ISO 4217, e.g. 'USD')",
+    ),
     (_set(("contract",), "M9"), "contract", "no entry of contracts has id 'M9'"),
     (_set(("license",), "L9"), "license", "no entry of licenses has id 'L9'"),
     (_set(("coterminate_with",), "M9"), "coterminate_with", "no entry of contracts has id 'M9'"),
-    (_set(("customer", "existing"), 1), "customer.existing",
-     "expected true or false, got the number 1"),
-    (_set(("customer", "existing"), "true"), "customer.existing",
-     "expected true or false, got the string 'true'"),
-    (_set(("customer", "role"), "reseller"), "customer.role",
-     "expected one of 'customer', 'partner', got the string 'reseller'"),
-    (_set(("licenses", 0, "kind"), "perp"), "licenses[0].kind",
-     "expected one of 'perpetual', 'subscription', got the string 'perp'"),
-    (_set(("customer", "rolle"), "customer"), "customer.rolle",
-     "unknown key 'rolle' (expected one of: id, role, existing)"),
-    (_set(("contracts", 0, "fee"), "1"), "contracts[0].fee",
-     "unknown key 'fee' (expected one of: id, currency, start, end, annual_fee, licenses)"),
+    (_set(("customer", "existing"), 1), "customer.existing", "expected true or false, got the number 1"),
+    (
+        _set(("customer", "existing"), "true"),
+        "customer.existing",
+        "expected true or false, got the string 'true'",
+    ),
+    (
+        _set(("customer", "role"), "reseller"),
+        "customer.role",
+        "expected one of 'customer', 'partner', got the string 'reseller'",
+    ),
+    (
+        _set(("licenses", 0, "kind"), "perp"),
+        "licenses[0].kind",
+        "expected one of 'perpetual', 'subscription', got the string 'perp'",
+    ),
+    (
+        _set(("customer", "rolle"), "customer"),
+        "customer.rolle",
+        "unknown key 'rolle' (expected one of: id, role, existing)",
+    ),
+    (
+        _set(("contracts", 0, "fee"), "1"),
+        "contracts[0].fee",
+        "unknown key 'fee' (expected one of: id, currency, start, end, annual_fee, licenses)",
+    ),
     (_set(("contract_id",), "M1"), "contract_id", "unknown key 'contract_id'"),
     (_drop(("customer",)), "customer", "missing (this key is required)"),
     (_drop(("licenses", 0, "currency")), "licenses[0].currency", "missing (this key is required)"),
     (_set(("customer",), []), "customer", "expected a JSON object, got an array"),
     (_set(("contracts",), {}), "contracts", "expected a JSON array, got an object"),
-    (_set(("contracts", 0, "licenses", 1), "L1"), "contracts[0].licenses[1]",
-     "'L1' is listed twice"),
-    (_set(("contracts", 0, "licenses", 0), ""), "contracts[0].licenses[0]",
-     "expected a non-empty string, got the string ''"),
-    (lambda data: data["licenses"].append(dict(data["licenses"][0])), "licenses[1].id",
-     "duplicate id 'L1'"),
+    (_set(("contracts", 0, "licenses", 1), "L1"), "contracts[0].licenses[1]", "'L1' is listed twice"),
+    (
+        _set(("contracts", 0, "licenses", 0), ""),
+        "contracts[0].licenses[0]",
+        "expected a non-empty string, got the string ''",
+    ),
+    (lambda data: data["licenses"].append(dict(data["licenses"][0])), "licenses[1].id", "duplicate id 'L1'"),
     (_set(("action",), None), "action", "expected a non-empty string, got null"),
-    (_set(("cancel_licenses",), "L1"), "cancel_licenses",
-     "expected a JSON array, got the string 'L1'"),
-    (_set(("target_end",), "2027-02-29"), "target_end",
-     "not a date: '2027-02-29' (expected YYYY-MM-DD)"),
+    (_set(("cancel_licenses",), "L1"), "cancel_licenses", "expected a JSON array, got the string 'L1'"),
+    (_set(("target_end",), "2027-02-29"), "target_end", "not a date: '2027-02-29' (expected YYYY-MM-DD)"),
 ]
 
 
@@ -184,8 +218,10 @@ def test_a_json_fraction_in_an_amount_is_refused_by_name() -> None:
     ("text", "message"),
     [
         (EXAMPLE[:-5], "invalid JSON at line 7, column 14: Expecting value"),
-        ("{\n  'action': 1}",
-         "invalid JSON at line 2, column 3: Expecting property name enclosed in double quotes"),
+        (
+            "{\n  'action': 1}",
+            "invalid JSON at line 2, column 3: Expecting property name enclosed in double quotes",
+        ),
         ('{"date": NaN}', "invalid JSON: NaN is not a JSON number"),
         ('{"date": -Infinity}', "invalid JSON: -Infinity is not a JSON number"),
         ('{"tier": "a", "tier": "b"}', "duplicate key 'tier' in one object"),
@@ -228,10 +264,13 @@ def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 
 
 JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.decimals(allow_nan=False) | st.text(max_size=12)
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.decimals(allow_nan=False)
+    | st.text(max_size=12)
     | st.sampled_from(["2026-03-01", "12000.00", "USD", "M1", "L1", "customer", "perpetual"]),
-    lambda inner: st.lists(inner, max_size=3)
-    | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
     max_leaves=6,
 )
 
