@@ -48,13 +48,18 @@ _SHOWN_OPERATORS = {n.BinaryOp.MULTIPLY: "×", n.BinaryOp.SUBTRACT: "−"}
 
 @attrs.frozen
 class RuleExplanation:
-    """One rule the decision went through: did it apply, and what its condition saw."""
+    """One rule the decision went through: did it apply, and what its condition saw.
+
+    `holds` is the condition as the explainer evaluates it; it must equal `applied`
+    (what the compiled code decided), and the tests hold the two to that.
+    """
 
     rule: n.Rule
     applied: bool
     condition: str | None
     values: tuple[tuple[str, str], ...]
     failed: str | None
+    holds: bool | None = None
 
 
 @attrs.frozen
@@ -164,15 +169,16 @@ class _Walker:
 
     def rule(self, rule: n.Rule, applied: bool) -> RuleExplanation:
         if rule.condition is None:
-            return RuleExplanation(rule, applied, None, (), None)
+            return RuleExplanation(rule, applied, None, (), None, True)
         values = tuple(self.leaves(rule.condition, self.top))
+        holds = self.safe(rule.condition, self.top)
         failed = None
         if not applied:
             failed = next(
                 (format_expr(c) for c in n.conjuncts(rule.condition) if not self.safe(c, self.top)),
                 format_expr(rule.condition),
             )
-        return RuleExplanation(rule, applied, format_expr(rule.condition), values, failed)
+        return RuleExplanation(rule, applied, format_expr(rule.condition), values, failed, holds)
 
     def leaves(self, expr: n.Expr, env: _Env) -> Iterator[tuple[str, str]]:
         seen: set[str] = set()
