@@ -53,6 +53,14 @@ class CheckedParameter:
     type: t.Type
     values: tuple[tuple[date | None, n.Literal], ...]
 
+    def value_on(self, day: date) -> n.Literal | None:
+        """The value in force on `day`: the last one that took effect on or before it."""
+        found = None
+        for effective, value in self.values:
+            if effective is None or effective <= day:
+                found = value
+        return found
+
 
 @attrs.frozen
 class CheckedDefinition:

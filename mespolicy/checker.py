@@ -9,7 +9,6 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator, Mapping
 from datetime import date
-from decimal import Decimal
 
 from mespolicy import nodes as n
 from mespolicy import schema
@@ -399,10 +398,6 @@ def _article(found: t.Type) -> str:
 def _did_you_mean(name: str, known: list[str]) -> str | None:
     close = difflib.get_close_matches(name, known, n=1)
     return f"did you mean '{close[0]}'?" if close else None
-
-
-def integer_literal(value: Decimal) -> bool:
-    return value == value.to_integral_value() and "." not in str(value)
 
 
 # The keys every decision has; a rule's `set` cannot use them.

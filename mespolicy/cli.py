@@ -371,11 +371,11 @@ def params(policy: Path | None, assignments: tuple[str, ...], day: datetime.date
     for column in ("parameter", "value", "clause", "basis", "effective", "description"):
         table.add_column(column)
     for name, parameter in loaded.checked.parameters.items():
-        in_force = [v for d, v in parameter.values if d is None or d <= on]
+        value = parameter.value_on(on)
         node = parameter.node
         table.add_row(
             name,
-            format_expr(in_force[-1]) if in_force else "(none yet)",
+            format_expr(value) if value is not None else "(none yet)",
             ", ".join(c.text for c in node.clauses),
             node.provenance.basis.value if node.provenance else "",
             "; ".join(

@@ -24,6 +24,7 @@ from mespolicy import operations, runtime
 from mespolicy import types as t
 from mespolicy.checked import (
     CheckedDefinition,
+    CheckedParameter,
     CheckedPolicy,
     DefinitionRef,
     EnumValue,
@@ -78,23 +79,20 @@ def _namespace(checked: CheckedPolicy) -> dict[str, Any]:
     for name, action in checked.actions.items():
         namespace[f"S_{name}"] = tuple((step(rule, False), step(rule, True)) for rule in action.rules)
     for name, parameter in checked.parameters.items():
-        namespace[_parameter_name(name)] = _parameter_lookup(parameter.values, parameter.type)
+        namespace[_parameter_name(name)] = _parameter_lookup(parameter)
     return namespace
 
 
-def _parameter_lookup(values: tuple[tuple[date | None, n.Literal], ...], kind: t.Type) -> Any:
-    dated = [(effective, literal_value(literal, kind)) for effective, literal in values]
-    if len(dated) == 1 and dated[0][0] is None:
-        return dated[0][1]
+def _parameter_lookup(parameter: CheckedParameter) -> Any:
+    """A parameter's value (one value), or the function giving the value in force on a day."""
+    if len(parameter.values) == 1 and parameter.values[0][0] is None:
+        return literal_value(parameter.values[0][1], parameter.type)
 
     def in_force(day: date) -> Any:
-        found = runtime.UNSET
-        for effective, value in dated:
-            if effective is None or effective <= day:
-                found = value
-        if found is runtime.UNSET:
-            raise EvaluationError(f"the parameter has no value yet on {day}", code="R307")
-        return found
+        literal = parameter.value_on(day)
+        if literal is None:
+            raise EvaluationError(f"parameter '{parameter.node.name}' has no value yet on {day}", code="R307")
+        return literal_value(literal, parameter.type)
 
     return in_force
 

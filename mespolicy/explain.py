@@ -279,12 +279,13 @@ class _Walker:
             case Local(name=name):
                 return env.get(name)
             case ParameterRef(name=name):
-                in_force = [
-                    v for d, v in self.checked.parameters[name].values if d is None or d <= self.request.date
-                ]
-                if not in_force:
-                    raise EvaluationError(f"parameter {name} has no value yet on {self.request.date}")
-                return literal_value(in_force[-1], self.checked.parameters[name].type)
+                parameter = self.checked.parameters[name]
+                literal = parameter.value_on(self.request.date)
+                if literal is None:
+                    raise EvaluationError(
+                        f"parameter '{name}' has no value yet on {self.request.date}", code="R307"
+                    )
+                return literal_value(literal, parameter.type)
             case DefinitionRef(name=name):
                 return self.invoke(name, [])[0]
             case FactRef(name=name):
@@ -302,8 +303,6 @@ class _Walker:
             return expr.field
         value = getattr(self.value(subject, env), expr.field)
         found = self.type_of(expr)
-        if isinstance(found, t.Money):
-            return runtime.money_of(value)
         if isinstance(found, t.EnumType):
             return runtime.enum_name(value)
         return value

@@ -108,11 +108,7 @@ def from_files(files: tuple[n.PolicyFile, ...], origin: str) -> Policy:
     return Policy(checked, compile_policy(checked), origin)
 
 
-def parameter_values(policy: Policy, day: date) -> Mapping[str, object]:
+def parameter_values(policy: Policy, day: date) -> Mapping[str, n.Literal]:
     """Each parameter's value in force on `day` (what-if and docs read them this way)."""
-    values = {}
-    for name, parameter in policy.checked.parameters.items():
-        in_force = [v for d, v in parameter.values if d is None or d <= day]
-        if in_force:
-            values[name] = in_force[-1]
-    return values
+    values = {name: p.value_on(day) for name, p in policy.checked.parameters.items()}
+    return {name: value for name, value in values.items() if value is not None}

@@ -119,14 +119,6 @@ def money_sum(items: Iterable[Cash]) -> Cash:
     return total
 
 
-def money_of(m: Any) -> Any:
-    """A contract's or license's fee as runtime money: the model's Money already is one.
-
-    Every operation here reads only `.amount` and `.currency`, so no copy is made.
-    """
-    return m
-
-
 # -- dates
 
 
@@ -135,10 +127,6 @@ def add_months(day: date, months: int) -> date:
     # Month steps go through pendulum (slow-ish) and the same few expiry dates recur
     # across a portfolio, so they are cached.
     return _calendar_add_months(day, months)
-
-
-def add_days(day: date, days: int) -> date:
-    return day + timedelta(days=days)
 
 
 def days_between(later: date, earlier: date) -> int:
