@@ -71,6 +71,7 @@ class AmountExplanation:
     formula: str
     amount: str
     contract: str | None
+    location: str = ""
 
 
 @attrs.frozen
@@ -121,8 +122,8 @@ def _amount_step(a: AmountExplanation, decision: Decision) -> TraceStep:
         kind="charge",
         applied=True,
         clauses=(a.clause,),
-        location=decision.action,
-        detail=(("formula", a.formula), ("amount", a.amount)),
+        location=a.location,
+        detail=(("formula", a.formula), ("amount", a.amount), ("contract", a.contract or "")),
     )
 
 
@@ -232,6 +233,7 @@ class _Walker:
             formula=self.render(charge.amount, env),
             amount=str(amount),
             contract=contract.id if contract is not None else None,
+            location=f"{charge.span.source.path}:{charge.span.line}",
         )
 
     # -- values
