@@ -175,8 +175,8 @@ def test_rules_are_told_in_plain_language_with_each_amount_and_clause(pages: dic
     page = pages["markdown"]
     assert "#### Approve — late renewal (§8.2, §8.3, §8.4)" in page
     assert "- when `date > expiry`" in page
-    assert "- charges `renewal` = `fee(contract.annual_fee, expiry, new_end)` (§8.2)" in page
-    assert "- charges `renewal` = `fee(contract.annual_fee, expiry, expiry + renewal_term)` (§6.2)" in page
+    assert "- charges `renewal` = `contract.annual_fee * terms * (renewal_term / fee_year)` (§8.2)" in page
+    assert "- charges `renewal` = `contract.annual_fee * (renewal_term / fee_year)` (§6.2)" in page
     assert "    - charges `coterm_extension` = `fee(c.annual_fee, c.end, target)` (§7.2)" in page
 
 
