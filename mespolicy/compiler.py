@@ -58,7 +58,7 @@ def compile_policy(checked: CheckedPolicy) -> CompiledPolicy:
 
 
 # The only builtins generated code may call.
-_BUILTINS = ("len", "any", "all", "bool", "set", "str", "tuple", "ValueError", "ArithmeticError")
+_BUILTINS = ("len", "any", "all", "bool", "set", "str", "tuple", "range", "ValueError", "ArithmeticError")
 
 
 def _namespace(checked: CheckedPolicy) -> dict[str, Any]:
@@ -328,8 +328,24 @@ class _Generator:
         self.emit(f"charges.append(({charge.code!r}, {clause!r}, {amount}, {start}, {end}, {contract}))")
 
     def let_statement(self, let: n.Let) -> None:
+        if isinstance(let.value, n.FirstWhere):
+            self.first_where_loop(let.name, let.value)
+            return
         value = self.expr(let.value)
         self.emit(f"{self.bind(let.name)} = {value}")
+
+    def first_where_loop(self, name: str, search: n.FirstWhere) -> None:
+        """`let k = first n from s where c` as a plain loop: no function call per number tried."""
+        start = self.expr(search.start)
+        saved = dict(self.scope)
+        counter = self.bind(search.variable)
+        condition = self.expr(search.condition)
+        self.scope = saved
+        with self.block(f"for {counter} in range({start}, {start} + rt.FIRST_WHERE_LIMIT):"):
+            self.emit(f"if {condition}: break")
+        with self.block("else:"):
+            self.emit(f"rt.nothing_found({start})")
+        self.emit(f"{self.bind(name)} = {counter}")
 
     def bind(self, name: str) -> str:
         self.scope[name] = self.fresh(name)
@@ -345,6 +361,42 @@ class _Generator:
             return self.scope[name]
         index, _ = self.action_lets[name]
         return f"(L[{index}] if L[{index}] is not UNSET else let_{self.action_name}_{index}(L, req))"
+
+
+def _constant(checked: CheckedPolicy, node: n.Expr) -> bool:
+    match node:
+        case n.NumberLiteral() | n.PercentLiteral() | n.DurationLiteral() | n.MoneyLiteral():
+            return True
+        case n.Name():
+            binding = checked.binding_of(node)
+            if not isinstance(binding, ParameterRef):
+                return False
+            values = checked.parameters[binding.name].values
+            return len(values) == 1 and values[0][0] is None
+        case n.Unary(op=n.UnaryOp.NEGATE, operand=operand):
+            return _constant(checked, operand)
+        case n.Binary(op=op, left=left, right=right):
+            arithmetic = op in (n.BinaryOp.ADD, n.BinaryOp.SUBTRACT, n.BinaryOp.MULTIPLY, n.BinaryOp.DIVIDE)
+            return arithmetic and _constant(checked, left) and _constant(checked, right)
+    return False
+
+
+def _evaluate_constant(checked: CheckedPolicy, node: n.Expr) -> Any:
+    """The value of a constant expression, by the same operations the generated code would call."""
+    match node:
+        case n.Name():
+            binding = checked.binding_of(node)
+            assert isinstance(binding, ParameterRef)
+            parameter = checked.parameters[binding.name]
+            return literal_value(parameter.values[0][1], parameter.type)
+        case n.Unary(op=op, operand=operand):
+            operation = operations.unary(op, checked.type_of(operand))
+            value = _evaluate_constant(checked, operand)
+            return -value if operation.symbol else getattr(runtime, operation.helper or "")(value)
+        case n.Binary(op=op, left=left, right=right):
+            operation = operations.binary(op, checked.type_of(left), checked.type_of(right))
+            return operation.function(_evaluate_constant(checked, left), _evaluate_constant(checked, right))
+    return literal_value(node)  # type: ignore[arg-type]
 
 
 # Values whose message form is their str(): no need to go through runtime.show.
@@ -365,6 +417,9 @@ class _Expressions:
         self.type_of = generator.checked.type_of
 
     def expr(self, node: n.Expr) -> str:
+        folded = self.folded(node)
+        if folded is not None:
+            return folded
         match node:
             case n.NumberLiteral() | n.PercentLiteral() | n.DurationLiteral() | n.BoolLiteral():
                 value = literal_value(node)
@@ -397,6 +452,13 @@ class _Expressions:
                 self.g.scope = saved
                 return f"rt.first_where({start_code}, lambda {bound}: {holds})"
         raise AssertionError(f"no code for {type(node).__name__}")
+
+    def folded(self, node: n.Expr) -> str | None:
+        """Arithmetic on literals and one-value parameters, worked out once here (Jinja folds constants)."""
+        if not isinstance(node, n.Binary | n.Unary) or not _constant(self.g.checked, node):
+            return None
+        value = _evaluate_constant(self.g.checked, node)
+        return repr(value) if isinstance(value, int | bool) else self.g.constant(value)
 
     def text(self, parts: tuple[str | n.Name | n.FieldAccess, ...]) -> str:
         pieces = []

@@ -162,14 +162,22 @@ def months_add_date(months: int, day: date) -> date:
 # -- collections and searches
 
 
-def first_where(start: int, holds: Callable[[int], bool], limit: int = 10_000) -> int:
+# How far `first k from s where ...` looks before giving up (a zero-length term never ends).
+FIRST_WHERE_LIMIT = 10_000
+
+
+def first_where(start: int, holds: Callable[[int], bool]) -> int:
     """The least whole number from `start` for which `holds` is true."""
-    for k in range(start, start + limit):
+    for k in range(start, start + FIRST_WHERE_LIMIT):
         if holds(k):
             return k
-    raise EvaluationError(
-        f"'first ... where' found no number from {start} to {start + limit - 1}", code="R305"
-    )
+    nothing_found(start)
+    raise AssertionError  # pragma: no cover - nothing_found raises
+
+
+def nothing_found(start: int) -> None:
+    last = start + FIRST_WHERE_LIMIT - 1
+    raise EvaluationError(f"'first ... where' found no number from {start} to {last}", code="R305")
 
 
 def minimum(values: Iterable[object]) -> object:

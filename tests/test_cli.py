@@ -261,3 +261,13 @@ def test_a_longer_renewal_term_is_charged_for_its_length() -> None:
     assert decision["term"] == {"start": "2026-03-01", "end": "2028-03-01"}
     # two fee years of 12,000.00, and 25% of the 40 days lapsed as before
     assert [c["amount"] for c in decision["charges"]] == ["24000.00", "328.77"]
+
+
+def test_a_zero_length_renewal_term_is_an_error_naming_the_rule() -> None:
+    code, out, _ = run(
+        "decide", "--jsonl", "--set", "renewal_term=0months", str(EXAMPLES / "portfolio.jsonl")
+    )
+    assert code == 1
+    late = json.loads(out.splitlines()[1])
+    assert "rule 'late_renewal'" in late["error"]["message"]
+    assert "'first ... where' found no number" in late["error"]["message"]
