@@ -171,13 +171,16 @@ def decide(
         _fail("decide: give a request file (or --jsonl FILE, - for stdin)", 2)
     loaded = _load(policy, assignments)
     failures = 0
+    out = sys.stdout
     for name, line, text in _request_texts(requests, jsonl):
         answer, failed = _decide_one(loaded, text, line, not no_trace, explain)
         failures += failed
         indent = None if jsonl or len(requests) > 1 else 2
-        click.echo(json.dumps(answer, indent=indent, ensure_ascii=False))
+        # written, not echoed: click.echo flushes every line, which halves a portfolio's throughput
+        out.write(json.dumps(answer, indent=indent, ensure_ascii=False) + "\n")
         if failed and not jsonl:
             click.echo(f"{name}: {answer['error']['message']}", err=True)
+    out.flush()
     if failures:
         sys.exit(1)
 
