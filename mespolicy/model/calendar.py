@@ -10,23 +10,16 @@ from typing import Any
 import attrs
 import pendulum
 
+from mespolicy.model.fields import FieldValueError
+
 # date.fromisoformat also takes "20250301", "2025-W09-6" and more; the policy
 # files and requests use one spelling. [0-9], since \d also matches other
 # scripts' digits.
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
-class DateError(ValueError):
+class DateError(FieldValueError):
     """An input date that is not ``YYYY-MM-DD``; names the field it came from."""
-
-    def __init__(self, field: str, problem: str) -> None:
-        # Both in args, so the error survives pickling (worker processes).
-        super().__init__(field, problem)
-        self.field = field
-        self.problem = problem
-
-    def __str__(self) -> str:
-        return f"{self.field}: {self.problem}"
 
 
 def is_calendar_date(value: object) -> bool:

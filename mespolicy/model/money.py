@@ -14,6 +14,8 @@ import attrs
 from babel import Locale
 from babel.numbers import format_currency, get_currency_precision, list_currencies
 
+from mespolicy.model.fields import FieldValueError
+
 # Sums of exact decimals must stay exact: a context this wide never rounds, and
 # the Inexact trap proves it.
 _EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[InvalidOperation, Inexact])
@@ -24,17 +26,8 @@ _AMOUNT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 _CODE = re.compile(r"[A-Z]{3}")
 
 
-class AmountError(ValueError):
+class AmountError(FieldValueError):
     """An input amount that is not an exact decimal string; names the field it came from."""
-
-    def __init__(self, field: str, problem: str) -> None:
-        # Both in args, so the error survives pickling (worker processes).
-        super().__init__(field, problem)
-        self.field = field
-        self.problem = problem
-
-    def __str__(self) -> str:
-        return f"{self.field}: {self.problem}"
 
 
 def is_known_currency(code: object) -> bool:
