@@ -50,7 +50,7 @@ def _override(checked: CheckedPolicy, name: str, text: str) -> CheckedParameter:
         raise OverrideError(
             f"--set {name}: no such parameter{guess}; the parameters are:\n{_listing(checked)}"
         )
-    literal = _literal(name, text)
+    literal = _literal(parameter, text)
     found = literal_type(literal, parameter.type)
     if not t.assignable(found, parameter.type):
         raise OverrideError(
@@ -60,17 +60,24 @@ def _override(checked: CheckedPolicy, name: str, text: str) -> CheckedParameter:
     return attrs.evolve(parameter, values=((None, literal),))
 
 
-def _literal(name: str, text: str) -> n.Literal:
+def _literal(parameter: CheckedParameter, text: str) -> n.Literal:
+    """The value as rule text would write it; anything else names the type the parameter wants."""
+    name = parameter.node.name
+    wanted = f"{name} is {_describe(parameter.type)} (now {_shown(parameter)})"
     try:
         tree = parse(f"parameter {name} = {text}", f"--set {name}")
     except PolicySyntaxError as error:
-        message = error.diagnostics[0].message
-        hint = error.diagnostics[0].hint
-        raise OverrideError(f"--set {name}={text}: {message}" + (f" ({hint})" if hint else "")) from None
+        diagnostic = error.diagnostics[0]
+        detail = diagnostic.message if diagnostic.code in _TOLD_IN_WORDS else "not such a value"
+        raise OverrideError(f"--set {name}={text}: {wanted}; {text!r}: {detail}") from None
     item = tree.items[0] if len(tree.items) == 1 else None
     if not isinstance(item, n.Parameter) or len(item.values) != 1 or item.clauses or item.provenance:
-        raise OverrideError(f"--set {name}={text}: the value must be one literal, e.g. 20% or 60 days")
+        raise OverrideError(f"--set {name}={text}: {wanted}; give one value")
     return item.values[0].value
+
+
+# syntax errors whose message already says what is wrong with a value
+_TOLD_IN_WORDS = frozenset({"P104", "P105", "P106"})
 
 
 def _describe(kind: t.Type) -> str:

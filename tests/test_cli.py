@@ -97,6 +97,12 @@ def test_what_if_changes_the_decision() -> None:
         ("deferral_grace=60dayz", "unknown unit 'dayz'"),
         ("deferral_grace", "write NAME=VALUE"),
         ("reinstatement_fee_rate=20", "is a percentage"),
+        (
+            "deferral_grace=abc",
+            "deferral_grace is a number of days (e.g. 60 days) (now 90 days); 'abc': not such",
+        ),
+        ("deferral_grace=-5 days", "'-5 days': not such a value"),
+        ("deferral_grace=4.5 days", "a duration is a whole number of days or months"),
     ],
 )
 def test_bad_what_if_is_a_clear_error(assignment: str, message: str) -> None:
