@@ -16,7 +16,7 @@ from mespolicy import types as t
 from mespolicy.errors import Diagnostic, MespolicyError, PolicyCheckError
 from mespolicy.formatter import format_expr
 from mespolicy.loader import SUFFIX, read_policy
-from mespolicy.model.decision import Decision
+from mespolicy.model.decision import Charge, Decision
 from mespolicy.model.money import Money
 from mespolicy.model.request import Request, RequestError, parse_request
 from mespolicy.policy import Policy
@@ -115,8 +115,21 @@ def run_test(policy: Policy, test: n.Test) -> Result:
         return Result(test, (Failure(test.span, "a decision", str(error)),))
     except Exception as error:  # one broken case must not stop the others
         return Result(test, (Failure(test.span, "a decision", f"{type(error).__name__}: {error}"),))
-    failures = tuple(f for line in test.lines if (f := _check(line, decision)) is not None)
-    return Result(test, failures)
+    failures = [f for line in test.lines if (f := _check(line, decision)) is not None]
+    failures.extend(_unexpected_charges(test, decision))
+    return Result(test, tuple(failures))
+
+
+def _unexpected_charges(test: n.Test, decision: Decision) -> Iterator[Failure]:
+    """A test that expects charges lists them all: a charge none of its lines expects fails it."""
+    expected = [line for line in test.lines if isinstance(line, n.ExpectCharge)]
+    if not expected:
+        return
+    for charge in decision.charges:
+        if not any(_matches(line, charge) for line in expected):
+            yield Failure(
+                test.span, "only the charges the test lists", f"also {charge.code} = {charge.amount}"
+            )
 
 
 # -- the request a test describes -----------------------------------------------------
@@ -230,12 +243,8 @@ def _expect_charge(line: n.ExpectCharge, decision: Decision) -> Failure | None:
         if c.code == line.code and (line.contract is None or c.contract == line.contract)
     ]
     wanted = _money(line.amount)
-    for charge in candidates:
-        period_ok = line.start is None or (
-            charge.period is not None and (charge.period.start, charge.period.end) == (line.start, line.end)
-        )
-        if charge.amount == wanted and period_ok:
-            return None
+    if any(_matches(line, charge) for charge in candidates):
+        return None
     expected = f"charge {line.code} = {wanted}" + (
         f" from {line.start} until {line.end}" if line.start else ""
     )
@@ -243,6 +252,15 @@ def _expect_charge(line: n.ExpectCharge, decision: Decision) -> Failure | None:
         f"{c.code} = {c.amount}" + (f" from {c.period}" if c.period else "") for c in candidates
     )
     return Failure(line.span, expected, actual or f"no {line.code} charge")
+
+
+def _matches(line: n.ExpectCharge, charge: Charge) -> bool:
+    if charge.code != line.code or (line.contract is not None and charge.contract != line.contract):
+        return False
+    period_ok = line.start is None or (
+        charge.period is not None and (charge.period.start, charge.period.end) == (line.start, line.end)
+    )
+    return charge.amount == _money(line.amount) and period_ok
 
 
 def _expect_field(

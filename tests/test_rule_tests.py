@@ -85,3 +85,21 @@ def test_a_case_whose_request_is_malformed_fails_naming_the_field(tmp_path: Path
     assert result.exit_code == 1
     assert "bad_request" in result.stdout
     assert "'contract'" in result.stdout
+
+
+def test_a_case_listing_charges_must_list_them_all(tmp_path: Path) -> None:
+    copy = _copy(tmp_path)
+    (copy / "tests" / "partial.mes").write_text(
+        "test lists_only_the_fee {\n"
+        "  request renew on 2026-04-10\n"
+        '  contract "M1" 12000.00 USD from 2025-03-01 until 2026-03-01 licenses "L1"\n'
+        '  with contract = "M1"\n'
+        "  expect charge reinstatement_fee = 328.77 USD\n"
+        "}\n"
+    )
+    result = CliRunner().invoke(main, ["test", str(copy)])
+    assert result.exit_code == 1
+    assert (
+        "lists_only_the_fee: expected only the charges the test lists, got also renewal = 12,000.00 USD"
+        in (result.stdout)
+    )
