@@ -17,7 +17,7 @@ from mespolicy.errors import Diagnostic, MespolicyError, PolicyCheckError
 from mespolicy.formatter import format_expr
 from mespolicy.loader import SUFFIX, read_policy
 from mespolicy.model.decision import Charge, Decision
-from mespolicy.model.money import Money
+from mespolicy.model.money import Money, format_amount
 from mespolicy.model.request import Request, RequestError, parse_request
 from mespolicy.policy import Policy
 from mespolicy.source import Span
@@ -128,7 +128,9 @@ def _unexpected_charges(test: n.Test, decision: Decision) -> Iterator[Failure]:
     for charge in decision.charges:
         if not any(_matches(line, charge) for line in expected):
             yield Failure(
-                test.span, "only the charges the test lists", f"also {charge.code} = {charge.amount}"
+                test.span,
+                "only the charges the test lists",
+                f"also {charge.code} = {_written(charge.amount)}",
             )
 
 
@@ -218,7 +220,9 @@ def _check(line: n.TestFact | n.Expectation, decision: Decision) -> Failure | No
         case n.ExpectNoCharge():
             if decision.charges:
                 return Failure(
-                    line.span, "no charge", "; ".join(f"{c.code} = {c.amount}" for c in decision.charges)
+                    line.span,
+                    "no charge",
+                    "; ".join(f"{c.code} = {_written(c.amount)}" for c in decision.charges),
                 )
         case n.ExpectField(path=path, value=value):
             return _expect_field(line, path, value, decision)
@@ -249,7 +253,7 @@ def _expect_charge(line: n.ExpectCharge, decision: Decision) -> Failure | None:
         f" from {line.start} until {line.end}" if line.start else ""
     )
     actual = "; ".join(
-        f"{c.code} = {c.amount}" + (f" from {c.period}" if c.period else "") for c in candidates
+        f"{c.code} = {_written(c.amount)}" + (f" from {c.period}" if c.period else "") for c in candidates
     )
     return Failure(line.span, expected, actual or f"no {line.code} charge")
 
@@ -270,7 +274,7 @@ def _expect_field(
     actual = decision.total if name == "total" else dict(decision.fields).get(name)
     wanted = _expected_value(value)
     if actual != wanted:
-        shown = "nothing" if actual is None else str(actual)
+        shown = "nothing" if actual is None else _written(actual)
         return Failure(line.span, f"{name} = {_shown(value)}", shown)
     return None
 
@@ -298,6 +302,13 @@ def _expected_value(value: n.Literal | n.EnumValueLiteral) -> object:
 
 def _shown(value: n.Literal | n.EnumValueLiteral) -> str:
     return value.name if isinstance(value, n.EnumValueLiteral) else format_expr(value)
+
+
+def _written(value: object) -> str:
+    """A value as a test would write it, so a failing line's actual can be copied into the case."""
+    if isinstance(value, Money):
+        return f"{format_amount(value.amount, value.currency)} {value.currency}"
+    return str(value)
 
 
 def _money(literal: n.MoneyLiteral) -> Money:

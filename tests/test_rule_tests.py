@@ -52,7 +52,7 @@ def test_a_failing_case_names_its_line_and_shows_expected_against_actual(tmp_pat
     lines = result.stdout.splitlines()
     failing = [line for line in lines if "wrong_total" in line]
     assert failing == [
-        f"{copy / 'tests' / 'broken.mes'}:6: wrong_total: expected total = 12000.00 USD, got 12,328.77 USD"
+        f"{copy / 'tests' / 'broken.mes'}:6: wrong_total: expected total = 12000.00 USD, got 12328.77 USD"
     ]
     assert lines[-1] == f"{len(CASES)} passed, 1 failed"
 
@@ -100,6 +100,6 @@ def test_a_case_listing_charges_must_list_them_all(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["test", str(copy)])
     assert result.exit_code == 1
     assert (
-        "lists_only_the_fee: expected only the charges the test lists, got also renewal = 12,000.00 USD"
+        "lists_only_the_fee: expected only the charges the test lists, got also renewal = 12000.00 USD"
         in (result.stdout)
     )
