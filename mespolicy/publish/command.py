@@ -1,0 +1,72 @@
+"""`mespolicy docs`: the policy in force written to a folder as HTML or Markdown."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from mespolicy.errors import MespolicyError
+from mespolicy.overrides import parse_assignments
+from mespolicy.policy import load
+from mespolicy.publish.as_html import policy_html
+from mespolicy.publish.as_markdown import policy_markdown
+
+# -- the command -------------------------------------------------------------------------------
+
+_SUFFIXES = {"html": "html", "markdown": "md"}
+
+
+@click.command(name="docs")
+@click.option(
+    "--policy",
+    type=click.Path(exists=True, path_type=Path),
+    default=None,
+    help="Folder (or file) of rules; the shipped policy by default.",
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write policy.html (or policy.md) into; made if missing.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(sorted(_SUFFIXES)),
+    default="html",
+    show_default=True,
+    help="A standalone HTML page, or Markdown.",
+)
+@click.option(
+    "--set",
+    "assignments",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="What-if: fix a parameter for this page (repeatable), e.g. --set deferral_grace='60 days'.",
+)
+def docs_command(policy: Path | None, out: Path, output_format: str, assignments: tuple[str, ...]) -> None:
+    """Write the policy in force as one page: parameters, rules in plain language, worked examples.
+
+    \b
+    Examples:
+      mespolicy docs --out site/
+      mespolicy docs --out site/ --format markdown
+      mespolicy docs --policy my-rules/ --out site/
+      mespolicy docs --out site/ --set reinstatement_fee_rate=20%
+    """
+    try:
+        loaded = load(policy).with_overrides(parse_assignments(assignments))
+    except MespolicyError as error:
+        click.echo(error.render(), err=True)
+        sys.exit(1)
+    text = policy_html(loaded) if output_format == "html" else policy_markdown(loaded)
+    target = out / f"policy.{_SUFFIXES[output_format]}"
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    except OSError as error:
+        click.echo(f"{target}: cannot write: {error.strerror}", err=True)
+        sys.exit(1)
+    click.echo(f"wrote {target}")
