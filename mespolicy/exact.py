@@ -10,7 +10,7 @@ arithmetic stays in C-implemented Decimal and integer operations.
 
 from __future__ import annotations
 
-from decimal import Context, Decimal, DivisionByZero, Inexact, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, DivisionByZero, Inexact, InvalidOperation
 from fractions import Fraction
 from math import gcd
 from typing import Any
@@ -151,8 +151,17 @@ def _reduced(numerator: Decimal | int, divisor: int) -> Number:
     return Quotient(Decimal(top), bottom)
 
 
+# Quantizing in a context this wide rounds only where asked to, never to fit a precision.
+_ROUNDING = Context(prec=200, rounding=ROUND_HALF_UP, traps=[InvalidOperation])
+_QUANTA = {places: Decimal(1).scaleb(-places) for places in range(5)}
+
+
 def round_half_up(value: Number, places: int) -> Decimal:
     """`value` rounded once, half away from zero, to `places` decimals (exactly that many)."""
+    if not isinstance(value, Quotient):
+        quantum = _QUANTA.get(places) or Decimal(1).scaleb(-places)
+        rounded = Decimal(value).quantize(quantum, context=_ROUNDING)
+        return rounded.copy_abs() if rounded.is_zero() else rounded
     numerator, divisor = _parts(value)
     scaled = EXACT.scaleb(Decimal(numerator), places)
     whole, rest = EXACT.divmod(EXACT.abs(scaled), divisor)
