@@ -6,7 +6,6 @@ expression that already failed gets the `Unknown` type so its parents stay quiet
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator, Mapping
 from datetime import date
 
@@ -19,7 +18,7 @@ from mespolicy.checked import (
     CheckedParameter,
     CheckedPolicy,
 )
-from mespolicy.errors import Diagnostic, PolicyCheckError, collect
+from mespolicy.errors import Diagnostic, PolicyCheckError, collect, did_you_mean
 from mespolicy.overlap import overlapping_rules
 from mespolicy.source import Span
 from mespolicy.typecheck import Scope, literal_type, type_of
@@ -190,7 +189,7 @@ class _Checker:
         if ref.name in schema.RECORDS:
             return schema.RECORDS[ref.name]
         known = [*t.SCALARS, "money", *self.enums, *schema.RECORDS]
-        return self.fail("C215", f"unknown type '{ref.name}'", ref.span, _did_you_mean(ref.name, known))
+        return self.fail("C215", f"unknown type '{ref.name}'", ref.span, did_you_mean(ref.name, known))
 
     def declare_definition(self, item: n.Definition) -> None:
         if item.clauses or item.provenance:
@@ -393,11 +392,6 @@ def _article(found: t.Type) -> str:
     if text in ("days", "months"):
         return f"a duration in {text}"
     return ("an " if text[0] in "aeiou" else "a ") + text
-
-
-def _did_you_mean(name: str, known: list[str]) -> str | None:
-    close = difflib.get_close_matches(name, known, n=1)
-    return f"did you mean '{close[0]}'?" if close else None
 
 
 # The keys every decision has; a rule's `set` cannot use them.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Sequence
 
 import attrs
@@ -87,6 +88,18 @@ class EvaluationError(MespolicyError):
         self.rule_index = -1
         where = f"{span}: " if span else ""
         super().__init__(f"{where}{message}")
+
+
+def closest(name: str, known: Iterable[str]) -> str | None:
+    """The known name most like `name` (a typo's likely meaning), if any is close."""
+    found = difflib.get_close_matches(name, list(known), n=1)
+    return found[0] if found else None
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str | None:
+    """The hint for a name nobody defined: "did you mean 'expiry'?", or None."""
+    close = closest(name, known)
+    return f"did you mean '{close}'?" if close else None
 
 
 def collect(diagnostics: Iterable[Diagnostic], limit: int = 50) -> list[Diagnostic]:

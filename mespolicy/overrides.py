@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
 
 import attrs
@@ -10,7 +9,7 @@ import attrs
 from mespolicy import nodes as n
 from mespolicy import types as t
 from mespolicy.checked import CheckedParameter, CheckedPolicy
-from mespolicy.errors import MespolicyError, PolicySyntaxError
+from mespolicy.errors import MespolicyError, PolicySyntaxError, closest
 from mespolicy.parser import parse
 from mespolicy.typecheck import literal_type
 
@@ -45,8 +44,8 @@ def apply_overrides(checked: CheckedPolicy, overrides: Mapping[str, str]) -> Che
 def _override(checked: CheckedPolicy, name: str, text: str) -> CheckedParameter:
     parameter = checked.parameters.get(name)
     if parameter is None:
-        close = difflib.get_close_matches(name, list(checked.parameters), n=1)
-        guess = f" (did you mean {close[0]}?)" if close else ""
+        close = closest(name, checked.parameters)
+        guess = f" (did you mean {close}?)" if close else ""
         raise OverrideError(
             f"--set {name}: no such parameter{guess}; the parameters are:\n{_listing(checked)}"
         )

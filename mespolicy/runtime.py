@@ -124,8 +124,8 @@ def money_sum(items: Iterable[Cash]) -> Cash:
 
 @lru_cache(maxsize=4096)
 def add_months(day: date, months: int) -> date:
-    # Month steps go through pendulum (slow-ish) and the same few expiry dates recur
-    # across a portfolio, so they are cached.
+    # The model's add_months checks its argument and rebuilds the date on every call;
+    # dates here are already plain, and the same expiry steps recur, so look them up first.
     return _calendar_add_months(day, months)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -13,7 +12,7 @@ import attrs
 from mespolicy import nodes as n
 from mespolicy import schema
 from mespolicy import types as t
-from mespolicy.errors import Diagnostic, MespolicyError, PolicyCheckError
+from mespolicy.errors import Diagnostic, MespolicyError, PolicyCheckError, did_you_mean
 from mespolicy.formatter import format_expr
 from mespolicy.loader import SUFFIX, read_policy
 from mespolicy.model.decision import Charge, Decision
@@ -87,11 +86,8 @@ def check_tests(policy: Policy, tests: tuple[n.Test, ...]) -> None:
             )
         for line in requests:
             if line.action not in policy.checked.actions:
-                close = difflib.get_close_matches(line.action, list(policy.checked.actions), n=1)
-                hint = (
-                    f"did you mean '{close[0]}'?"
-                    if close
-                    else "actions: " + ", ".join(policy.checked.actions)
+                hint = did_you_mean(line.action, policy.checked.actions) or "actions: " + ", ".join(
+                    policy.checked.actions
                 )
                 errors.append(
                     Diagnostic("C217", f"the policy has no action '{line.action}'", line.span, hint)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator, Mapping
 from typing import Protocol
 
@@ -21,6 +20,7 @@ from mespolicy.checked import (
     Local,
     ParameterRef,
 )
+from mespolicy.errors import did_you_mean
 from mespolicy.source import Span
 
 
@@ -162,7 +162,7 @@ def _name(ctx: Context, node: n.Name, scope: Scope) -> t.Type:
         known = [*scope.visible(), *ctx.parameters, *ctx.definitions, *schema.FACTS, *ctx.members]
         if name in ctx.definitions:
             return ctx.fail("C210", f"'{name}' is a function: call it with its arguments", node.span)
-        return ctx.fail("C201", f"unknown name '{name}'", node.span, _did_you_mean(name, known))
+        return ctx.fail("C201", f"unknown name '{name}'", node.span, did_you_mean(name, sorted(set(known))))
     ctx.bindings[id(node)] = binding
     return found
 
@@ -205,7 +205,7 @@ def _field(ctx: Context, node: n.FieldAccess, scope: Scope) -> t.Type:
             "C212",
             f"a {found.name} has no field '{node.field}'",
             node.span,
-            _did_you_mean(node.field, names) or "fields: " + ", ".join(names),
+            did_you_mean(node.field, sorted(set(names))) or "fields: " + ", ".join(names),
         )
     return field
 
@@ -218,7 +218,7 @@ def _call(ctx: Context, node: n.Call, scope: Scope) -> t.Type:
             "C201",
             f"unknown function '{node.function}'",
             node.span,
-            _did_you_mean(node.function, list(ctx.definitions)),
+            did_you_mean(node.function, sorted(set(ctx.definitions))),
         )
     ctx.note_call(node.function)
     if len(arguments) != len(definition.params):
@@ -332,11 +332,6 @@ def _join(ctx: Context, a: t.Type, b: t.Type, span: Span, what: str) -> t.Type:
 def _a(found: t.Type) -> str:
     text = str(found)
     return ("an " if text[0] in "aeiou" else "a ") + text if text not in ("days", "months") else text
-
-
-def _did_you_mean(name: str, known: list[str]) -> str | None:
-    close = difflib.get_close_matches(name, sorted(set(known)), n=1)
-    return f"did you mean '{close[0]}'?" if close else None
 
 
 def _count(number: int, noun: str) -> str:
