@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -135,8 +136,6 @@ def change_kinds(before: Decision, after: Decision) -> tuple[str, ...]:
 
 
 def _is_date(value: object) -> bool:
-    from datetime import date
-
     return isinstance(value, date)
 
 
