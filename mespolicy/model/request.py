@@ -11,6 +11,7 @@ from typing import Any, NoReturn, Protocol, TypeVar
 
 import attrs
 
+from mespolicy.errors import MespolicyError
 from mespolicy.model.calendar import DateError, check_date, parse_date
 from mespolicy.model.contracts import (
     Contract,
@@ -44,17 +45,20 @@ _ROOT = "<request>"
 _JSON = "<json>"
 
 
-class RequestError(ValueError):
+class RequestError(MespolicyError, ValueError):
     """A request that cannot be read; ``field`` is its JSON path, such as ``contracts[0].end``.
 
-    ``line`` is left to the caller reading JSON Lines, who alone knows it.
+    ``line`` is left to the caller reading JSON Lines, who alone knows it. ``code``
+    is Q101 for a request that breaks the request's form, Q2xx for one past a limit
+    (`mespolicy.limits`).
     """
 
-    def __init__(self, field: str, message: str, line: int | None = None) -> None:
+    def __init__(self, field: str, message: str, line: int | None = None, code: str = "Q101") -> None:
         super().__init__(field, message)
         self.field = field
         self.message = message
         self.line = line
+        self.code = code
 
     def __str__(self) -> str:
         where = "" if self.line is None else f"line {self.line}: "
