@@ -9,6 +9,8 @@ import attrs
 
 from mespolicy import nodes as n
 from mespolicy import types as t
+from mespolicy.limits import DEFAULT as DEFAULT_LIMITS
+from mespolicy.limits import Limits
 
 # -- what a name refers to ----------------------------------------------------------
 
@@ -84,6 +86,7 @@ class CheckedPolicy:
     actions: Mapping[str, n.Action]
     types: Mapping[int, t.Type]
     bindings: Mapping[int, Binding]
+    limits: Limits = DEFAULT_LIMITS
 
     def type_of(self, expr: n.Expr) -> t.Type:
         return self.types[id(expr)]

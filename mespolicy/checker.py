@@ -19,22 +19,25 @@ from mespolicy.checked import (
     CheckedPolicy,
 )
 from mespolicy.errors import Diagnostic, PolicyCheckError, collect, did_you_mean
+from mespolicy.limits import DEFAULT as DEFAULT_LIMITS
+from mespolicy.limits import Limits
 from mespolicy.overlap import overlapping_rules
 from mespolicy.source import Span
 from mespolicy.typecheck import Scope, literal_type, type_of
 
 
-def check(files: tuple[n.PolicyFile, ...]) -> CheckedPolicy:
+def check(files: tuple[n.PolicyFile, ...], limits: Limits = DEFAULT_LIMITS) -> CheckedPolicy:
     """Check the files of one policy; raise PolicyCheckError with every error found."""
-    return _Checker(files).run()
+    return _Checker(files, limits).run()
 
 
 _STATEMENTS_OF_REJECT = (n.Let, n.Reason)
 
 
 class _Checker:
-    def __init__(self, files: tuple[n.PolicyFile, ...]) -> None:
+    def __init__(self, files: tuple[n.PolicyFile, ...], limits: Limits) -> None:
         self.files = files
+        self.limits = limits
         self.errors: list[Diagnostic] = []
         self.types: dict[int, t.Type] = {}
         self.bindings: dict[int, Binding] = {}
@@ -82,6 +85,7 @@ class _Checker:
             self.actions,
             self.types,
             self.bindings,
+            self.limits,
         )
 
     # -- declarations

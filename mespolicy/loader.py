@@ -6,6 +6,8 @@ from pathlib import Path
 
 from mespolicy import nodes as n
 from mespolicy.errors import Diagnostic, PolicyCheckError, PolicyLoadError
+from mespolicy.limits import DEFAULT as DEFAULT_LIMITS
+from mespolicy.limits import Limits
 from mespolicy.parser import parse
 
 SUFFIX = ".mes"
@@ -20,7 +22,7 @@ def shipped_rules() -> Path:
     raise PolicyLoadError("the shipped rules are missing from this installation")
 
 
-def read_policy(path: Path) -> tuple[n.PolicyFile, ...]:
+def read_policy(path: Path, limits: Limits = DEFAULT_LIMITS) -> tuple[n.PolicyFile, ...]:
     """Parse the files of a policy, in name order, each once, includes after their includer."""
     roots = _roots(path)
     seen: set[Path] = set()

@@ -14,6 +14,8 @@ from mespolicy.checked import CheckedPolicy
 from mespolicy.checker import check
 from mespolicy.compiler import CompiledPolicy, compile_policy
 from mespolicy.errors import EvaluationError
+from mespolicy.limits import DEFAULT as DEFAULT_LIMITS
+from mespolicy.limits import Limits
 from mespolicy.loader import read_policy, shipped_rules
 from mespolicy.model.decision import Decision
 from mespolicy.model.request import Request, RequestError
@@ -31,6 +33,7 @@ class Policy:
     checked: CheckedPolicy
     compiled: CompiledPolicy
     origin: str
+    limits: Limits = DEFAULT_LIMITS
     # The request facts whose text must name a member of one of the policy's enums.
     enum_facts: tuple[tuple[str, str, tuple[str, ...]], ...] = attrs.field(init=False)
 
@@ -94,18 +97,24 @@ class Policy:
             return self
         checked = apply_overrides(self.checked, overrides)
         settings = ", ".join(f"{name}={value}" for name, value in overrides.items())
-        return Policy(checked, compile_policy(checked), f"{self.origin} with {settings}")
+        return Policy(checked, compile_policy(checked), f"{self.origin} with {settings}", self.limits)
 
 
-def load(path: str | Path | None = None) -> Policy:
-    """The policy of a folder of rule files (or one file); the shipped policy when no path is given."""
+def load(path: str | Path | None = None, *, limits: Limits = DEFAULT_LIMITS) -> Policy:
+    """The policy of a folder of rule files (or one file); the shipped policy when no path is given.
+
+    `limits` bounds what the rule files and the requests decided under the policy may hold
+    (`mespolicy.limits`); the defaults suit any real policy.
+    """
     folder = Path(path) if path is not None else shipped_rules()
-    return from_files(read_policy(folder), str(folder))
+    return from_files(read_policy(folder, limits), str(folder), limits)
 
 
-def from_files(files: tuple[n.PolicyFile, ...], origin: str) -> Policy:
-    checked = check(files)
-    return Policy(checked, compile_policy(checked), origin)
+def from_files(
+    files: tuple[n.PolicyFile, ...], origin: str, limits: Limits = DEFAULT_LIMITS
+) -> Policy:
+    checked = check(files, limits)
+    return Policy(checked, compile_policy(checked), origin, limits)
 
 
 def parameter_values(policy: Policy, day: date) -> Mapping[str, n.Literal]:
