@@ -11,6 +11,7 @@ a hang.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import attrs
 
@@ -24,36 +25,36 @@ def _positive(_: object, attribute: attrs.Attribute[int], value: int) -> None:
         )
 
 
+def _limit(default: int, code: str, bounds: str) -> Any:
+    """A field of `Limits`: its default, the error code reaching it gives, and what it bounds (for the docs)."""
+    return attrs.field(default=default, validator=_positive, metadata={"code": code, "bounds": bounds})
+
+
 @attrs.frozen
 class Limits:
     """How much rule text and request data mespolicy reads, and how much work one decision may take."""
 
-    # -- rule folders (codes L1xx, located in the rule file)
-    file_bytes: int = attrs.field(default=1_000_000, validator=_positive)
-    """L101: bytes in one rule file."""
-    policy_files: int = attrs.field(default=500, validator=_positive)
-    """L102: rule files in one policy, includes and tests counted."""
-    rules_per_action: int = attrs.field(default=2_000, validator=_positive)
-    """L103: rules (approve and reject) in one action."""
-    nesting_depth: int = attrs.field(default=100, validator=_positive)
-    """L104: how deep expressions and blocks nest (an `and` of n operands nests n deep)."""
-    number_digits: int = attrs.field(default=40, validator=_positive)
-    """L105: digits in a number written in a rule file (or given with --set)."""
-    search_span: int = attrs.field(default=10_000, validator=_positive)
-    """R305: whole numbers one `first k from s where ...` tries before it gives up."""
-    work_per_decision: int = attrs.field(default=2_000_000, validator=_positive)
-    """L106: steps one decision may take at most, as the checker bounds them (searches times their
-    span, definitions counted at each call), per item of the request's lists."""
+    # -- rule folders: errors located in the rule file
+    file_bytes: int = _limit(1_000_000, "L101", "bytes in one rule file")
+    policy_files: int = _limit(500, "L102", "rule files in one policy, its includes and tests counted")
+    rules_per_action: int = _limit(2_000, "L103", "rules, approve and reject, in one action")
+    nesting_depth: int = _limit(
+        100, "L104", "how deep expressions and blocks nest (an `and` of n operands nests n deep)"
+    )
+    number_digits: int = _limit(40, "L105", "digits of a number written in a rule file or given with --set")
+    search_span: int = _limit(10_000, "R305", "whole numbers one `first k from s where ...` tries")
+    work_per_decision: int = _limit(
+        2_000_000,
+        "L106",
+        "steps of one decision as the checker bounds them: a search counts its span of tries, "
+        "a definition its body at every call; per item of the request's lists",
+    )
 
-    # -- requests (codes Q2xx, with the field path)
-    request_bytes: int = attrs.field(default=8_000_000, validator=_positive)
-    """Q201: bytes in one request (one JSON Lines line, one file, or one mapping's text)."""
-    request_items: int = attrs.field(default=20_000, validator=_positive)
-    """Q202: items in any one list of a request (contracts, licenses, ids)."""
-    request_depth: int = attrs.field(default=32, validator=_positive)
-    """Q203: how deep a request's JSON nests."""
-    request_digits: int = attrs.field(default=40, validator=_positive)
-    """Q204: digits in one number of a request."""
+    # -- requests: errors name the field path (and the line of a JSON Lines run)
+    request_bytes: int = _limit(8_000_000, "Q201", "bytes in one request: a file, a JSON Lines line")
+    request_items: int = _limit(20_000, "Q202", "items in any one list of a request (contracts, licenses, ids)")
+    request_depth: int = _limit(32, "Q203", "how deep a request's JSON nests")
+    request_digits: int = _limit(40, "Q204", "digits of one number in a request")
 
     def replace(self, settings: Iterable[tuple[str, str]]) -> Limits:
         """These limits with some changed by name (`--limit NAME=VALUE`), each value a whole number."""
@@ -76,3 +77,8 @@ class LimitSettingError(MespolicyError):
 
 
 DEFAULT = Limits()
+
+
+def described() -> list[tuple[str, int, str, str]]:
+    """Each limit as (name, default, code, what it bounds), in declaration order: the docs' table."""
+    return [(f.name, f.default, f.metadata["code"], f.metadata["bounds"]) for f in attrs.fields(Limits)]

@@ -11,6 +11,8 @@ prints its pages from):
     then the definitions and the named values (enums). ``:action: NAME`` shows one action only.
 ``.. mespolicy-example:: late-renewal``
     a worked example decided and explained when the docs are built.
+``.. mespolicy-limits::``
+    the bounds on untrusted input (`mespolicy.limits`): name, default, error code, what each bounds.
 
 Each takes ``:policy: PATH``, a folder of rule files relative to the docs source
 folder; the config value ``mespolicy_policy`` sets the default, and without
@@ -34,6 +36,7 @@ from sphinx.util.docutils import SphinxDirective
 
 from mespolicy.errors import MespolicyError
 from mespolicy.lexer import MespolicyLexer
+from mespolicy.limits import described
 from mespolicy.loader import SUFFIX, shipped_rules
 from mespolicy.policy import load
 from mespolicy.publish import (
@@ -122,6 +125,17 @@ class ParametersDirective(_PolicyDirective):
         ]
         header = ["Parameter", "Value", "Unit", "Clauses", "Effective", "Basis", "Description"]
         return [intro, _table(header, rows, [17, 10, 6, 8, 8, 7, 44], "mespolicy-parameters")]
+
+
+class LimitsDirective(SphinxDirective):
+    """``.. mespolicy-limits::``: the table of `mespolicy.limits.Limits`, read from its fields."""
+
+    def run(self) -> list[nodes.Node]:
+        rows: list[Sequence[Cell]] = [
+            [[nodes.literal("", name)], f"{default:,}", [nodes.literal("", code)], bounds]
+            for name, default, code, bounds in described()
+        ]
+        return [_table(["Limit", "Default", "Code", "What it bounds"], rows, [20, 12, 8, 60], "mespolicy-limits")]
 
 
 class RulesDirective(_PolicyDirective):
@@ -357,6 +371,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("mespolicy-parameters", ParametersDirective)
     app.add_directive("mespolicy-rules", RulesDirective)
     app.add_directive("mespolicy-example", ExampleDirective)
+    app.add_directive("mespolicy-limits", LimitsDirective)
     app.add_lexer("mespolicy", MespolicyLexer)
     app.add_lexer("mes", MespolicyLexer)
     app.connect("builder-inited", _add_css)
