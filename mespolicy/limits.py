@@ -26,7 +26,7 @@ def _positive(_: object, attribute: attrs.Attribute[int], value: int) -> None:
 
 
 def _limit(default: int, code: str, bounds: str) -> Any:
-    """A field of `Limits`: its default, the error code reaching it gives, and what it bounds (for the docs)."""
+    """A field of `Limits`: its default, the code of the error reaching it, what it bounds (for the docs)."""
     return attrs.field(default=default, validator=_positive, metadata={"code": code, "bounds": bounds})
 
 
@@ -52,7 +52,9 @@ class Limits:
 
     # -- requests: errors name the field path (and the line of a JSON Lines run)
     request_bytes: int = _limit(8_000_000, "Q201", "bytes in one request: a file, a JSON Lines line")
-    request_items: int = _limit(20_000, "Q202", "items in any one list of a request (contracts, licenses, ids)")
+    request_items: int = _limit(
+        20_000, "Q202", "items in any one list of a request (contracts, licenses, ids)"
+    )
     request_depth: int = _limit(32, "Q203", "how deep a request's JSON nests")
     request_digits: int = _limit(40, "Q204", "digits of one number in a request")
 

@@ -135,7 +135,8 @@ class LimitsDirective(SphinxDirective):
             [[nodes.literal("", name)], f"{default:,}", [nodes.literal("", code)], bounds]
             for name, default, code, bounds in described()
         ]
-        return [_table(["Limit", "Default", "Code", "What it bounds"], rows, [20, 12, 8, 60], "mespolicy-limits")]
+        header = ["Limit", "Default", "Code", "What it bounds"]
+        return [_table(header, rows, [20, 12, 8, 60], "mespolicy-limits")]
 
 
 class RulesDirective(_PolicyDirective):
