@@ -83,4 +83,8 @@ DEFAULT = Limits()
 
 def described() -> list[tuple[str, int, str, str]]:
     """Each limit as (name, default, code, what it bounds), in declaration order: the docs' table."""
-    return [(f.name, f.default, f.metadata["code"], f.metadata["bounds"]) for f in attrs.fields(Limits)]
+    defaults = Limits()
+    return [
+        (f.name, getattr(defaults, f.name), f.metadata["code"], f.metadata["bounds"])
+        for f in attrs.fields(Limits)
+    ]
