@@ -9,7 +9,7 @@ from typing import Any
 import attrs
 
 from mespolicy.model.calendar import Term, check_date
-from mespolicy.model.money import Money, is_known_currency
+from mespolicy.model.money import AmountError, Money, fee_problem, is_known_currency
 
 
 class Role(enum.Enum):
@@ -56,6 +56,13 @@ def check_currency(_: object, attribute: attrs.Attribute[Any], value: object) ->
 _money = attrs.validators.instance_of(Money)
 
 
+def _check_fee(_: object, attribute: attrs.Attribute[Any], fee: Money) -> None:
+    """attrs validator: a plausible annual fee, checked as a request's JSON is (`fee_problem`)."""
+    problem = fee_problem(fee.amount, fee.currency)
+    if problem is not None:
+        raise AmountError(attribute.name, problem)
+
+
 @attrs.frozen
 class Customer:
     """The party asking; ``existing`` means it already holds an ME&S contract (§5.3)."""
@@ -73,7 +80,7 @@ class License:
     product: str = attrs.field(validator=check_id)
     kind: LicenseKind = attrs.field(validator=attrs.validators.instance_of(LicenseKind))
     shipped: date = attrs.field(validator=check_date)
-    annual_fee: Money = attrs.field(validator=_money)
+    annual_fee: Money = attrs.field(validator=[_money, _check_fee])
 
 
 def _check_fee_currency(instance: Contract, _: attrs.Attribute[Any], fee: Money) -> None:
@@ -94,7 +101,7 @@ class Contract:
     currency: str = attrs.field(validator=check_currency)
     start: date = attrs.field(validator=check_date)
     end: date = attrs.field(validator=[check_date, _check_order])
-    annual_fee: Money = attrs.field(validator=[_money, _check_fee_currency])
+    annual_fee: Money = attrs.field(validator=[_money, _check_fee_currency, _check_fee])
     licenses: tuple[str, ...] = attrs.field(validator=check_ids)
 
     @property

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from mespolicy.errors import MespolicyError
 
-class FieldValueError(ValueError):
-    """A value of a named input field that cannot be read."""
+
+class FieldValueError(MespolicyError, ValueError):
+    """A value of a named input field that cannot be read (under the one error root, and a ValueError)."""
+
+    code = "Q101"
 
     def __init__(self, field: str, problem: str) -> None:
         # Both in args, so the error survives pickling (worker processes).

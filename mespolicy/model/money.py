@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import decimal
 import functools
 import re
 from collections.abc import Iterable
@@ -159,17 +160,47 @@ def format_money(m: Money, locale: str = "en_US") -> str:
     """``m`` for people: the locale's number with the currency's digits, a space, the code.
 
     ``"12,000.00 USD"``: the code, unlike a symbol such as ``$``, is never ambiguous.
+    Any finite amount formats, however many digits it has: Babel rounds in the
+    current decimal context (28 digits by default), so it runs here in one wide
+    enough for the amount's digits and the currency's minor digits.
     """
     pattern = Locale.parse(locale).decimal_formats[None]
-    number: str = format_currency(
-        m.amount,
-        m.currency,
-        format=pattern,
-        locale=locale,
-        currency_digits=True,
-        decimal_quantization=False,
-    )
+    amount = m.amount
+    digits = len(amount.as_tuple().digits)
+    wide = max(decimal.getcontext().prec, digits + abs(amount.adjusted()) + minor_units(m.currency) + 2)
+    with decimal.localcontext(Context(prec=wide, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[InvalidOperation])):
+        number: str = format_currency(
+            amount,
+            m.currency,
+            format=pattern,
+            locale=locale,
+            currency_digits=True,
+            decimal_quantization=False,
+        )
     return f"{number} {m.currency}"
+
+
+# A fee above this is a typo, not a contract (and would only slow exact arithmetic down).
+LARGEST_FEE = Decimal(10) ** 15
+
+
+def fee_problem(amount: Decimal, currency: str) -> str | None:
+    """Why ``amount`` cannot be an annual fee in ``currency`` (None when it can).
+
+    A fee is finite, not negative, below `LARGEST_FEE` and no finer than the
+    currency's minor unit: the same for a request read from JSON as for one
+    built in Python.
+    """
+    if not amount.is_finite():
+        return f"a fee must be a finite amount, not {amount}"
+    if amount < 0:
+        return f"a fee cannot be negative: {amount}"
+    if amount >= LARGEST_FEE:
+        return f"{amount} is not a plausible fee (at most {LARGEST_FEE - 1})"
+    places = minor_units(currency)
+    if amount != amount.quantize(Decimal(1).scaleb(-places), context=_EXACT_QUANTIZE):
+        return f"{amount} is finer than {currency}'s minor unit ({places} decimal places)"
+    return None
 
 
 def parse_amount(text: object, currency: str, field: str) -> Decimal:

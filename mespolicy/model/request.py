@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
-from typing import Any, NoReturn, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import attrs
 
 from mespolicy.errors import MespolicyError
+from mespolicy.limits import DEFAULT as DEFAULT_LIMITS
+from mespolicy.limits import Limits
 from mespolicy.model.calendar import DateError, check_date, parse_date
 from mespolicy.model.contracts import (
     Contract,
@@ -25,9 +29,9 @@ from mespolicy.model.contracts import (
 from mespolicy.model.money import (
     AmountError,
     Money,
+    fee_problem,
     format_amount,
     is_known_currency,
-    minor_units,
     parse_amount,
 )
 
@@ -49,8 +53,9 @@ class RequestError(MespolicyError, ValueError):
     """A request that cannot be read; ``field`` is its JSON path, such as ``contracts[0].end``.
 
     ``line`` is left to the caller reading JSON Lines, who alone knows it. ``code``
-    is Q101 for a request that breaks the request's form, Q2xx for one past a limit
-    (`mespolicy.limits`).
+    is Q101 for a request that breaks the request's form, Q102 for bytes that are
+    not UTF-8, Q103 for a string that is not Unicode text (a lone surrogate), Q104
+    for a blank line of JSON Lines, Q2xx for one past a limit (`mespolicy.limits`).
     """
 
     def __init__(self, field: str, message: str, line: int | None = None, code: str = "Q101") -> None:
@@ -75,10 +80,12 @@ def _member_of(*names: str) -> Callable[[Request, attrs.Attribute[Any], object],
 
 
 def _unique_ids(_: Request, attribute: attrs.Attribute[Any], items: tuple[object, ...]) -> None:
-    ids = [getattr(item, "id", None) for item in items]
-    for index, ident in enumerate(ids):
-        if ident in ids[:index]:
+    seen: set[object] = set()
+    for item in items:
+        ident = getattr(item, "id", None)
+        if ident in seen:
             raise ValueError(f"{attribute.name} has two entries with id {ident!r}")
+        seen.add(ident)
 
 
 def _tuple_of(kind: type) -> Callable[[object, attrs.Attribute[Any], object], None]:
@@ -152,11 +159,18 @@ def _at(path: str, key: str) -> str:
     return key if path == _ROOT else f"{path}.{key}"
 
 
+def _shown(text: str, most: int = 60) -> str:
+    """``text`` quoted for a message, cut short when long (a request may hold megabytes in one string)."""
+    if len(text) <= most:
+        return repr(text)
+    return f"{text[:most]!r}... ({len(text)} characters)"
+
+
 def _kind(value: object) -> str:
     if value is None or isinstance(value, bool):
         return json.dumps(value)
     if isinstance(value, str):
-        return f"the string {value!r}"
+        return f"the string {_shown(value)}"
     if isinstance(value, int | float | Decimal):
         return f"the number {value}"
     if isinstance(value, dict):
@@ -177,7 +191,7 @@ def _keys(
     for key in obj:
         if key not in allowed:
             expected = ", ".join(allowed)
-            raise RequestError(_at(path, key), f"unknown key {key!r} (expected one of: {expected})")
+            raise RequestError(_at(path, key), f"unknown key {_shown(key)} (expected one of: {expected})")
     for key in required:
         if key not in obj:
             raise RequestError(_at(path, key), "missing (this key is required)")
@@ -215,22 +229,14 @@ def _currency(value: object, path: str) -> str:
     return code
 
 
-# A fee above this is a typo, not a contract (and would only slow exact arithmetic down).
-LARGEST_FEE = Decimal(10) ** 15
-
-
 def _money(value: object, currency: str, path: str) -> Money:
     try:
         amount = parse_amount(value, currency, path)
     except AmountError as err:
         raise RequestError(path, err.problem) from None
-    if amount < 0:
-        raise RequestError(path, f"a fee cannot be negative: {value}")
-    if amount >= LARGEST_FEE:
-        raise RequestError(path, f"{value} is not a plausible fee (at most {LARGEST_FEE - 1})")
-    places = minor_units(currency)
-    if amount != amount.quantize(Decimal(1).scaleb(-places)):
-        raise RequestError(path, f"{value} is finer than {currency}'s minor unit ({places} decimal places)")
+    problem = fee_problem(amount, currency)
+    if problem is not None:
+        raise RequestError(path, problem)
     return Money(amount, currency)
 
 
@@ -244,9 +250,11 @@ def _enum(kind: type[E], value: object, path: str) -> E:
 
 def _ids(value: object, path: str) -> tuple[str, ...]:
     ids = tuple(_string(item, f"{path}[{i}]") for i, item in enumerate(_list(value, path)))
+    seen: set[str] = set()
     for i, ident in enumerate(ids):
-        if ident in ids[:i]:
-            raise RequestError(f"{path}[{i}]", f"{ident!r} is listed twice")
+        if ident in seen:
+            raise RequestError(f"{path}[{i}]", f"{_shown(ident)} is listed twice")
+        seen.add(ident)
     return ids
 
 
@@ -296,22 +304,25 @@ def _license(value: object, path: str) -> License:
     return _build(path, lambda: License(ident, product, kind, shipped, fee))
 
 
-def _each(value: object, path: str, read: Callable[[object, str], Item]) -> tuple[Item, ...]:
-    items = tuple(read(item, f"{path}[{i}]") for i, item in enumerate(_list(value, path)))
-    for i, item in enumerate(items):
-        if any(item.id == other.id for other in items[:i]):
-            raise RequestError(f"{path}[{i}].id", f"duplicate id {item.id!r}")
+def _each(value: object, path: str, read: Callable[[object, str], Item]) -> dict[str, Item]:
+    """The items of a list by id, in their order; a duplicate id is refused where it is repeated."""
+    items: dict[str, Item] = {}
+    for i, entry in enumerate(_list(value, path)):
+        item = read(entry, f"{path}[{i}]")
+        if item.id in items:
+            raise RequestError(f"{path}[{i}].id", f"duplicate id {_shown(item.id)}")
+        items[item.id] = item
     return items
 
 
-def _ref(obj: Mapping[str, object], key: str, pool: tuple[Item, ...], where: str) -> Item | None:
+def _ref(obj: Mapping[str, object], key: str, pool: Mapping[str, Item], where: str) -> Item | None:
     if obj.get(key) is None:
         return None
     ident = _string(obj[key], key)
-    for item in pool:
-        if item.id == ident:
-            return item
-    raise RequestError(key, f"no entry of {where} has id {ident!r}")
+    found = pool.get(ident)
+    if found is None:
+        raise RequestError(key, f"no entry of {where} has id {_shown(ident)}")
+    return found
 
 
 def _optional_value(obj: Mapping[str, object], key: str, read: Callable[[object, str], T]) -> T | None:
@@ -319,12 +330,14 @@ def _optional_value(obj: Mapping[str, object], key: str, read: Callable[[object,
     return None if value is None else read(value, key)
 
 
-def parse_request(data: object) -> Request:
+def parse_request(data: object, limits: Limits = DEFAULT_LIMITS) -> Request:
     """A request from decoded JSON; a ``RequestError`` naming the field path otherwise.
 
     Unknown keys are refused (they are usually typos); optional keys may be
-    absent or ``null``.
+    absent or ``null``. ``limits`` bounds its lists (Q202), nesting (Q203) and
+    numbers (Q204); reading takes time linear in the request's size.
     """
+    _check_bounds(data, limits)
     obj = _object(data, _ROOT)
     _keys(obj, _ROOT, _TOP_REQUIRED, _TOP_OPTIONAL)
     action = _string(obj["action"], "action")
@@ -344,8 +357,8 @@ def parse_request(data: object) -> Request:
             action,
             day,
             customer,
-            contracts,
-            licenses,
+            tuple(contracts.values()),
+            tuple(licenses.values()),
             contract,
             license_,
             coterminate_with,
@@ -361,39 +374,237 @@ def _or_empty(obj: Mapping[str, object], key: str) -> object:
     return [] if value is None else value
 
 
-def parse_request_json(text: str) -> Request:
-    """A request from JSON text; ``RequestError`` with field ``'<json>'`` if it is not JSON.
+def parse_request_json(text: str | bytes, limits: Limits = DEFAULT_LIMITS) -> Request:
+    """A request from JSON text (or its UTF-8 bytes); ``RequestError`` naming the field otherwise.
 
     Numbers with a fraction are read as Decimal, never float, so that the
-    amount fields can refuse them by name rather than lose digits.
+    amount fields can refuse them by name rather than lose digits. A UTF-8
+    byte order mark at the start is allowed. ``limits`` bounds the request's
+    size (Q201) and, as for `parse_request`, its lists, nesting and numbers;
+    what the JSON itself refuses (NaN, a key given twice) is reported at its field.
     """
+    source = _text(text, limits)
+    _check_nesting(source, limits.request_depth)
     try:
         data = json.loads(
-            text, parse_float=Decimal, parse_constant=_no_constant, object_pairs_hook=_no_duplicates
+            source,
+            parse_float=functools.partial(_number, Decimal, limits.request_digits),
+            parse_int=functools.partial(_number, int, limits.request_digits),
+            parse_constant=_Constant,
+            object_pairs_hook=_object_of,
         )
     except json.JSONDecodeError as err:
         where = f"line {err.lineno}, column {err.colno}"
         raise RequestError(_JSON, f"invalid JSON at {where}: {err.msg}") from None
     except RecursionError:
-        raise RequestError(_JSON, "invalid JSON: nested too deeply") from None
-    except ValueError as err:
-        if isinstance(err, RequestError):
-            raise
-        raise RequestError(_JSON, f"invalid JSON: {err}") from None
-    return parse_request(data)
+        # only when the depth limit is set above what Python's parser can nest
+        raise RequestError(_JSON, "invalid JSON: nested too deeply", code="Q203") from None
+    return parse_request(data, limits)
 
 
-def _no_constant(name: str) -> NoReturn:
-    raise RequestError(_JSON, f"invalid JSON: {name} is not a JSON number")
+_BOM = "\ufeff"
 
 
-def _no_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
-    obj: dict[str, object] = {}
-    for key, value in pairs:
-        if key in obj:
-            raise RequestError(_JSON, f"duplicate key {key!r} in one object")
-        obj[key] = value
-    return obj
+def _text(text: str | bytes, limits: Limits) -> str:
+    """The request's text: within the byte limit, UTF-8 if given as bytes, without a leading BOM."""
+    most = limits.request_bytes
+    if isinstance(text, bytes | bytearray):
+        size = len(text)
+        if size > most:
+            raise _too_big(size, most)
+        try:
+            decoded = bytes(text).decode("utf-8")
+        except UnicodeDecodeError as err:
+            where = f"byte offset {err.start}"
+            line = text.count(b"\n", 0, err.start) + 1
+            if line > 1:
+                where += f" (line {line})"
+            bad = text[err.start]
+            raise RequestError(_JSON, f"not UTF-8 text: byte 0x{bad:02x} at {where}", code="Q102") from None
+    elif isinstance(text, str):
+        # a character is 1 to 4 bytes of UTF-8: count them only when it matters
+        if len(text) > most or (len(text) * 4 > most and _utf8_size(text) > most):
+            raise _too_big(_utf8_size(text), most)
+        decoded = text
+    else:
+        raise TypeError(f"a request's JSON is a str or bytes, not {type(text).__name__}")
+    return decoded[1:] if decoded.startswith(_BOM) else decoded
+
+
+def _utf8_size(text: str) -> int:
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def _too_big(size: int, most: int) -> RequestError:
+    return RequestError(
+        _JSON, f"the request is {size} bytes; at most {most} (limit request_bytes)", code="Q201"
+    )
+
+
+# A string (skipped whole) or a bracket: what the nesting pre-scan looks at.
+_STRING_OR_BRACKET = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+
+
+def _check_nesting(text: str, deepest: int) -> None:
+    """Refuse JSON nested deeper than ``deepest`` before Python's parser recurses into it (Q203)."""
+    if text.count("[") + text.count("{") <= deepest:
+        return
+    depth = 0
+    for match in _STRING_OR_BRACKET.finditer(text):
+        start = match.start()
+        char = text[start]
+        if char in "[{":
+            depth += 1
+            if depth > deepest:
+                line = text.count("\n", 0, start) + 1
+                column = start - text.rfind("\n", 0, start)
+                raise RequestError(
+                    _JSON,
+                    f"nested deeper than {deepest} levels at line {line}, column {column} "
+                    "(limit request_depth)",
+                    code="Q203",
+                )
+        elif char in "]}":
+            depth -= 1
+
+
+class _Constant:
+    """NaN or an infinity where the JSON holds a number: kept until the field it sits in is known."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+class _LongNumber:
+    """A JSON number with more digits than the limit, never converted (Python's int stops at 4,300)."""
+
+    __slots__ = ("digits",)
+
+    def __init__(self, digits: int) -> None:
+        self.digits = digits
+
+
+def _number(kind: Callable[[str], object], most: int, text: str) -> object:
+    if len(text) > most:
+        digits = sum(char.isdigit() for char in text)
+        if digits > most:
+            return _LongNumber(digits)
+    return kind(text)
+
+
+class _Duplicated(dict[str, object]):
+    """A JSON object that gives ``key`` twice: kept until the field path of the object is known."""
+
+    key: str
+
+
+def _object_of(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    obj = dict(pairs)
+    if len(obj) == len(pairs):
+        return obj
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            duplicated = _Duplicated(obj)
+            duplicated.key = key
+            return duplicated
+        seen.add(key)
+    return obj  # pragma: no cover - a shorter dict always has a repeated key
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _path(parts: tuple[str | int, ...]) -> str:
+    out = ""
+    for part in parts:
+        out = f"{out}[{part}]" if isinstance(part, int) else _at(out or _ROOT, part)
+    return out or _ROOT
+
+
+@functools.cache
+def _power_of_ten(digits: int) -> int:
+    power: int = 10**digits
+    return power
+
+
+def _check_bounds(data: object, limits: Limits) -> None:
+    """Refuse, at its field path, what the readers must not meet: more items in a list than
+    request_items (Q202), deeper nesting than request_depth (Q203), a number with more digits
+    than request_digits (Q204), a string that is not Unicode text (Q103), and what JSON itself
+    refuses (NaN, a key given twice). One pass, without recursion, in document order.
+    """
+    most_items, deepest, digits = limits.request_items, limits.request_depth, limits.request_digits
+    stack: list[tuple[object, tuple[str | int, ...]]] = [(data, ())]
+    while stack:
+        value, parts = stack.pop()
+        if isinstance(value, str):
+            if not value.isascii() and _SURROGATE.search(value):
+                raise _not_text(value, parts)
+        elif isinstance(value, dict):
+            if len(parts) >= deepest:
+                raise _too_deep(parts, deepest)
+            children: list[tuple[object, tuple[str | int, ...]]] = []
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    raise RequestError(_path(parts), f"keys are strings, not {_kind_of_key(key)}")
+                if not key.isascii() and _SURROGATE.search(key):
+                    raise _not_text(key, parts)
+                children.append((item, (*parts, key)))
+            if isinstance(value, _Duplicated):
+                message = f"duplicate key {_shown(value.key)} in one object"
+                raise RequestError(_path((*parts, value.key)), message)
+            stack.extend(reversed(children))
+        elif isinstance(value, list):
+            if len(parts) >= deepest:
+                raise _too_deep(parts, deepest)
+            if len(value) > most_items:
+                raise RequestError(
+                    _path(parts),
+                    f"holds {len(value)} items; at most {most_items} (limit request_items)",
+                    code="Q202",
+                )
+            stack.extend((value[i], (*parts, i)) for i in range(len(value) - 1, -1, -1))
+        elif isinstance(value, bool) or value is None:
+            continue
+        elif isinstance(value, int):
+            if abs(value) >= _power_of_ten(digits):
+                raise _too_long(parts, digits, "more than")
+        elif isinstance(value, Decimal):
+            if len(value.as_tuple().digits) > digits:
+                raise _too_long(parts, digits, "more than")
+        elif isinstance(value, _LongNumber):
+            raise _too_long(parts, digits, str(value.digits))
+        elif isinstance(value, _Constant):
+            raise RequestError(_path(parts), f"invalid JSON: {value.name} is not a JSON number")
+
+
+def _kind_of_key(key: object) -> str:
+    return f"a {type(key).__name__}"
+
+
+def _not_text(text: str, parts: tuple[str | int, ...]) -> RequestError:
+    found = _SURROGATE.search(text)
+    code = f"\\u{ord(found.group()):04x}" if found else "a surrogate"
+    return RequestError(
+        _path(parts),
+        f"holds {code}, half of a UTF-16 surrogate pair alone, which is not Unicode text",
+        code="Q103",
+    )
+
+
+def _too_deep(parts: tuple[str | int, ...], deepest: int) -> RequestError:
+    return RequestError(
+        _path(parts), f"nested deeper than {deepest} levels (limit request_depth)", code="Q203"
+    )
+
+
+def _too_long(parts: tuple[str | int, ...], most: int, found: str) -> RequestError:
+    return RequestError(
+        _path(parts), f"a number of {found} digits; at most {most} (limit request_digits)", code="Q204"
+    )
 
 
 # ---------------------------------------------------------------- writing JSON

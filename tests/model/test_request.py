@@ -222,9 +222,6 @@ def test_a_json_fraction_in_an_amount_is_refused_by_name() -> None:
             "{\n  'action': 1}",
             "invalid JSON at line 2, column 3: Expecting property name enclosed in double quotes",
         ),
-        ('{"date": NaN}', "invalid JSON: NaN is not a JSON number"),
-        ('{"date": -Infinity}', "invalid JSON: -Infinity is not a JSON number"),
-        ('{"tier": "a", "tier": "b"}', "duplicate key 'tier' in one object"),
         ("", "invalid JSON at line 1, column 1: Expecting value"),
     ],
 )
@@ -233,6 +230,21 @@ def test_text_that_is_not_json(text: str, message: str) -> None:
         parse_request_json(text)
     assert caught.value.field == "<json>"
     assert caught.value.message == message
+    assert caught.value.code == "Q101"
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "message"),
+    [
+        ('{"date": NaN}', "date", "invalid JSON: NaN is not a JSON number"),
+        ('{"date": -Infinity}', "date", "invalid JSON: -Infinity is not a JSON number"),
+        ('{"tier": "a", "tier": "b"}', "tier", "duplicate key 'tier' in one object"),
+    ],
+)
+def test_what_json_refuses_is_reported_at_its_field(text: str, field: str, message: str) -> None:
+    with pytest.raises(RequestError) as caught:
+        parse_request_json(text)
+    assert (caught.value.field, caught.value.message) == (field, message)
 
 
 def test_a_request_must_be_an_object() -> None:
