@@ -32,10 +32,11 @@ from mespolicy.checked import (
     Local,
     ParameterRef,
 )
-from mespolicy.errors import EvaluationError
+from mespolicy.errors import Diagnostic, EvaluationError, PolicyCheckError, collect
 from mespolicy.model.calendar import Term
 from mespolicy.model.decision import Decision, Outcome, Reason, TraceStep
 from mespolicy.schema import FACTS
+from mespolicy.source import Span
 
 ActionFunction = Callable[[Any], Decision]
 
@@ -49,16 +50,65 @@ class CompiledPolicy:
 
 
 def compile_policy(checked: CheckedPolicy) -> CompiledPolicy:
-    source = _Generator(checked).module()
+    """The policy's actions as Python functions, generated and compiled once.
+
+    A constant that cannot be computed is a located error (C219); so is code that Python cannot
+    compile (brackets, blocks or indentation nested past its own limits, its compiler out of
+    stack): L104 at the expression, never a SyntaxError or RecursionError.
+    """
+    generator = _Generator(checked)
+    source = generator.module()
+    if generator.diagnostics:
+        raise PolicyCheckError(collect(generator.diagnostics), total=len(generator.diagnostics))
+    # The module at once; only if that fails, each top-level function alone, to find the one at fault.
+    for text, span in [(source, None), *generator.chunks]:
+        try:
+            code = compile(text, "<mespolicy compiled policy>", "exec")
+        except (SyntaxError, RecursionError, MemoryError) as error:
+            line = error.lineno if isinstance(error, SyntaxError) and span is None else None
+            where = generator.span_at(line) if line else span
+            if where is not None:
+                raise _too_deep(error, where) from None
+            continue
+        if span is None:
+            break
+    else:  # pragma: no cover - a module that does not compile has a function that does not
+        raise AssertionError("the generated module does not compile, but each of its functions does")
     namespace = _namespace(checked)
-    code = compile(source, "<mespolicy compiled policy>", "exec")
+    namespace.update(generator.values)
     exec(code, namespace)  # noqa: S102 - source generated from the checked tree, see module docstring
     actions = {name: namespace[_action_name(name)] for name in checked.actions}
     return CompiledPolicy(source, actions)
 
 
+def _too_deep(error: BaseException, span: Span) -> PolicyCheckError:
+    reason = error.msg if isinstance(error, SyntaxError) else "its compiler ran out of stack"
+    return PolicyCheckError(
+        [
+            Diagnostic(
+                "L104",
+                f"this nests too deeply to be compiled (Python: {reason})",
+                span,
+                "split it with 'let' or a definition, or nest fewer loops",
+            )
+        ]
+    )
+
+
 # The only builtins generated code may call.
-_BUILTINS = ("len", "any", "all", "bool", "set", "str", "tuple", "range", "ValueError", "ArithmeticError")
+_BUILTINS = (
+    "len",
+    "any",
+    "all",
+    "bool",
+    "set",
+    "str",
+    "tuple",
+    "range",
+    "ValueError",
+    "ArithmeticError",
+    "Exception",
+)
 
 
 def _namespace(checked: CheckedPolicy) -> dict[str, Any]:
@@ -77,7 +127,12 @@ def _namespace(checked: CheckedPolicy) -> dict[str, Any]:
         "REJECTED": Outcome.REJECTED,
     }
     for name, action in checked.actions.items():
-        namespace[f"S_{name}"] = tuple((step(rule, False), step(rule, True)) for rule in action.rules)
+        rules = action.rules
+        namespace[f"S_{name}"] = steps = tuple((step(rule, False), step(rule, True)) for rule in rules)
+        # the trace of the rejects passed: a reject that applies ends it (`PASSED_x[:k] + ...`)
+        namespace[f"PASSED_{name}"] = tuple(
+            steps[index][0] for index, rule in enumerate(rules) if rule.kind is n.RuleKind.REJECT
+        )
     for name, parameter in checked.parameters.items():
         namespace[_parameter_name(name)] = _parameter_lookup(parameter)
     return namespace
@@ -156,11 +211,41 @@ class _Generator:
         self.constants: list[str] = []
         self.scope: dict[str, str] = {}
         self.action_lets: dict[str, tuple[int, n.Let]] = {}
-        self.let_functions: list[str] = []
+        self.let_function_chunks: list[tuple[list[str], list[Span | None]]] = []
         self.action_name = ""
+        # constants are bound in the module's namespace, never written back as Python text
+        self.values: dict[str, object] = {}
+        self.diagnostics: list[Diagnostic] = []
+        # the span each generated line comes from, and each top-level function's span
+        self.span: Span | None = None
+        self.spans: list[Span | None] = []
+        self.module_spans: list[Span | None] = []
+        self.chunks: list[tuple[str, Span | None]] = []
+        # for-blocks open in the function being written (Python allows 20)
+        self.blocks = 0
+        self.loop_functions = 0
+        self.constant_cache: dict[int, bool] = {}
 
     def emit(self, line: str) -> None:
         self.lines.append("    " * self.depth + line)
+        self.spans.append(self.span)
+
+    @contextmanager
+    def at(self, span: Span) -> Iterator[None]:
+        saved, self.span = self.span, span
+        try:
+            yield
+        finally:
+            self.span = saved
+
+    def fail(self, code: str, message: str, span: Span, hint: str | None = None) -> None:
+        self.diagnostics.append(Diagnostic(code, message, span, hint))
+
+    def span_at(self, line: int) -> Span | None:
+        """The rule-file span of a line (1-based) of the generated module."""
+        if 1 <= line <= len(self.module_spans):
+            return self.module_spans[line - 1]
+        return None
 
     @contextmanager
     def block(self, header: str) -> Iterator[None]:
@@ -178,26 +263,46 @@ class _Generator:
         return f"v_{name}_{self.counter}"
 
     def constant(self, value: object) -> str:
-        name = f"K{len(self.constants)}"
-        self.constants.append(f"{name} = {value!r}")
+        """A name bound to `value` in the module's namespace (the source shows it as a comment)."""
+        name = f"K{len(self.values)}"
+        self.values[name] = value
+        self.constants.append(f"# {name} = {_shown(value)}")
         return name
+
+    def value_code(self, value: object) -> str:
+        """Python for a computed value: small whole numbers and booleans inline, anything else a constant."""
+        if isinstance(value, bool) or (isinstance(value, int) and -_INLINE_INT < value < _INLINE_INT):
+            return repr(value)
+        return self.constant(value)
 
     # -- module
 
     def module(self) -> str:
-        body: list[str] = []
+        body: list[tuple[list[str], list[Span | None]]] = []
         for name, definition in self.checked.definitions.items():
-            body.extend(self.capture(partial(self.definition, name, definition)))
+            with self.at(definition.node.span):
+                body.append(self.capture(partial(self.definition, name, definition)))
         for name, action in self.checked.actions.items():
-            body.extend(self.capture(partial(self.action, name, action)))
+            with self.at(action.span):
+                body.append(self.capture(partial(self.action, name, action)))
         header = ["# Generated by mespolicy from the checked rule files; not edited by hand.", ""]
-        return "\n".join([*header, *self.constants, "", *self.let_functions, *body, ""])
+        lines: list[str] = [*header, *self.constants, ""]
+        spans: list[Span | None] = [None] * len(lines)
+        for chunk, chunk_spans in [*self.let_function_chunks, *body]:
+            lines.extend(chunk)
+            spans.extend(chunk_spans)
+            first = next((s for s in chunk_spans if s is not None), None)
+            self.chunks.append(("\n".join(chunk), first))
+        self.module_spans = spans
+        return "\n".join([*lines, ""])
 
-    def capture(self, write: Callable[[], None]) -> list[str]:
-        saved, self.lines = self.lines, []
+    def capture(self, write: Callable[[], None]) -> tuple[list[str], list[Span | None]]:
+        saved = self.lines, self.spans, self.blocks
+        self.lines, self.spans, self.blocks = [], [], 0
         write()
-        captured, self.lines = self.lines, saved
-        return [*captured, ""]
+        captured = ([*self.lines, ""], [*self.spans, self.span])
+        self.lines, self.spans, self.blocks = saved
+        return captured
 
     def definition(self, name: str, definition: CheckedDefinition) -> None:
         params = ["req"]
@@ -220,10 +325,12 @@ class _Generator:
             if isinstance(item, n.Let):
                 index = len(self.action_lets)
                 self.action_lets[item.name] = (index, item)
-                self.let_function(name, index, item)
+                with self.at(item.span):
+                    self.let_function(name, index, item)
         rules = list(enumerate(action.rules))
         with self.block(f"def {_action_name(name)}(req):"):
             self.emit("loc = -1")
+            self.blocks += 1
             with self.block("try:"):
                 self.action_rules(name, rules)
             with self.block("except rt.RequestError:"):
@@ -231,36 +338,46 @@ class _Generator:
             with self.block("except rt.EvaluationError as error:"):
                 self.emit("error.rule_index = loc")
                 self.emit("raise")
-            # a value out of range (a date past year 9999, a term ending before it starts)
-            with self.block("except (ValueError, ArithmeticError) as error:"):
+            # a value out of range (a date past year 9999, a term ending before it starts); anything
+            # else is mespolicy's own error, still located at the rule (R312)
+            with self.block("except Exception as error:"):
                 self.emit("raise rt.failed(error, loc) from error")
 
     def action_rules(self, name: str, rules: list[tuple[int, n.Rule]]) -> None:
         # Trace steps are constants (policy.py builds them, `S_<action>[rule][applied]`):
         # the trace of each way out is a tuple of them, known here but for the approvals.
+        # A reject that applies ends the trace with the rejects passed before it (one slice of
+        # PASSED_<action>, built once), so the module grows linearly with the rules.
         steps = f"S_{name}"
         self.emit(f"L = [UNSET] * {len(self.action_lets)}")
-        passed: list[str] = []
+        passed = 0
         for index, rule in rules:
             if rule.kind is n.RuleKind.REJECT:
-                self.reject(name, index, rule, passed)
-                passed.append(f"{steps}[{index}][0]")
+                with self.at(rule.span):
+                    self.reject(name, index, rule, passed)
+                passed += 1
         approvals = [(i, r) for i, r in rules if r.kind is n.RuleKind.APPROVE]
         for index, rule in approvals:
-            self.emit(f"loc = {index}")
-            # every bool-typed expression already yields a Python bool (c1 + c2 counts them)
-            condition = "True" if rule.condition is None else self.expr(rule.condition)
-            self.emit(f"c{index} = {condition}")
+            with self.at(rule.span):
+                self.emit(f"loc = {index}")
+                # every bool-typed expression already yields a Python bool (c1 + c2 counts them)
+                condition = "True" if rule.condition is None else self.expr(rule.condition)
+                self.emit(f"c{index} = {condition}")
         self.emit("loc = -1")
-        trace = "(" + "".join(f"{p}, " for p in passed)
-        trace += "".join(f"{steps}[{i}][c{i}], " for i, _ in approvals) + ")"
-        self.emit(f"trace = {trace}")
+        applied = "".join(f"{steps}[{i}][c{i}], " for i, _ in approvals)
+        prefix = f"PASSED_{name}" if passed else ""
+        if prefix and applied:
+            self.emit(f"trace = {prefix} + ({applied})")
+        else:
+            self.emit(f"trace = {prefix or '(' + applied + ')'}")
         if approvals:
-            total = " + ".join(f"c{i}" for i, _ in approvals)
+            flags = [f"c{i}" for i, _ in approvals]
+            # a long sum nests as deep as it is long in Python's syntax tree; a tuple does not
+            total = " + ".join(flags) if len(flags) <= 16 else f"({', '.join(flags)},).count(True)"
             names = ", ".join(f"({r.name!r}, c{i})" for i, r in approvals)
             self.emit(f"if {total} > 1: rt.conflict({name!r}, ({names},))")
         for index, rule in approvals:
-            with self.block(f"if c{index}:"):
+            with self.at(rule.span), self.block(f"if c{index}:"):
                 self.emit(f"loc = {index}")
                 self.emit("reasons = []; charges = []; fields = []; term = None")
                 self.body(rule, rule.body)
@@ -271,26 +388,31 @@ class _Generator:
         self.emit(f"rt.no_rule_applies({name!r}, req.date)")
 
     def let_function(self, action: str, index: int, let: n.Let) -> None:
-        saved_lines, saved_depth, saved_scope = self.lines, self.depth, self.scope
-        self.lines, self.depth, self.scope = [], 0, {}
-        with self.block(f"def let_{action}_{index}(L, req):"):
-            self.emit(f"value = L[{index}] = {self.expr(let.value)}")
-            self.emit("return value")
-        self.let_functions.extend([*self.lines, ""])
-        self.lines, self.depth, self.scope = saved_lines, saved_depth, saved_scope
+        saved_depth, saved_scope = self.depth, self.scope
+        self.depth, self.scope = 0, {}
 
-    def reject(self, name: str, index: int, rule: n.Rule, passed: list[str]) -> None:
+        def write() -> None:
+            with self.block(f"def let_{action}_{index}(L, req):"):
+                self.emit(f"value = L[{index}] = {self.expr(let.value)}")
+                self.emit("return value")
+
+        self.let_function_chunks.append(self.capture(write))
+        self.depth, self.scope = saved_depth, saved_scope
+
+    def reject(self, name: str, index: int, rule: n.Rule, passed: int) -> None:
         self.emit(f"loc = {index}")
         condition = "True" if rule.condition is None else self.expr(rule.condition)
         with self.block(f"if {condition}:"):
             self.emit("reasons = []")
             self.body(rule, rule.body)
-            trace = "(" + "".join(f"{p}, " for p in passed) + f"S_{name}[{index}][1],)"
+            before = f"PASSED_{name}[:{passed}] + " if passed else ""
+            trace = f"{before}(S_{name}[{index}][1],)"
             self.emit(f"return Decision({name!r}, REJECTED, tuple(reasons), None, (), (), {trace})")
 
     def body(self, rule: n.Rule, statements: tuple[n.Statement, ...]) -> None:
         for statement in statements:
-            self.statement(rule, statement)
+            with self.at(statement.span):
+                self.statement(rule, statement)
 
     def statement(self, rule: n.Rule, statement: n.Statement) -> None:
         default_clause = rule.clauses[0].text if rule.clauses else ""
@@ -314,10 +436,30 @@ class _Generator:
                 self.emit(f"fields.append(({'.'.join(path)!r}, {code}))")
             case n.ForEach(variable=variable, collection=collection, condition=condition):
                 collection_code = self.expr(collection)
+                if self.blocks >= _LOOP_BLOCKS:
+                    self.loop_function(rule, statement, collection_code)
+                    return
+                self.blocks += 1
                 with self.block(f"for {self.bind(variable)} in {collection_code}:"):
                     if condition is not None:
                         self.emit(f"if not ({self.expr(condition)}): continue")
                     self.body(rule, statement.body)
+                self.blocks -= 1
+
+    def loop_function(self, rule: n.Rule, loop: n.ForEach, collection_code: str) -> None:
+        """A loop nested deeper than Python's 20 blocks allow: its body as a closure, called per item."""
+        self.loop_functions += 1
+        function = f"loop_{self.loop_functions}"
+        saved_blocks, self.blocks = self.blocks, 0
+        with self.block(f"def {function}({self.bind(loop.variable)}):"):
+            self.emit("nonlocal term")
+            if loop.condition is not None:
+                self.emit(f"if not ({self.expr(loop.condition)}): return")
+            self.body(rule, loop.body)
+        self.blocks = saved_blocks
+        item = self.fresh("item")
+        with self.block(f"for {item} in {collection_code}:"):
+            self.emit(f"{function}({item})")
 
     def charge(self, charge: n.Charge, default_clause: str) -> None:
         clause = charge.clause.text if charge.clause else default_clause
@@ -341,10 +483,11 @@ class _Generator:
         counter = self.bind(search.variable)
         condition = self.expr(search.condition)
         self.scope = saved
-        with self.block(f"for {counter} in range({start}, {start} + rt.FIRST_WHERE_LIMIT):"):
+        span = self.checked.limits.search_span
+        with self.block(f"for {counter} in range({start}, {start} + {span}):"):
             self.emit(f"if {condition}: break")
         with self.block("else:"):
-            self.emit(f"rt.nothing_found({start})")
+            self.emit(f"rt.nothing_found({start}, {span})")
         self.emit(f"{self.bind(name)} = {counter}")
 
     def bind(self, name: str) -> str:
@@ -363,7 +506,14 @@ class _Generator:
         return f"(L[{index}] if L[{index}] is not UNSET else let_{self.action_name}_{index}(L, req))"
 
 
-def _constant(checked: CheckedPolicy, node: n.Expr) -> bool:
+def _constant(checked: CheckedPolicy, node: n.Expr, cache: dict[int, bool]) -> bool:
+    found = cache.get(id(node))
+    if found is None:
+        found = cache[id(node)] = _is_constant(checked, node, cache)
+    return found
+
+
+def _is_constant(checked: CheckedPolicy, node: n.Expr, cache: dict[int, bool]) -> bool:
     match node:
         case n.NumberLiteral() | n.PercentLiteral() | n.DurationLiteral() | n.MoneyLiteral():
             return True
@@ -374,10 +524,10 @@ def _constant(checked: CheckedPolicy, node: n.Expr) -> bool:
             values = checked.parameters[binding.name].values
             return len(values) == 1 and values[0][0] is None
         case n.Unary(op=n.UnaryOp.NEGATE, operand=operand):
-            return _constant(checked, operand)
+            return _constant(checked, operand, cache)
         case n.Binary(op=op, left=left, right=right):
             arithmetic = op in (n.BinaryOp.ADD, n.BinaryOp.SUBTRACT, n.BinaryOp.MULTIPLY, n.BinaryOp.DIVIDE)
-            return arithmetic and _constant(checked, left) and _constant(checked, right)
+            return arithmetic and _constant(checked, left, cache) and _constant(checked, right, cache)
     return False
 
 
@@ -399,6 +549,21 @@ def _evaluate_constant(checked: CheckedPolicy, node: n.Expr) -> Any:
     return literal_value(node)  # type: ignore[arg-type]
 
 
+# Whole numbers written into the generated source as they are; larger ones are constants.
+_INLINE_INT = 10**18
+# For-blocks a generated function opens before a deeper `for` becomes a closure (Python allows 20).
+_LOOP_BLOCKS = 15
+
+
+def _shown(value: object) -> str:
+    """A constant as the generated source's comment shows it (never the value's Python text)."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int too long for its decimal string
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 # Values whose message form is their str(): no need to go through runtime.show.
 _SHOWN_BY_STR = frozenset({"date", "integer", "text", "enum"})
 _AGGREGATE_CALLS = {
@@ -406,6 +571,10 @@ _AGGREGATE_CALLS = {
     n.AggregateFunction.MAX: "rt.maximum",
     n.AggregateFunction.ANY: "any",
     n.AggregateFunction.ALL: "all",
+}
+_MONEY_AGGREGATE_CALLS = {
+    n.AggregateFunction.MIN: "rt.money_minimum",
+    n.AggregateFunction.MAX: "rt.money_maximum",
 }
 
 
@@ -422,8 +591,7 @@ class _Expressions:
             return folded
         match node:
             case n.NumberLiteral() | n.PercentLiteral() | n.DurationLiteral() | n.BoolLiteral():
-                value = literal_value(node)
-                return repr(value) if isinstance(value, int | bool) else self.g.constant(value)
+                return self.g.value_code(literal_value(node))
             case n.MoneyLiteral() | n.DateLiteral():
                 return self.g.constant(literal_value(node))
             case n.TextLiteral(parts=parts):
@@ -450,15 +618,29 @@ class _Expressions:
                 bound = self.g.bind(variable)
                 holds = self.expr(condition)
                 self.g.scope = saved
-                return f"rt.first_where({start_code}, lambda {bound}: {holds})"
+                span = self.g.checked.limits.search_span
+                return f"rt.first_where({start_code}, lambda {bound}: {holds}, {span})"
         raise AssertionError(f"no code for {type(node).__name__}")
 
     def folded(self, node: n.Expr) -> str | None:
-        """Arithmetic on literals and one-value parameters, worked out once here (Jinja folds constants)."""
-        if not isinstance(node, n.Binary | n.Unary) or not _constant(self.g.checked, node):
+        """Arithmetic on literals and one-value parameters, worked out once here (Jinja folds constants).
+
+        A constant that cannot be computed (a division by zero, a date past year 9999, an amount
+        too large to keep exact) is an error at its expression, C219.
+        """
+        if not isinstance(node, n.Binary | n.Unary):
             return None
-        value = _evaluate_constant(self.g.checked, node)
-        return repr(value) if isinstance(value, int | bool) else self.g.constant(value)
+        if not _constant(self.g.checked, node, self.g.constant_cache):
+            return None
+        try:
+            value = _evaluate_constant(self.g.checked, node)
+        except EvaluationError as error:
+            self.g.fail("C219", f"this constant cannot be computed: {error.args[0]}", node.span)
+            return "None"
+        except (ValueError, ArithmeticError) as error:
+            self.g.fail("C219", f"this constant cannot be computed: {runtime.describe(error)}", node.span)
+            return "None"
+        return self.g.value_code(value)
 
     def text(self, parts: tuple[str | n.Name | n.FieldAccess, ...]) -> str:
         pieces = []
@@ -516,28 +698,34 @@ class _Expressions:
         return code
 
     def aggregate(self, node: n.Aggregate) -> str:
+        # Over a comprehension the items are a generator in the call's own parentheses, so an
+        # aggregate nests one bracket deep, as any other call (and `any`/`all` stop early).
         saved = dict(self.g.scope)
         if node.collection is None:
             items = self.expr(node.value)
             value_type = self.type_of(node.value)
             element = value_type.element if isinstance(value_type, t.ListOf) else value_type
+            if node.function is n.AggregateFunction.COUNT:
+                return f"len({items})"
         else:
             collection = self.expr(node.collection)
             bound = self.g.bind(node.variable or "it")
             value = self.expr(node.value)
             condition = f" if {self.expr(node.condition)}" if node.condition is not None else ""
-            items = f"[{value} for {bound} in {collection}{condition}]"
+            items = f"{value} for {bound} in {collection}{condition}"
             element = self.type_of(node.value)
         self.g.scope = saved
         function = node.function
         if function is n.AggregateFunction.COUNT:
-            return f"len({items})"
+            return f"rt.count({items})"
         if function is n.AggregateFunction.DISTINCT:
-            return f"len(set({items}))"
+            return f"rt.distinct({items})"
         if function is n.AggregateFunction.SUM:
             if isinstance(element, t.Money):
                 return f"rt.money_sum({items})"
             return f"rt.num_sum({items})"
+        if isinstance(element, t.Money):
+            return f"{_MONEY_AGGREGATE_CALLS[function]}({items})"
         return f"{_AGGREGATE_CALLS[function]}({items})"
 
     def unary(self, op: n.UnaryOp, operand: n.Expr) -> str:
@@ -548,10 +736,23 @@ class _Expressions:
         return f"rt.{operation.helper}({code})"
 
     def binary(self, node: n.Binary) -> str:
-        left, right = self.expr(node.left), self.expr(node.right)
         if node.op in (n.BinaryOp.AND, n.BinaryOp.OR):
-            return f"({left} {node.op.value} {right})"
+            return self.chain(node)
+        left, right = self.expr(node.left), self.expr(node.right)
         operation = operations.binary(node.op, self.type_of(node.left), self.type_of(node.right))
         if operation.symbol is not None:
             return f"({left} {operation.symbol} {right})"
         return f"rt.{operation.helper}({left}, {right})"
+
+    def chain(self, node: n.Binary) -> str:
+        """`a and b and c` flat, in one pair of parentheses, however long the chain (it short-circuits
+        as the rule language does); a chain of the other operator inside is one operand."""
+        operands: list[n.Expr] = []
+        pending: list[n.Expr] = [node]
+        while pending:
+            item = pending.pop()
+            if isinstance(item, n.Binary) and item.op is node.op:
+                pending.extend((item.right, item.left))
+            else:
+                operands.append(item)
+        return "(" + f" {node.op.value} ".join(self.expr(operand) for operand in operands) + ")"

@@ -148,9 +148,10 @@ class _Env:
             env = env.parent
         raise KeyError(name)
 
-    def child(self, **values: Any) -> _Env:
+    def child(self, values: dict[str, Any] | None = None) -> _Env:
+        # a dict, not keywords: a rule's variable may be called anything, `self` included
         env = _Env({}, self)
-        env.values.update(values)
+        env.values.update(values or {})
         return env
 
 
@@ -182,17 +183,39 @@ class _Walker:
         return RuleExplanation(rule, applied, format_expr(rule.condition), values, failed, holds)
 
     def leaves(self, expr: n.Expr, env: _Env) -> Iterator[tuple[str, str]]:
+        """The values a condition read, as the compiled code reads them: the right side of an
+        `and` only when its left side held, of an `or` only when it did not, one branch of an `if`."""
         seen: set[str] = set()
-        for leaf in _leaves(expr):
+        for leaf in self.reached(expr, env):
             text = format_expr(leaf)
             if text not in seen:
                 seen.add(text)
                 yield text, self.shown(leaf, env)
 
+    def reached(self, expr: n.Expr, env: _Env) -> Iterator[n.Expr]:
+        match expr:
+            case n.Binary(op=n.BinaryOp.AND | n.BinaryOp.OR as op):
+                operands = list(_chain(expr, op))
+                for index, operand in enumerate(operands):
+                    yield from self.reached(operand, env)
+                    last = index == len(operands) - 1
+                    if not last and bool(self.safe(operand, env)) is (op is n.BinaryOp.OR):
+                        return
+            case n.IfThenElse(condition=c, then=a, otherwise=b):
+                yield from self.reached(c, env)
+                held = self.safe(c, env)
+                if held is not None:
+                    yield from self.reached(a if held else b, env)
+            case n.Unary(op=n.UnaryOp.NOT, operand=operand):
+                yield from self.reached(operand, env)
+            case _:
+                yield from _leaves(expr)
+
     def safe(self, expr: n.Expr, env: _Env) -> Any:
+        """The value, or None where the compiled code would have stopped with an error."""
         try:
             return self.value(expr, env)
-        except (EvaluationError, RequestError):
+        except (EvaluationError, RequestError, ValueError, ArithmeticError):
             return None
 
     def shown(self, expr: n.Expr, env: _Env) -> str:
@@ -202,6 +225,8 @@ class _Walker:
             return "(not given)"
         except EvaluationError as error:
             return f"(cannot be computed: {error})"
+        except (ValueError, ArithmeticError) as error:
+            return f"(cannot be computed: {runtime.describe(error)})"
         return runtime.show(value, kind_of(self.type_of(expr)))
 
     def amounts(self, rule: n.Rule) -> Iterator[AmountExplanation]:
@@ -212,12 +237,12 @@ class _Walker:
     ) -> Iterator[AmountExplanation]:
         for statement in body:
             if isinstance(statement, n.Let):
-                env = env.child(**{statement.name: self.value(statement.value, env)})
+                env = env.child({statement.name: self.value(statement.value, env)})
             elif isinstance(statement, n.Charge):
                 yield self.charge(rule, statement, env)
             elif isinstance(statement, n.ForEach):
                 for item in self.value(statement.collection, env):
-                    inner = env.child(**{statement.variable: item})
+                    inner = env.child({statement.variable: item})
                     if statement.condition is None or self.value(statement.condition, inner):
                         yield from self.statements(rule, statement.body, inner)
 
@@ -271,7 +296,9 @@ class _Walker:
                 return self.value(then if self.value(condition, env) else otherwise, env)
             case n.FirstWhere(variable=variable, start=start, condition=condition):
                 return runtime.first_where(
-                    self.value(start, env), lambda k: bool(self.value(condition, env.child(**{variable: k})))
+                    self.value(start, env),
+                    lambda k: bool(self.value(condition, env.child({variable: k}))),
+                    self.checked.limits.search_span,
                 )
         raise AssertionError(expr)
 
@@ -314,25 +341,31 @@ class _Walker:
 
     def invoke(self, function: str, arguments: list[Any]) -> tuple[Any, str]:
         definition = self.checked.definitions[function]
-        env = _Env({}).child(**{name: a for (name, _), a in zip(definition.params, arguments, strict=True)})
+        env = _Env({}).child({name: a for (name, _), a in zip(definition.params, arguments, strict=True)})
         for let in definition.node.lets:
-            env = env.child(**{let.name: self.value(let.value, env)})
+            env = env.child({let.name: self.value(let.value, env)})
         return self.value(definition.node.result, env), self.render(definition.node.result, env)
 
     def aggregate(self, expr: n.Aggregate, env: _Env) -> Any:
+        # items one at a time, as the compiled code takes them (`any` and `all` stop early)
+        items: Iterator[Any]
         if expr.collection is None:
-            items = list(self.value(expr.value, env))
+            items = iter(self.value(expr.value, env))
         else:
-            items = []
-            for item in self.value(expr.collection, env):
-                inner = env.child(**{expr.variable or "it": item})
-                if expr.condition is None or self.value(expr.condition, inner):
-                    items.append(self.value(expr.value, inner))
+            items = self.items(expr, expr.collection, env)
+        # the checked type, not the first item, says what kind of sum or extreme (an empty one included)
+        money = isinstance(self.type_of(expr), t.Money)
         if expr.function is n.AggregateFunction.SUM:
-            # the checked type, not the first item, says what kind of sum (an empty one included)
-            money = isinstance(self.type_of(expr), t.Money)
             return runtime.money_sum(items) if money else runtime.num_sum(items)
+        if money and expr.function in _MONEY_AGGREGATES:
+            return _MONEY_AGGREGATES[expr.function](items)
         return _AGGREGATES[expr.function](items)
+
+    def items(self, expr: n.Aggregate, collection: n.Expr, env: _Env) -> Iterator[Any]:
+        for item in self.value(collection, env):
+            inner = env.child({expr.variable or "it": item})
+            if expr.condition is None or self.value(expr.condition, inner):
+                yield self.value(expr.value, inner)
 
     def binary(self, expr: n.Binary, env: _Env) -> Any:
         if expr.op is n.BinaryOp.AND:
@@ -378,14 +411,29 @@ class _Walker:
 
 
 _SHOWN_ARITHMETIC = (n.BinaryOp.ADD, n.BinaryOp.SUBTRACT, n.BinaryOp.MULTIPLY, n.BinaryOp.DIVIDE)
-_AGGREGATES: dict[n.AggregateFunction, Callable[[list[Any]], Any]] = {
-    n.AggregateFunction.COUNT: len,
-    n.AggregateFunction.DISTINCT: lambda items: len(set(items)),
+_AGGREGATES: dict[n.AggregateFunction, Callable[[Iterator[Any]], Any]] = {
+    n.AggregateFunction.COUNT: runtime.count,
+    n.AggregateFunction.DISTINCT: runtime.distinct,
     n.AggregateFunction.MIN: runtime.minimum,
     n.AggregateFunction.MAX: runtime.maximum,
     n.AggregateFunction.ANY: any,
     n.AggregateFunction.ALL: all,
 }
+_MONEY_AGGREGATES: dict[n.AggregateFunction, Callable[[Iterator[Any]], Any]] = {
+    n.AggregateFunction.MIN: runtime.money_minimum,
+    n.AggregateFunction.MAX: runtime.money_maximum,
+}
+
+
+def _chain(expr: n.Expr, op: n.BinaryOp) -> Iterator[n.Expr]:
+    """The operands of an `and` (or `or`) chain, left to right, without recursion."""
+    pending = [expr]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, n.Binary) and item.op is op:
+            pending.extend((item.right, item.left))
+        else:
+            yield item
 
 
 def _bind(evaluate: Callable[[n.Expr, _Env], Any], expr: n.Expr, env: _Env) -> Callable[[], Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import Decimal, DecimalException, DivisionByZero
 from functools import lru_cache
 from typing import Any
 
@@ -162,42 +162,74 @@ def months_add_date(months: int, day: date) -> date:
 # -- collections and searches
 
 
-# How far `first k from s where ...` looks before giving up (a zero-length term never ends).
-FIRST_WHERE_LIMIT = 10_000
+def first_where(start: int, holds: Callable[[int], bool], span: int) -> int:
+    """The least whole number from `start` for which `holds` is true, trying `span` numbers at most.
 
-
-def first_where(start: int, holds: Callable[[int], bool]) -> int:
-    """The least whole number from `start` for which `holds` is true."""
-    for k in range(start, start + FIRST_WHERE_LIMIT):
+    `span` is the policy's `Limits.search_span` (a zero-length term never ends).
+    """
+    for k in range(start, start + span):
         if holds(k):
             return k
-    nothing_found(start)
+    nothing_found(start, span)
     raise AssertionError  # pragma: no cover - nothing_found raises
 
 
-def nothing_found(start: int) -> None:
-    last = start + FIRST_WHERE_LIMIT - 1
-    raise EvaluationError(f"'first ... where' found no number from {start} to {last}", code="R305")
+def nothing_found(start: int, span: int) -> None:
+    last = start + span - 1
+    raise EvaluationError(
+        f"'first ... where' found no number from {start} to {last} (the search_span limit is {span})",
+        code="R305",
+    )
 
 
-def minimum(values: Iterable[object]) -> object:
-    return _extreme(values, min, "minimum")
+def minimum(values: Iterable[Any]) -> Any:
+    """The least of numbers, dates or durations."""
+    items = list(values)
+    if not items:
+        raise EvaluationError("the minimum of an empty list", code="R306")
+    return min(items)
 
 
-def maximum(values: Iterable[object]) -> object:
-    return _extreme(values, max, "maximum")
+def maximum(values: Iterable[Any]) -> Any:
+    """The greatest of numbers, dates or durations."""
+    items = list(values)
+    if not items:
+        raise EvaluationError("the maximum of an empty list", code="R306")
+    return max(items)
 
 
-def _extreme(values: Iterable[object], pick: Callable[..., object], what: str) -> object:
+def money_minimum(values: Iterable[Any]) -> Any:
+    """The least amount (Cash, or a request's Money): one currency, amounts given "in the contract's
+    currency" (no code) going with any."""
+    return _money_extreme(values, min, "minimum")
+
+
+def money_maximum(values: Iterable[Any]) -> Any:
+    """The greatest amount, under the currency rule of `money_minimum`."""
+    return _money_extreme(values, max, "maximum")
+
+
+def _money_extreme(values: Iterable[Any], pick: Callable[..., Any], what: str) -> Any:
     items = list(values)
     if not items:
         raise EvaluationError(f"the {what} of an empty list", code="R306")
-    if isinstance(items[0], Cash):
-        currencies = {c.currency for c in items if isinstance(c, Cash) and c.currency}
-        if len(currencies) > 1:
-            raise EvaluationError(f"the {what} of money in several currencies", code="R303")
-        return pick(items, key=lambda c: c.amount)
-    return pick(items)
+    currencies = {item.currency for item in items if item.currency is not None}
+    if len(currencies) > 1:
+        listed = ", ".join(sorted(currencies))
+        raise EvaluationError(f"the {what} of money in several currencies ({listed})", code="R303")
+    return pick(items, key=_amount_of)
+
+
+def _amount_of(money: Any) -> Any:
+    return money.amount
+
+
+def count(items: Iterable[object]) -> int:
+    return sum(1 for _ in items)
+
+
+def distinct(items: Iterable[object]) -> int:
+    return len(set(items))
 
 
 # -- request facts
@@ -327,11 +359,36 @@ def field_number(value: Number) -> Decimal | int:
     return value.approximate() if isinstance(value, Quotient) else value
 
 
-def failed(error: Exception, rule_index: int) -> EvaluationError:
-    """A Python error met while deciding (an out-of-range date or amount) as the rule's error."""
-    found = EvaluationError(f"cannot be computed for this request: {error}", code="R311")
+def failed(error: BaseException, rule_index: int) -> EvaluationError:
+    """A Python error met while deciding (an out-of-range date or amount) as the rule's error.
+
+    A value out of range is R311; anything else escaping the compiled code is R312, an
+    error of mespolicy's own that the tests and fuzzers look for.
+    """
+    code = "R311" if isinstance(error, ValueError | ArithmeticError) else "R312"
+    found = EvaluationError(f"cannot be computed for this request: {describe(error)}", code=code)
     found.rule_index = rule_index
     return found
+
+
+def describe(error: BaseException) -> str:
+    """A Python error met while computing a value, in words (never `[<class 'decimal.Inexact'>]`)."""
+    if isinstance(error, DivisionByZero | ZeroDivisionError):
+        return "division by zero"
+    if isinstance(error, DecimalException):
+        return "the amount is too large or too precise to compute exactly"
+    if isinstance(error, OverflowError):
+        return "a date or number is out of range (dates run from year 1 to 9999)"
+    if isinstance(error, ValueError):
+        text = str(error)
+        if "year" in text and "out of range" in text:
+            return f"a date is out of range (dates run from year 1 to 9999): {text}"
+        if "integer string conversion" in text or "digits" in text:
+            return "a whole number has too many digits"
+        return text or type(error).__name__
+    if isinstance(error, RecursionError | MemoryError):
+        return "the computation is too large"
+    return f"internal error ({type(error).__name__}: {error}); please report it"
 
 
 def conflict(action: str, applied: tuple[tuple[str, bool], ...]) -> None:
