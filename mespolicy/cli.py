@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime
+import itertools
 import json
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +14,8 @@ from typing import IO, Any, NoReturn
 import click
 
 from mespolicy.errors import MespolicyError
+from mespolicy.limits import DEFAULT as DEFAULT_LIMITS
+from mespolicy.limits import Limits, LimitSettingError
 from mespolicy.loader import shipped_rules
 from mespolicy.model.decision import decision_to_json
 from mespolicy.model.request import RequestError, parse_request_json
@@ -28,15 +32,42 @@ def _fail(message: str, code: int = 1) -> NoReturn:
 
 def _load(policy: Path | None, assignments: tuple[str, ...] = ()) -> Policy:
     try:
-        return load(policy).with_overrides(parse_assignments(assignments))
+        return load(policy, limits=_limits()).with_overrides(parse_assignments(assignments))
     except MespolicyError as error:
         _fail(error.render())
 
 
+_LIMITS = "mespolicy.limits"
+
+
+def _limits() -> Limits:
+    """The limits of this run: the defaults, changed by the group's `--limit NAME=VALUE` options."""
+    context = click.get_current_context(silent=True)
+    found = None if context is None else context.meta.get(_LIMITS)
+    return found if isinstance(found, Limits) else DEFAULT_LIMITS
+
+
+def _parse_limits(settings: tuple[str, ...]) -> Limits:
+    pairs = []
+    for setting in settings:
+        name, equals, value = setting.partition("=")
+        if not equals:
+            raise LimitSettingError(f"--limit {setting!r}: write NAME=VALUE, e.g. request_items=50000")
+        pairs.append((name.strip(), value))
+    return DEFAULT_LIMITS.replace(pairs)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--no-color", is_flag=True, help="Plain output, for pipes and logs.")
+@click.option(
+    "--limit",
+    "limit_settings",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Change one bound on rule files or requests (repeatable), e.g. --limit request_items=50000.",
+)
 @click.pass_context
-def main(context: click.Context, no_color: bool) -> None:
+def main(context: click.Context, no_color: bool, limit_settings: tuple[str, ...]) -> None:
     """Software maintenance (ME&S) policy as code.
 
     \b
@@ -45,8 +76,13 @@ def main(context: click.Context, no_color: bool) -> None:
       mespolicy fmt --check rules/
       mespolicy decide examples/renew-late.json
       mespolicy decide --jsonl examples/portfolio.jsonl
+      mespolicy --limit request_items=50000 decide big-request.json
     """
     context.color = False if no_color else None
+    try:
+        context.meta[_LIMITS] = _parse_limits(limit_settings)
+    except LimitSettingError as error:
+        _fail(error.render(), 2)
 
 
 _POLICY = click.option(
@@ -155,9 +191,12 @@ def decide(
 ) -> None:
     """Decide requests (JSON) under the policy and print the decisions (JSON).
 
-    A bad request is reported with the field at fault; with --jsonl the other
-    lines are still decided, the bad line gets an error object, and the exit
-    status is 1 at the end.
+    A bad request is reported with the field at fault; with --jsonl every line,
+    whatever it holds, gets one line out: its decision, or an error object
+    {"error": {"line", "code", "field", "message"}} (a blank line too). Exit
+    status 0 when every request was decided, 1 when some were refused, 2 when
+    the run could not go on (a file that cannot be read, output closed); it
+    then says on stderr where it stopped.
 
     \b
     Examples:
@@ -172,56 +211,162 @@ def decide(
     loaded = _load(policy, assignments)
     failures = 0
     out = sys.stdout
-    for name, line, text in _request_texts(requests, jsonl):
+    indent = None if jsonl or len(requests) > 1 else 2
+    where = "before the first request"
+    unflushed: str | None = None  # the first answer written since the output was last flushed
+    lines = _request_texts(requests, jsonl, loaded.limits)
+    for count in itertools.count(1):
+        try:
+            item = next(lines, None)
+        except OSError as error:
+            _fail(f"decide: cannot read further {where}: {error.strerror or error}; stopped there", 2)
+        if item is None:
+            break
+        name, line, text = item
+        where = f"after {name}" if line is None else f"after {name} line {line}"
         answer, failed = _decide_one(loaded, text, line, not no_trace, explain)
         failures += failed
-        indent = None if jsonl or len(requests) > 1 else 2
-        # written, not echoed: click.echo flushes every line, which halves a portfolio's throughput
-        out.write(json.dumps(answer, indent=indent, ensure_ascii=False) + "\n")
+        here = name if line is None else f"{name} line {line}"
+        unflushed = unflushed or here
+        # written, not echoed: click.echo flushes every line, which halves a portfolio's throughput;
+        # flushed every so many answers, so a closed output is found near where it closed
+        if not _write_json(out, answer, indent) or (count % _FLUSH_EVERY == 0 and not _flush(out)):
+            _stopped_writing(here, unflushed)
+        if count % _FLUSH_EVERY == 0:
+            unflushed = None
         if failed and not jsonl:
-            click.echo(f"{name}: {answer['error']['message']}", err=True)
-    out.flush()
+            click.echo(f"{name}: {answer['error']['code']}: {answer['error']['message']}", err=True)
+    if unflushed is not None and not _flush(out):
+        _stopped_writing(where.removeprefix("after "), unflushed)
     if failures:
         sys.exit(1)
 
 
-def _request_texts(paths: tuple[Path, ...], jsonl: bool) -> Iterator[tuple[str, int | None, str]]:
+_FLUSH_EVERY = 256
+
+
+def _flush(out: IO[str]) -> bool:
+    try:
+        out.flush()
+    except OSError:
+        return False
+    return True
+
+
+def _write_json(out: IO[str], answer: dict[str, Any], indent: int | None) -> bool:
+    """Write one answer as a line of JSON; False when the output is closed.
+
+    JSON is written as UTF-8 text; a string the output cannot encode (a lone
+    surrogate, an output that is not UTF-8) is written ASCII-escaped instead,
+    which any JSON reader reads back the same.
+    """
+    try:
+        try:
+            out.write(json.dumps(answer, indent=indent, ensure_ascii=False) + "\n")
+        except UnicodeEncodeError:
+            out.write(json.dumps(answer, indent=indent, ensure_ascii=True) + "\n")
+    except OSError:  # a closed pipe (BrokenPipeError) or a full disk
+        return False
+    return True
+
+
+def _stopped_writing(here: str, unflushed: str | None) -> NoReturn:
+    """Exit 2, saying at which request the output was found closed and what may not have reached it."""
+    # Nothing more can reach the output; point it at the null device so that
+    # Python's own flush at exit does not complain a second time.
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # pragma: no cover - an output without a file
+        pass
+    lost = f"the answers from {unflushed} on" if unflushed and unflushed != here else "its answer"
+    _fail(f"decide: output closed at {here}; stopped there ({lost} may not have been written)", 2)
+
+
+# The payload of one request: its bytes, or why there are none to read (a line over the size limit).
+Payload = bytes | RequestError
+
+
+def _request_texts(
+    paths: tuple[Path, ...], jsonl: bool, limits: Limits = DEFAULT_LIMITS
+) -> Iterator[tuple[str, int | None, Payload]]:
+    """Each request of the files, as bytes, with its file name and line (with --jsonl).
+
+    Every line of a JSON Lines file yields one item, a blank line too (Q104),
+    so that the output has one line per input line. A request over the size
+    limit is not held in memory: its item is the Q201 error. An OSError while
+    reading ends the run (the caller says where).
+    """
+    most = limits.request_bytes
     for path in paths:
-        stream: IO[str] = sys.stdin if str(path) == "-" else _open(path)
+        stream: IO[bytes] = sys.stdin.buffer if str(path) == "-" else _open(path)
         with stream:
             if not jsonl:
-                yield str(path), None, stream.read()
+                data = stream.read(most + 1)
+                yield str(path), None, data if len(data) <= most else _too_big(most, "request file")
                 continue
-            for number, line in enumerate(stream, start=1):
-                if line.strip():
+            number = 0
+            while True:
+                line = stream.readline(most + 1)
+                if not line:
+                    break
+                number += 1
+                if len(line) > most and not line.endswith(b"\n"):
+                    _skip_rest_of_line(stream)
+                    yield str(path), number, _too_big(most, "line")
+                elif not line.strip():
+                    yield str(path), number, RequestError(
+                        "<json>",
+                        "a blank line is not a request (JSON Lines holds one request a line)",
+                        code="Q104",
+                    )
+                else:
                     yield str(path), number, line
 
 
-def _open(path: Path) -> IO[str]:
+def _too_big(most: int, what: str) -> RequestError:
+    return RequestError("<json>", f"the {what} is over {most} bytes (limit request_bytes)", code="Q201")
+
+
+def _skip_rest_of_line(stream: IO[bytes]) -> None:
+    while True:
+        chunk = stream.readline(1 << 16)
+        if not chunk or chunk.endswith(b"\n"):
+            return
+
+
+def _open(path: Path) -> IO[bytes]:
     try:
-        return path.open(encoding="utf-8")
+        return path.open("rb")
     except OSError as error:
-        _fail(f"{path}: cannot read: {error.strerror}")
+        _fail(f"{path}: cannot read: {error.strerror or error}; stopped there", 2)
 
 
 def _decide_one(
-    policy: Policy, text: str, line: int | None, trace: bool, explain: bool = False
+    policy: Policy, text: Payload, line: int | None, trace: bool, explain: bool = False
 ) -> tuple[dict[str, Any], int]:
+    """The decision on one request as JSON data, or its error object: never an exception."""
     try:
-        request = parse_request_json(text)
+        if isinstance(text, RequestError):
+            raise text
+        request = parse_request_json(text, policy.limits)
         decision = policy.explain(request).decision if explain else policy.decide(request)
+        return decision_to_json(decision, trace=trace), 0
     except RequestError as error:
         error.line = line
-        return _error_object(line, error.field, str(error)), 1
+        return _error_object(line, error.code, error.field, str(error)), 1
     except MespolicyError as error:
-        return _error_object(line, None, str(error)), 1
+        return _error_object(line, error.code, None, str(error)), 1
     except Exception as error:  # a bug of ours must not end a portfolio run: report it on its line
-        return _error_object(line, None, f"internal error: {type(error).__name__}: {error}"), 1
-    return decision_to_json(decision, trace=trace), 0
+        return _error_object(line, "E999", None, _internal(error)), 1
 
 
-def _error_object(line: int | None, field: str | None, message: str) -> dict[str, Any]:
-    return {"error": {"line": line, "field": field, "message": message}}
+def _internal(error: BaseException) -> str:
+    return f"internal error: {type(error).__name__}: {error}"
+
+
+def _error_object(line: int | None, code: str, field: str | None, message: str) -> dict[str, Any]:
+    return {"error": {"line": line, "code": code, "field": field, "message": message}}
 
 
 @main.command()
@@ -234,6 +379,9 @@ def _error_object(line: int | None, field: str | None, message: str) -> dict[str
 def explain(request: Path, as_json: bool, policy: Path | None, assignments: tuple[str, ...]) -> None:
     """Explain one decision: the rules considered and why, each amount's formula, the clauses.
 
+    Exit status 1 for a request that cannot be decided (the error names its
+    code and field), 2 for a file that cannot be read.
+
     \b
     Examples:
       mespolicy explain examples/renew-late.json
@@ -243,17 +391,26 @@ def explain(request: Path, as_json: bool, policy: Path | None, assignments: tupl
     from mespolicy.explain import render_text
 
     loaded = _load(policy, assignments)
-    stream = sys.stdin if str(request) == "-" else _open(request)
-    with stream:
-        text = stream.read()
     try:
-        explanation = loaded.explain(parse_request_json(text))
-    except (RequestError, MespolicyError) as error:
-        _fail(f"{request}: {error}")
-    if as_json:
-        click.echo(json.dumps(decision_to_json(explanation.decision), indent=2, ensure_ascii=False))
-    else:
-        click.echo(render_text(explanation))
+        _, _, text = next(_request_texts((request,), False, loaded.limits))
+    except OSError as error:
+        _fail(f"{request}: cannot read: {error.strerror or error}", 2)
+    try:
+        if isinstance(text, RequestError):
+            raise text
+        explanation = loaded.explain(parse_request_json(text, loaded.limits))
+        if as_json:
+            shown = json.dumps(decision_to_json(explanation.decision), indent=2, ensure_ascii=False)
+        else:
+            shown = render_text(explanation)
+    except MespolicyError as error:
+        _fail(f"{request}: {error.code}: {error}")
+    except Exception as error:  # a bug of ours: said in one line, with its code, not a traceback
+        _fail(f"{request}: E999: {_internal(error)}")
+    try:
+        click.echo(shown)
+    except UnicodeEncodeError:
+        click.echo(shown.encode("ascii", "backslashreplace").decode("ascii"))
 
 
 def _policy_argument(text: str) -> Path | None:

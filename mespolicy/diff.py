@@ -58,19 +58,27 @@ class DiffReport:
 def diff_policies(
     old: Policy,
     new: Policy,
-    lines: Iterable[tuple[int, str]],
+    lines: Iterable[tuple[int, str | bytes | RequestError]],
     *,
     examples: int = 5,
     advance: Callable[[], None] | None = None,
 ) -> DiffReport:
-    """Decide each JSON request line under `old` and `new` and count what changed."""
+    """Decide each JSON request line under `old` and `new` and count what changed.
+
+    A line is its text (or bytes), or the error that kept it from being read
+    (over the size limit, blank); requests are read within `new`'s limits.
+    """
     report = DiffReport()
     for number, text in lines:
         report.requests += 1
         try:
-            request = parse_request_json(text)
+            if isinstance(text, RequestError):
+                raise text
+            request = parse_request_json(text, new.limits)
         except RequestError as error:
-            report.errors.append({"line": number, "message": str(error)})
+            report.errors.append(
+                {"line": number, "code": error.code, "field": error.field, "message": str(error)}
+            )
         else:
             before, after = _decide(old, request), _decide(new, request)
             if isinstance(before, Decision) and isinstance(after, Decision):

@@ -9,20 +9,28 @@ a lost line of a JSON Lines run.
 from __future__ import annotations
 
 import copy
+import io
 import json
+import os
+import re
+import subprocess
+import sys
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from mespolicy.cli import _write_json, main
 from mespolicy.errors import MespolicyError
 from mespolicy.limits import DEFAULT, Limits
 from mespolicy.model import AmountError, DateError, format_money
 from mespolicy.model.contracts import Contract, Customer, License, LicenseKind, Role
 from mespolicy.model.money import Money
 from mespolicy.model.request import Request, RequestError, parse_request, parse_request_json
+from mespolicy.policy import Policy
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 EXAMPLE: dict[str, Any] = json.loads((EXAMPLES / "renew-late.json").read_text(encoding="utf-8"))
@@ -269,3 +277,232 @@ def test_any_finite_amount_formats_for_people(amount: str) -> None:
     assert text.endswith(" USD")
     digits = text.replace(",", "").replace(" USD", "").lstrip("-")
     assert Decimal(digits) == Decimal(amount).copy_abs()
+
+
+# ---------------------------------------------------------------- finding 3: the JSON Lines run
+
+
+def _run(*args: str, stdin: bytes | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, ["--no-color", *args], input=stdin)
+    return result.exit_code, result.stdout, result.stderr
+
+
+GOOD = json.dumps(EXAMPLE)
+
+
+def _with(old: str, new: str) -> bytes:
+    assert old in GOOD
+    return GOOD.replace(old, new, 1).encode()
+
+
+HOSTILE_LINES: list[tuple[bytes, str | None, str | None]] = [
+    # (the line, the code of its error or None when decided, the field at fault)
+    (b"\xef\xbb\xbf" + GOOD.encode(), None, None),
+    (GOOD.encode(), None, None),
+    (b"", "Q104", "<json>"),
+    (_with('"renew"', '"re\u00ffnew"').replace("\u00ff".encode(), b"\xff"), "Q102", "<json>"),
+    (_with('"action": "renew"', '"action": "\\ud800"'), "Q103", "action"),
+    (_with('"contract": "M1"', '"contract": "M1", "tier": "\\udfff"'), "Q103", "tier"),
+    (_with('"existing": true', '"existing": ' + "9" * 4_300), "Q204", "customer.existing"),
+    (b"[" * 100_000, "Q203", "<json>"),
+    (b'{"action": "renew", "a": ' + b"{" * 50_000, "Q203", "<json>"),
+    (b"   \t", "Q104", "<json>"),
+    (
+        _with('"annual_fee": "12000.00", "licenses"', '"annual_fee": NaN, "licenses"'),
+        "Q101",
+        "contracts[0].annual_fee",
+    ),
+    (_with('"id": "M1"', '"id": "M1", "id": "M1"'), "Q101", "contracts[0].id"),
+    (GOOD.encode() + b"\r", None, None),
+    (b"{not json", "Q101", "<json>"),
+    (GOOD.encode(), None, None),
+]
+
+
+def test_jsonl_gives_one_line_out_for_every_line_in_whatever_it_holds(tmp_path: Path) -> None:
+    portfolio = tmp_path / "hostile.jsonl"
+    portfolio.write_bytes(b"\n".join(line for line, _, _ in HOSTILE_LINES) + b"\n")
+    code, out, err = _run("decide", "--jsonl", "--no-trace", str(portfolio))
+    assert code == 1, err
+    answers = [json.loads(line) for line in out.splitlines()]
+    assert len(answers) == len(HOSTILE_LINES)
+    for number, (answer, (_, expected, field)) in enumerate(zip(answers, HOSTILE_LINES, strict=True), 1):
+        if expected is None:
+            assert answer["outcome"] == "approved", (number, answer)
+        else:
+            assert answer["error"]["line"] == number
+            assert (answer["error"]["code"], answer["error"]["field"]) == (expected, field), number
+            assert answer["error"]["message"]
+    assert "Traceback" not in err
+
+
+def test_the_undecodable_byte_is_named_by_its_offset_in_the_line() -> None:
+    line = GOOD.encode()
+    at = line.index(b"renew")
+    code, out, _ = _run(
+        "decide", "--jsonl", "-", stdin=GOOD.encode() + b"\n" + line[:at] + b"\xff" + line[at:]
+    )
+    assert code == 1
+    error = json.loads(out.splitlines()[1])["error"]
+    assert (error["line"], error["code"]) == (2, "Q102")
+    assert f"byte 0xff at byte offset {at}" in error["message"]
+
+
+def test_a_line_over_the_size_limit_is_refused_without_reading_it_whole() -> None:
+    big = b'{"tier": "' + b"x" * 50_000 + b'"}'
+    lines = b"\n".join([GOOD.encode(), big, GOOD.encode(), big]) + b"\n" + big  # the last without newline
+    code, out, _ = _run("--limit", "request_bytes=10000", "decide", "--jsonl", "-", stdin=lines)
+    assert code == 1
+    answers = [json.loads(line) for line in out.splitlines()]
+    assert [a.get("outcome") or a["error"]["code"] for a in answers] == [
+        "approved",
+        "Q201",
+        "approved",
+        "Q201",
+        "Q201",
+    ]
+    assert [a["error"]["line"] for a in answers if "error" in a] == [2, 4, 5]
+
+
+def test_a_json_request_file_with_a_bom_is_decided() -> None:
+    code, out, _ = _run("decide", "-", stdin=b"\xef\xbb\xbf" + (EXAMPLES / "renew-late.json").read_bytes())
+    assert code == 0
+    assert json.loads(out)["outcome"] == "approved"
+
+
+def test_exit_status_is_0_when_all_are_decided() -> None:
+    code, out, _ = _run("decide", "--jsonl", str(EXAMPLES / "portfolio.jsonl"))
+    assert code == 0
+    assert len(out.splitlines()) == len((EXAMPLES / "portfolio.jsonl").read_text().splitlines())
+
+
+def test_exit_status_is_2_when_a_file_cannot_be_read(tmp_path: Path) -> None:
+    code, out, err = _run(
+        "decide", "--jsonl", str(EXAMPLES / "portfolio.jsonl"), str(tmp_path / "missing.jsonl")
+    )
+    assert code == 2
+    assert len(out.splitlines()) == 10  # the first file was decided
+    assert "missing.jsonl: cannot read: No such file or directory; stopped there" in err
+    code, _, err = _run("decide", "--jsonl", str(tmp_path))
+    assert code == 2
+    assert "cannot read" in err
+    assert "Traceback" not in err
+
+
+def test_exit_status_is_2_and_the_line_is_named_when_the_output_is_closed() -> None:
+    reading, writing = os.pipe()
+    os.close(reading)  # nobody will read: the first write meets a closed pipe
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "mespolicy.cli", "decide", "--jsonl", str(EXAMPLES / "portfolio.jsonl")],
+            stdout=writing,
+            stderr=subprocess.PIPE,
+            check=False,
+            timeout=120,
+        )
+    finally:
+        os.close(writing)
+    err = done.stderr.decode()
+    assert done.returncode == 2, err
+    assert re.search(r"decide: output closed at .*portfolio\.jsonl line [0-9]+; stopped there", err), err
+    assert "Traceback" not in err
+    assert "Exception ignored" not in err
+
+
+def test_an_internal_error_on_one_line_is_reported_there_and_the_run_goes_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    decide = Policy.decide
+    calls = iter([True, False])
+
+    def broken(self: Policy, request: Request) -> Any:
+        if next(calls):
+            raise ZeroDivisionError("a bug with a lone \udc80 surrogate in its message")
+        return decide(self, request)
+
+    monkeypatch.setattr(Policy, "decide", broken)
+    code, out, _ = _run("decide", "--jsonl", "--no-trace", "-", stdin=(GOOD + "\n" + GOOD + "\n").encode())
+    assert code == 1
+    first, second = (json.loads(line) for line in out.splitlines())
+    assert (first["error"]["line"], first["error"]["code"]) == (1, "E999")
+    assert first["error"]["message"].startswith("internal error: ZeroDivisionError: a bug with a lone")
+    assert second["outcome"] == "approved"
+
+
+def test_a_string_the_output_cannot_encode_is_written_ascii_escaped() -> None:
+    for encoding, text in (("utf-8", "M\ud800"), ("ascii", "§8.2")):
+        raw = io.BytesIO()
+        out = io.TextIOWrapper(raw, encoding=encoding)
+        assert _write_json(out, {"id": text}, None)
+        out.flush()
+        assert json.loads(raw.getvalue().decode("ascii")) == {"id": text}
+
+
+# ---------------------------------------------------------------- --limit, and explain
+
+
+def test_limit_option_changes_a_bound_for_the_run() -> None:
+    code, out, _ = _run("--limit", "request_items=1", "decide", "--jsonl", "-", stdin=GOOD.encode())
+    assert code == 1
+    error = json.loads(out)["error"]
+    assert (error["code"], error["field"]) == ("Q202", "contracts[0].licenses")
+    code, out, _ = _run("--limit", "request_items=2", "decide", "--jsonl", "-", stdin=GOOD.encode())
+    assert code == 0
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("nothing=1", "'nothing' is not a limit"),
+        ("request_items", "write NAME=VALUE"),
+        ("request_items=0", "must be a whole number of at least 1"),
+        ("request_items=many", "takes a whole number"),
+    ],
+)
+def test_a_bad_limit_is_exit_2_with_the_l100_message(setting: str, message: str) -> None:
+    code, _, err = _run("--limit", setting, "decide", str(EXAMPLES / "renew-late.json"))
+    assert code == 2
+    assert "L100" in err
+    assert message in err
+
+
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [
+        (b"\xff", "Q102"),
+        (b"", "Q101"),
+        (b"[" * 100_000, "Q203"),
+        (_with('"existing": true', '"existing": ' + "9" * 4_300), "Q204"),
+        (_with('"action": "renew"', '"action": "\\ud800"'), "Q103"),
+        (_with('"annual_fee": "12000.00", "licenses"', '"annual_fee": NaN, "licenses"'), "Q101"),
+    ],
+)
+def test_explain_reports_any_bad_request_file_with_its_code(
+    tmp_path: Path, content: bytes, code: str
+) -> None:
+    request = tmp_path / "request.json"
+    request.write_bytes(content)
+    status, _, err = _run("explain", str(request))
+    assert status == 1
+    assert f"{code}: " in err
+    assert "Traceback" not in err
+
+
+def test_explain_reads_a_bom_and_says_when_a_file_cannot_be_read(tmp_path: Path) -> None:
+    request = tmp_path / "request.json"
+    request.write_bytes(b"\xef\xbb\xbf" + GOOD.encode())
+    assert _run("explain", str(request))[0] == 0
+    status, _, err = _run("explain", str(tmp_path))
+    assert status == 2
+    assert "cannot read" in err
+
+
+def test_explain_reports_an_internal_error_with_e999(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(self: Policy, request: Request) -> Any:
+        raise KeyError("bug")
+
+    monkeypatch.setattr(Policy, "explain", broken)
+    status, _, err = _run("explain", str(EXAMPLES / "renew-late.json"))
+    assert status == 1
+    assert "E999: internal error: KeyError" in err
+    assert "Traceback" not in err
