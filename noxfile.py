@@ -36,3 +36,10 @@ def bench(session: nox.Session) -> None:
     """Throughput, load time and memory as ratios against baselines measured in the same run."""
     session.install("-e", ".[bench]")
     session.run("python", "-m", "benchmarks", *session.posargs)
+
+
+@nox.session
+def fuzz(session: nox.Session) -> None:
+    """The long fuzz run (tests/fuzz): `nox -s fuzz -- --minutes 30`; found cases go to tests/fuzz/found/."""
+    session.install("-e", ".[test]")
+    session.run("python", "-m", "tests.fuzz", *session.posargs)
