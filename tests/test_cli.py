@@ -63,6 +63,7 @@ def test_decide_jsonl_keeps_going_past_a_bad_line_and_fails_at_the_end() -> None
     assert answers[0]["outcome"] == answers[3]["outcome"] == "approved"
     assert answers[1]["error"]["line"] == 2
     assert answers[1]["error"]["field"] == "contracts[0].annual_fee"
+    assert answers[1]["error"]["code"] == answers[2]["error"]["code"] == "Q101"
     assert answers[2]["error"]["line"] == 3
     assert "trace" not in answers[0]
 

@@ -506,3 +506,14 @@ def test_explain_reports_an_internal_error_with_e999(monkeypatch: pytest.MonkeyP
     assert status == 1
     assert "E999: internal error: KeyError" in err
     assert "Traceback" not in err
+
+
+def test_diff_reads_hostile_lines_as_errors_of_their_own(tmp_path: Path) -> None:
+    portfolio = tmp_path / "hostile.jsonl"
+    portfolio.write_bytes(b"\n".join(line for line, _, _ in HOSTILE_LINES) + b"\n")
+    code, out, err = _run("diff", "shipped", "shipped", "--requests", str(portfolio), "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["requests"] == len(HOSTILE_LINES)
+    expected = [(n, c, f) for n, (_, c, f) in enumerate(HOSTILE_LINES, 1) if c is not None]
+    assert [(e["line"], e["code"], e["field"]) for e in report["errors"]] == expected
