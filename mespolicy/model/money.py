@@ -150,10 +150,24 @@ def format_amount(amount: Decimal, currency: str) -> str:
     An amount with more digits than the minor unit keeps them all, since
     dropping them here would be a second, hidden rounding.
     """
+    if _beyond_plain(amount):
+        return format(amount, "E")
     quantum = Decimal(f"1E-{minor_units(currency)}")
     with contextlib.suppress(Inexact):
         amount = _EXACT.quantize(amount, quantum)
     return format(amount, "f")
+
+
+# An amount whose plain digits would run past this many places either side of
+# the point (1E+100000, built in Python) is written in exponent form, not as a
+# string of a hundred thousand zeros; no fee or charge comes near it.
+_WIDEST_PLAIN = 1_000
+
+
+def _beyond_plain(amount: Decimal) -> bool:
+    return amount.is_finite() and not amount.is_zero() and (
+        abs(amount.adjusted()) > _WIDEST_PLAIN or -amount.as_tuple().exponent > _WIDEST_PLAIN  # type: ignore[operator]
+    )
 
 
 def format_money(m: Money, locale: str = "en_US") -> str:
@@ -164,8 +178,10 @@ def format_money(m: Money, locale: str = "en_US") -> str:
     current decimal context (28 digits by default), so it runs here in one wide
     enough for the amount's digits and the currency's minor digits.
     """
-    pattern = Locale.parse(locale).decimal_formats[None]
     amount = m.amount
+    if _beyond_plain(amount):
+        return f"{amount:E} {m.currency}"
+    pattern = Locale.parse(locale).decimal_formats[None]
     digits = len(amount.as_tuple().digits)
     wide = max(decimal.getcontext().prec, digits + abs(amount.adjusted()) + minor_units(m.currency) + 2)
     with decimal.localcontext(Context(prec=wide, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[InvalidOperation])):

@@ -26,7 +26,7 @@ from click.testing import CliRunner
 from mespolicy.cli import _write_json, main
 from mespolicy.errors import MespolicyError
 from mespolicy.limits import DEFAULT, Limits
-from mespolicy.model import AmountError, DateError, format_money
+from mespolicy.model import AmountError, DateError, format_amount, format_money
 from mespolicy.model.contracts import Contract, Customer, License, LicenseKind, Role
 from mespolicy.model.money import Money
 from mespolicy.model.request import Request, RequestError, parse_request, parse_request_json
@@ -277,6 +277,14 @@ def test_any_finite_amount_formats_for_people(amount: str) -> None:
     assert text.endswith(" USD")
     digits = text.replace(",", "").replace(" USD", "").lstrip("-")
     assert Decimal(digits) == Decimal(amount).copy_abs()
+
+
+
+@pytest.mark.parametrize("amount", ["1E+999999999", "-1E+999999999", "1E-999999999"])
+def test_an_amount_of_a_billion_digits_is_written_in_exponent_form(amount: str) -> None:
+    money = Money(Decimal(amount), "USD")
+    assert format_money(money) == f"{Decimal(amount):E} USD"
+    assert format_amount(money.amount, "USD") == f"{Decimal(amount):E}"
 
 
 # ---------------------------------------------------------------- finding 3: the JSON Lines run
