@@ -26,7 +26,7 @@ from pygments.token import (
 )
 
 _NAME = r"[a-z_][a-z0-9_]*"
-_NUMBER = r"\d+(?:\.\d+)?"
+_NUMBER = r"[0-9]+(?:\.[0-9]+)?"
 
 _DECLARATIONS = ("parameter", "enum", "define", "action", "test", "include")
 _STATEMENTS = ("let", "reason", "term", "charge", "set", "for", "when", "result")
@@ -63,7 +63,7 @@ class MespolicyLexer(RegexLexer):
             (r"[ \t\r]+|\n", Whitespace),
             (r"#[^\n]*", Comment.Single),
             (r'"', String.Double, "text"),
-            (r"§\d+(?:\.\d+)*", Name.Label),
+            (r"§[0-9]+(?:\.[0-9]+)*", Name.Label),
             include("headers"),
             include("literals"),
             include("keywords"),
@@ -79,12 +79,12 @@ class MespolicyLexer(RegexLexer):
             (r"\b(include)\b", Keyword.Namespace),
         ],
         "literals": [
-            (r"\d{4}-\d{2}-\d{2}\b", Literal.Date),
+            (r"[0-9]{4}-[0-9]{2}-[0-9]{2}\b", Literal.Date),
             (rf"{_NUMBER}%", Number),
             (rf"({_NUMBER})(\s+)([A-Z]{{3}})\b", _groups(Number.Float, Whitespace, Name.Constant)),
-            (rf"(\d+)(\s+)({'|'.join(_UNITS)})\b", _groups(Number.Integer, Whitespace, Keyword.Type)),
-            (r"\d+\.\d+", Number.Float),
-            (r"\d+", Number.Integer),
+            (rf"([0-9]+)(\s+)({'|'.join(_UNITS)})\b", _groups(Number.Integer, Whitespace, Keyword.Type)),
+            (r"[0-9]+\.[0-9]+", Number.Float),
+            (r"[0-9]+", Number.Integer),
             (r"\b[A-Z]{3}\b", Name.Constant),
             (words(("true", "false"), prefix=r"\b", suffix=r"\b"), Keyword.Constant),
         ],
@@ -94,7 +94,7 @@ class MespolicyLexer(RegexLexer):
             (words(_STATEMENTS + _WORDS, prefix=r"\b", suffix=r"\b"), Keyword),
             (words(_META, prefix=r"\b", suffix=r"\b"), Keyword.Pseudo),
             (words(("and", "or", "not", "in"), prefix=r"\b", suffix=r"\b"), Operator.Word),
-            (r"\b(licenses|shipped)\b(?=\s+[\"\d])", Keyword.Reserved),
+            (r"\b(licenses|shipped)\b(?=\s+[\"0-9])", Keyword.Reserved),
             (r"\bno\b(?=\s+charge\b)", Keyword.Reserved),
             (rf"\b({'|'.join(_AGGREGATES)})\b(?=\s*\()", Name.Builtin),
         ],

@@ -18,6 +18,8 @@ from lark.tree import Meta
 
 from mespolicy import nodes as n
 from mespolicy.errors import PolicySyntaxError
+from mespolicy.limits import DEFAULT as DEFAULT_LIMITS
+from mespolicy.limits import Limits
 from mespolicy.source import Source, Span
 
 _comments: contextvars.ContextVar[list[Token]] = contextvars.ContextVar("comments")
@@ -30,6 +32,11 @@ def _collect_comment(token: Token) -> Token:
 
 @cache
 def _lark() -> lark.Lark:
+    """The parser, built once per process and kept in memory only.
+
+    Never `cache=True`: Lark would unpickle a file of a fixed name in the shared temp
+    folder, and whoever planted it there would run code in this process.
+    """
     grammar = resources.files("mespolicy").joinpath("grammar.lark").read_text(encoding="utf-8")
     return lark.Lark(
         grammar,
@@ -37,18 +44,23 @@ def _lark() -> lark.Lark:
         propagate_positions=True,
         maybe_placeholders=False,
         lexer_callbacks={"COMMENT": _collect_comment},
-        cache=True,
     )
 
 
-def parse(text: str, path: str = "<text>") -> n.PolicyFile:
-    """Parse one rule file; raise PolicySyntaxError at the first syntax error."""
+def parse(text: str, path: str = "<text>", limits: Limits = DEFAULT_LIMITS) -> n.PolicyFile:
+    """Parse one rule file; raise PolicySyntaxError at the first syntax error.
+
+    `path` is the file's place in its policy folder, as errors and traces show it.
+    Rule text nested deeper than `limits.nesting_depth` (L104) or with a number of more
+    than `limits.number_digits` digits (L105) is refused with its place.
+    """
     source = Source(path, text)
     comments: list[Token] = []
     reset = _comments.set(comments)
     try:
         tree = _lark().parse(text)
-        items = _Builder(source).transform(tree)
+        _check_depth(tree, source, limits.nesting_depth)
+        items = _Builder(source, limits).transform(tree)
     except UnexpectedInput as error:
         raise _syntax_error(error, source) from None
     except lark.exceptions.VisitError as error:
@@ -59,6 +71,31 @@ def parse(text: str, path: str = "<text>") -> n.PolicyFile:
         _comments.reset(reset)
     found = tuple(n.Comment(c.line or 0, c.column or 0, str(c)) for c in comments)
     return n.PolicyFile(path, tuple(items), found)
+
+
+def _check_depth(tree: lark.Tree[Token], source: Source, limit: int) -> None:
+    """Refuse a tree nested deeper than `limit` (L104) before anything recurses into it.
+
+    Measured without recursion: each node of the tree below the file's top level is one
+    level (an action, a rule, a statement, every operator of an expression), so an `and`
+    of n operands nests n deep. The error points at the deepest node.
+    """
+    deepest: tuple[int, lark.Tree[Token] | None] = (0, None)
+    pending = [(child, 1) for child in tree.children if isinstance(child, lark.Tree)]
+    while pending:
+        node, depth = pending.pop()
+        if depth > deepest[0]:
+            deepest = (depth, node)
+        pending.extend((child, depth + 1) for child in node.children if isinstance(child, lark.Tree))
+    depth, where = deepest
+    if depth > limit and where is not None:
+        raise PolicySyntaxError(
+            "L104",
+            f"this nests {depth} deep; rule text may nest at most {limit} deep",
+            _span_of(source, where.meta),
+            "name a part with let or define, or split the rule; "
+            "a caller trusting this text may raise the nesting_depth limit",
+        )
 
 
 # -- building nodes --------------------------------------------------------------
@@ -93,9 +130,10 @@ def _with_meta(method: Callable[..., _T]) -> Callable[..., _T]:
 class _Builder(Transformer[Token, Any]):
     """Turns the Lark parse tree into nodes; every node gets the span Lark recorded for it."""
 
-    def __init__(self, source: Source) -> None:
+    def __init__(self, source: Source, limits: Limits = DEFAULT_LIMITS) -> None:
         super().__init__()
         self.source = source
+        self.limits = limits
 
     def span(self, where: Meta | Token) -> Span:
         return _span_of(self.source, where)
@@ -406,17 +444,32 @@ class _Builder(Transformer[Token, Any]):
 
     # -- literals
 
+    def _digits(self, token: Token) -> str:
+        """The number as written, refused (L105) when it has more digits than the limit."""
+        written = str(token)
+        digits = sum(c.isdigit() for c in written)
+        limit = self.limits.number_digits
+        if digits > limit:
+            self.fail(
+                "L105",
+                f"a number of {digits} digits; rule text may write at most {limit}",
+                token,
+                "a caller trusting this text may raise the number_digits limit",
+            )
+        return written
+
     @_with_meta
     def number(self, meta: Meta, children: list[Token]) -> n.NumberLiteral:
-        return n.NumberLiteral(Decimal(str(children[0])), span=self.span(meta))
+        return n.NumberLiteral(Decimal(self._digits(children[0])), span=self.span(meta))
 
     @_with_meta
     def percent(self, meta: Meta, children: list[Token]) -> n.PercentLiteral:
-        return n.PercentLiteral(Decimal(str(children[0])[:-1]), span=self.span(meta))
+        return n.PercentLiteral(Decimal(self._digits(children[0])[:-1]), span=self.span(meta))
 
     @_with_meta
     def quantity(self, meta: Meta, children: list[Token]) -> n.DurationLiteral:
         amount, unit = children
+        self._digits(amount)
         if str(unit) not in _UNITS:
             hint = "durations are in days or months"
             if len(str(unit)) == 3:
@@ -429,7 +482,7 @@ class _Builder(Transformer[Token, Any]):
     @_with_meta
     def money(self, meta: Meta, children: list[Token]) -> n.MoneyLiteral:
         amount, currency = children
-        return n.MoneyLiteral(Decimal(str(amount)), str(currency), span=self.span(meta))
+        return n.MoneyLiteral(Decimal(self._digits(amount)), str(currency), span=self.span(meta))
 
     @_with_meta
     def date(self, meta: Meta, children: list[Token]) -> n.DateLiteral:
@@ -543,19 +596,66 @@ _RESULT = ("P114", "after its lets, a definition's value starts with 'result'", 
 
 
 def _known_mistake(error: UnexpectedToken, before: str) -> tuple[str, str, str] | None:
+    """The hand-picked message for the mistake just before the unexpected token, if any.
+
+    Read from the end of `before` (the text up to the token) without any pattern that
+    could backtrack over the file, so even a file of one long comment is answered at once.
+    """
     token, expected = error.token, set(error.expected)
-    in_definition_after_lets = re.search(r"\bdefine\b[^{}]*\{[^{}]*\blet\b[^{}]*\n\s*$", before)
-    if in_definition_after_lets and token.type not in ("LET", "RESULT", "RBRACE"):
+    if token.type not in ("LET", "RESULT", "RBRACE") and _in_definition_after_lets(before):
         return _RESULT
-    if re.search(r"\b(approve|reject)\s*$", before) or re.search(r"\b(approve|reject)\s+when\s*$", before):
+    last, previous = _last_words(before)
+    if _ends_with_word(last, ("approve", "reject")) or (
+        last == "when" and _ends_with_word(previous, ("approve", "reject"))
+    ):
         return _RULE_NAME
     if token.type == "EQUAL" and "EQ" in expected:
         return _EQUALS_TO_COMPARE
-    if re.search(r"\bparameter\s+[a-z_][a-z0-9_]*\s*$", before) and token.type not in ("EQUAL", "COLON"):
+    if (
+        _NAME.fullmatch(last)
+        and _ends_with_word(previous, ("parameter",))
+        and token.type not in ("EQUAL", "COLON")
+    ):
         return _PARAMETER_VALUE
     if token.type == "NUMBER" and "CLAUSE" in expected:
         return _CLAUSE_SIGN
     return None
+
+
+_NAME = re.compile(r"[a-z_][a-z0-9_]*")
+_LET = re.compile(r"\blet\b")
+_DEFINE = re.compile(r"\bdefine\b")
+
+
+def _last_words(before: str) -> tuple[str, str]:
+    """The last two words of `before` (split at white space), '' where there are fewer."""
+    words = before.rsplit(None, 2)[-2:]
+    return (words[-1] if words else ""), (words[-2] if len(words) > 1 else "")
+
+
+def _ends_with_word(text: str, words: tuple[str, ...]) -> bool:
+    """`text` ends with one of `words`, not as the tail of a longer name."""
+    for word in words:
+        if text.endswith(word):
+            head = text[: -len(word)]
+            return not head or not (head[-1].isalnum() or head[-1] == "_")
+    return False
+
+
+def _in_definition_after_lets(before: str) -> bool:
+    """`before` ends on a new line inside a `define ... {` whose body so far has a `let`.
+
+    The body is the text after the last brace, which must be a `{`; the words before
+    that brace (after the brace before it) must hold `define`.
+    """
+    stripped = before.rstrip()
+    if "\n" not in before[len(stripped) :]:
+        return False
+    opening = max(before.rfind("{"), before.rfind("}"))
+    if opening < 0 or before[opening] != "{" or not _LET.search(before, opening + 1):
+        return False
+    start = max(before.rfind("{", 0, opening), before.rfind("}", 0, opening)) + 1
+    return _DEFINE.search(before, start, opening) is not None
 
 
 def _describe(terminal: str) -> str:
@@ -584,7 +684,7 @@ def _syntax_error(error: UnexpectedInput, source: Source) -> PolicySyntaxError:
         return PolicySyntaxError("P102", f"unexpected character {char!r}", span, hint)
     token = getattr(error, "token", None)
     if isinstance(error, UnexpectedEOF) or (token is not None and token.type == "$END"):
-        lines = source.text.splitlines() or [""]
+        lines = _without_trailing_empty(source.lines)
         span = Span(source, len(lines), len(lines[-1]) + 1, len(lines), len(lines[-1]) + 2)
         expected = _expected(set(getattr(error, "expected", set()) or {"$END"}))
         return PolicySyntaxError(
@@ -593,10 +693,26 @@ def _syntax_error(error: UnexpectedInput, source: Source) -> PolicySyntaxError:
     assert isinstance(error, UnexpectedToken)
     width = len(str(error.token)) or 1
     span = Span(source, line, column, line, column + width)
-    before = "\n".join([*source.text.splitlines()[: line - 1], source.line(line)[: column - 1]])
+    before = source.text[: _offset(source, line, column)]
     known = _known_mistake(error, before)
     if known is not None:
         code, message, hint = known
         return PolicySyntaxError(code, message, span, hint)
     found = _describe(error.token.type) if error.token.type in _WORDS else repr(str(error.token))
     return PolicySyntaxError("P101", f"expected {_expected(set(error.expected))}, found {found}", span)
+
+
+def _without_trailing_empty(lines: tuple[str, ...]) -> tuple[str, ...]:
+    """The lines of the file, without the empty one after its final newline."""
+    return lines[:-1] if len(lines) > 1 and lines[-1] == "" else lines
+
+
+def _offset(source: Source, line: int, column: int) -> int:
+    """The index in the text of `line`:`column` (lines counted at '\\n', as Lark counts them)."""
+    start = 0
+    for _ in range(line - 1):
+        found = source.text.find("\n", start)
+        if found < 0:
+            return len(source.text)
+        start = found + 1
+    return min(start + column - 1, len(source.text))

@@ -5,16 +5,42 @@ from __future__ import annotations
 import attrs
 
 
+def split_lines(text: str) -> tuple[str, ...]:
+    """The lines of a rule file as the parser counts them: split at '\\n' only, a '\\r' before it dropped.
+
+    Lark numbers lines by '\\n' alone, so the excerpt of an error must too: str.splitlines
+    would also break at '\\v', '\\f', '\\x1c'-'\\x1e', '\\x85', '\\u2028' and '\\u2029' and
+    quote a line other than the one the error is on.
+    """
+    return tuple(line[:-1] if line.endswith("\r") else line for line in text.split("\n"))
+
+
 @attrs.frozen(eq=False)
 class Source:
-    """The text of one rule file, kept so any error can quote the line it points at."""
+    """The text of one rule file, kept so any error can quote the line it points at.
+
+    `path` is where the file is inside its policy folder (POSIX form, `renewal.mes`,
+    `tests/renewal.mes`), so locations read the same from any working directory and on
+    any install.
+    """
 
     path: str
     text: str
+    lines: tuple[str, ...] = attrs.field(init=False, repr=False)
+
+    @lines.default
+    def _split(self) -> tuple[str, ...]:
+        return split_lines(self.text)
 
     def line(self, number: int) -> str:
-        lines = self.text.splitlines()
-        return lines[number - 1] if 0 < number <= len(lines) else ""
+        return self.lines[number - 1] if 0 < number <= len(self.lines) else ""
+
+
+def _shown(text: str) -> str:
+    """A source line as printed in an error: characters that would move the cursor or
+    drive the terminal shown as one replacement character each, so the caret stays under
+    its column (a tab is kept, as the analyst typed it)."""
+    return "".join(c if c == "\t" or c.isprintable() else "\ufffd" for c in text)
 
 
 @attrs.frozen(eq=False, repr=False)
@@ -44,7 +70,7 @@ class Span:
             return []
         last = self.end_column if self.end_line == self.line else len(text) + 1
         width = max(1, last - self.column)
-        return [f"  {text}", "  " + " " * (self.column - 1) + "^" * width]
+        return [f"  {_shown(text)}", "  " + " " * (self.column - 1) + "^" * width]
 
 
 NOWHERE_SOURCE = Source("<generated>", "")
