@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from datetime import date
+from itertools import islice
 
 from mespolicy import nodes as n
 from mespolicy import schema
@@ -17,7 +18,9 @@ from mespolicy.checked import (
     CheckedDefinition,
     CheckedParameter,
     CheckedPolicy,
+    ParameterRef,
 )
+from mespolicy.cost import WorkBound, work_errors
 from mespolicy.errors import Diagnostic, PolicyCheckError, collect, did_you_mean
 from mespolicy.limits import DEFAULT as DEFAULT_LIMITS
 from mespolicy.limits import Limits
@@ -32,6 +35,8 @@ def check(files: tuple[n.PolicyFile, ...], limits: Limits = DEFAULT_LIMITS) -> C
 
 
 _STATEMENTS_OF_REJECT = (n.Let, n.Reason)
+# Overlapping pairs reported per action, at most (errors.collect shows 50 in all).
+_OVERLAPS_REPORTED = 100
 
 
 class _Checker:
@@ -75,6 +80,11 @@ class _Checker:
         for item in items:
             if isinstance(item, n.Action):
                 self.check_action(item)
+        if not self.errors:
+            # only a policy whose every name and type checked has work to bound
+            bound = WorkBound(self.definitions, self.bindings, self.limits.search_span)
+            limit = self.limits.work_per_decision
+            work_errors(bound, self.definitions, self.actions, self.calls, limit, self.errors.append)
         if self.errors:
             raise PolicyCheckError(collect(self.errors), total=len(self.errors))
         return CheckedPolicy(
@@ -242,6 +252,17 @@ class _Checker:
     # -- actions, rules and statements
 
     def check_action(self, action: n.Action) -> None:
+        rules = action.rules
+        if len(rules) > self.limits.rules_per_action:
+            limit = self.limits.rules_per_action
+            self.fail(
+                "L103",
+                f"action '{action.name}' has {len(rules)} rules; an action may have at most {limit}"
+                " (rules_per_action)",
+                rules[limit].span,
+                "split the action, or raise the rules_per_action limit",
+            )
+            return
         scope = Scope({})
         for item in action.body:
             if isinstance(item, n.Let):
@@ -254,7 +275,8 @@ class _Checker:
                 self.fail("C202", f"rule '{rule.name}' is defined twice", rule.span)
             seen.setdefault(rule.name, rule.span)
         approvals = [r for r in action.rules if r.kind is n.RuleKind.APPROVE]
-        for first, second in overlapping_rules(approvals):
+        # a flood of overlaps (many rules without a condition) is cut, as any flood of errors is
+        for first, second in islice(overlapping_rules(approvals), _OVERLAPS_REPORTED):
             self.fail(
                 "C209",
                 f"rules '{first.name}' and '{second.name}' of action '{action.name}' can both apply",
@@ -319,11 +341,18 @@ class _Checker:
     def check_let(self, let: n.Let, scope: Scope) -> Scope:
         if scope.lookup(let.name) is not None or let.name in self.declared:
             self.fail("C202", f"'{let.name}' is already defined here", let.span, "choose another name")
-        return scope.child(**{let.name: self.expr(let.value, scope)})
+        return scope.child({let.name: self.expr(let.value, scope)})
 
     def check_statement(self, statement: n.Statement, scope: Scope) -> None:
         if isinstance(statement, n.Reason):
             self.expr(statement.message, scope)
+            if self.blank(statement.message):
+                self.fail(
+                    "C220",
+                    "a reason must say something: this message is empty",
+                    statement.message.span,
+                    'write the reason in words, e.g. reason "Renewed within the notice period."',
+                )
         elif isinstance(statement, n.Term):
             self.expect(self.expr(statement.start, scope), t.DATE, statement.start.span, "a term starts on")
             self.expect(self.expr(statement.end, scope), t.DATE, statement.end.span, "a term ends on")
@@ -339,7 +368,7 @@ class _Checker:
                 )
         elif isinstance(statement, n.ForEach):
             element = self.element_type(statement.collection, scope)
-            inner = scope.child(**{statement.variable: element})
+            inner = scope.child({statement.variable: element})
             if statement.condition is not None:
                 self.expect(
                     self.expr(statement.condition, inner),
@@ -348,6 +377,20 @@ class _Checker:
                     "a 'when' condition",
                 )
             self.check_block(statement.body, inner)
+
+    def blank(self, message: n.TextLiteral) -> bool:
+        """Whether a message can only come out empty (or blank): no words, and any placeholder a
+        text parameter whose every value is blank. A decision's reasons are never empty."""
+        for part in message.parts:
+            if isinstance(part, str):
+                if part.strip():
+                    return False
+                continue
+            binding = self.bindings.get(id(part))
+            parameter = self.parameters.get(binding.name) if isinstance(binding, ParameterRef) else None
+            if parameter is None or not all(_blank_text(value) for _, value in parameter.values):
+                return False
+        return True
 
     def check_charge(self, charge: n.Charge, scope: Scope) -> None:
         found = self.expr(charge.amount, scope)
@@ -387,6 +430,12 @@ class _Checker:
     def note_call(self, callee: str) -> None:
         if self.current_definition is not None:
             self.calls[self.current_definition].add(callee)
+
+
+def _blank_text(value: n.Literal) -> bool:
+    return (
+        isinstance(value, n.TextLiteral) and not "".join(p for p in value.parts if isinstance(p, str)).strip()
+    )
 
 
 def _article(found: t.Type) -> str:

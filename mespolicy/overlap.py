@@ -9,7 +9,6 @@ overlap when they constrain the same pairs and every pair can agree, e.g.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from itertools import combinations
 
 from mespolicy import nodes as n
 
@@ -28,19 +27,37 @@ Constraints = dict[Key, frozenset[str]]
 
 
 def overlapping_rules(rules: Sequence[n.Rule]) -> Iterator[tuple[n.Rule, n.Rule]]:
-    """Pairs of rules (in file order) that can both apply to one request."""
-    constraints = [(rule, _constraints(rule.condition)) for rule in rules]
-    for (first, a), (second, b) in combinations(constraints, 2):
-        if a is not None and b is not None and _compatible(a, b):
-            yield first, second
+    """Pairs of rules (in file order of the second, then of the first) that can both apply to one request.
+
+    Lazy and without recursion: a rule is compared only with the earlier rules that constrain the
+    same pairs of expressions (found by one dictionary look-up) and with the rules without a
+    condition, so thousands of rules over different facts cost no more than one pass.
+    """
+    by_keys: dict[frozenset[Key], list[tuple[int, n.Rule, Constraints]]] = {}
+    unconditional: list[tuple[int, n.Rule]] = []
+    seen: list[n.Rule] = []  # every earlier rule whose condition can be read
+    for rule in rules:
+        found = _constraints(rule.condition)
+        if found is None:
+            continue
+        if not found:
+            # a rule without a condition applies alongside any other
+            yield from ((first, rule) for first in seen)
+            unconditional.append((len(seen), rule))
+        else:
+            group = by_keys.setdefault(frozenset(found), [])
+            earlier = [
+                (index, first)
+                for index, first, other in group
+                if all(other[key] & found[key] for key in found)
+            ]
+            yield from ((first, rule) for _, first in sorted([*earlier, *unconditional], key=_first))
+            group.append((len(seen), rule, found))
+        seen.append(rule)
 
 
-def _compatible(a: Constraints, b: Constraints) -> bool:
-    if not a or not b:
-        return True  # a rule without a condition applies alongside any other
-    if a.keys() != b.keys():
-        return False
-    return all(a[key] & b[key] for key in a)
+def _first(pair: tuple[int, n.Rule]) -> int:
+    return pair[0]
 
 
 def _constraints(condition: n.Expr | None) -> Constraints | None:
@@ -48,13 +65,24 @@ def _constraints(condition: n.Expr | None) -> Constraints | None:
     found: Constraints = {}
     if condition is None:
         return found
-    for atom in n.conjuncts(condition):
+    for atom in _conjuncts(condition):
         parsed = _atom(atom)
         if parsed is None:
             return None
         key, relations = parsed
         found[key] = found.get(key, relations) & relations
     return found
+
+
+def _conjuncts(condition: n.Expr) -> Iterator[n.Expr]:
+    """The parts of an `and`-chain, left to right, without recursion."""
+    pending = [condition]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, n.Binary) and item.op is n.BinaryOp.AND:
+            pending.extend((item.right, item.left))
+        else:
+            yield item
 
 
 def _atom(atom: n.Expr) -> tuple[Key, frozenset[str]] | None:

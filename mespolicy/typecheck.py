@@ -39,7 +39,8 @@ class Scope:
             scope = scope.parent
         return None
 
-    def child(self, **names: t.Type) -> Scope:
+    def child(self, names: dict[str, t.Type]) -> Scope:
+        # a dict, not keywords: a rule's variable may be called anything, `self` included
         return Scope(dict(names), self)
 
     def visible(self) -> Iterator[str]:
@@ -111,7 +112,7 @@ def type_of(ctx: Context, node: n.Expr, scope: Scope) -> t.Type:
             return _join(ctx, then, otherwise, node.span, "the two branches of 'if'")
         case n.FirstWhere():
             ctx.expect(ctx.expr(node.start, scope), t.INTEGER, node.start.span, "'first ... from'")
-            inner = scope.child(**{node.variable: t.INTEGER})
+            inner = scope.child({node.variable: t.INTEGER})
             ctx.expect(ctx.expr(node.condition, inner), t.BOOL, node.condition.span, "'where'")
             return t.INTEGER
     raise AssertionError(f"no typing rule for {type(node).__name__}")
@@ -240,7 +241,7 @@ def _aggregate(ctx: Context, node: n.Aggregate, scope: Scope) -> t.Type:
         value_span = node.value.span
     else:
         element = ctx.element_type(node.collection, scope)
-        inner = scope.child(**{node.variable or "": element})
+        inner = scope.child({node.variable or "": element})
         if node.condition is not None:
             ctx.expect(ctx.expr(node.condition, inner), t.BOOL, node.condition.span, "'when'")
         value = ctx.expr(node.value, inner)

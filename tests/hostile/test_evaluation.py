@@ -260,3 +260,251 @@ def test_min_and_max_over_every_orderable_type(expression: str, expected: object
         assert isinstance(found, Decimal) and abs(found - expected) < Decimal("1e-20")
     else:
         assert found == expected
+
+
+# -- finding 6: rules per action, work per decision, code that grows linearly ---------------------
+
+
+def rejects(count: int) -> str:
+    lines = [f'  reject r{i} §1 when contract.id == "c{i}" {{ reason "No {i}." }}\n' for i in range(count)]
+    return 'action a "a" {\n' + "".join(lines) + '  approve ok §1 { reason "Yes." }\n}\n'
+
+
+def test_the_compiled_code_grows_linearly_with_reject_rules() -> None:
+    small, large = (len(load(rejects(count)).compiled.source) for count in (150, 300))
+    # each reject's trace used to list every earlier reject: twice the rules, about four times the code
+    assert large < 2.3 * small
+
+
+def test_a_late_reject_traces_every_reject_before_it() -> None:
+    policy = load(rejects(300))
+    decision = policy.decide(request(contracts=(contract("c250"),)))
+    assert decision.outcome is mespolicy.Outcome.REJECTED
+    assert [step.rule for step in decision.trace] == [f"r{i}" for i in range(251)]
+    assert [step.applied for step in decision.trace] == [False] * 250 + [True]
+    approved = policy.decide(request(contracts=(contract("none"),)))
+    assert [step.rule for step in approved.trace] == [*(f"r{i}" for i in range(300)), "ok"]
+    assert [step.applied for step in approved.trace] == [False] * 300 + [True]
+
+
+def test_too_many_rules_in_one_action_is_l103_at_the_first_rule_too_many() -> None:
+    text = rejects(5)
+    error = refused(text, Limits(rules_per_action=4))
+    (diagnostic,) = error.diagnostics
+    assert diagnostic.code == "L103"
+    assert diagnostic.span.line == line_of(text, "reject r4 ")
+    assert "rules_per_action" in diagnostic.message
+
+
+def test_thousands_of_approve_rules_load_and_decide_when_the_limit_allows_them() -> None:
+    # the overlap check is not quadratic in recursion, nor `c1 + c2 + ...` too deep for Python
+    count = 3000
+    lines = [f'  approve r{i} §1 when contract.id == "c{i}" {{ reason "Yes." }}\n' for i in range(count)]
+    policy = load('action a "a" {\n' + "".join(lines) + "}\n", Limits(rules_per_action=count))
+    decision = policy.decide(request(contracts=(contract("c2999"),)))
+    assert [step.rule for step in decision.trace if step.applied] == ["r2999"]
+
+
+def test_two_approvals_of_many_that_both_apply_are_a_conflict() -> None:
+    lines = [f'  approve r{i} §1 when contract.id == "c{i}" {{ reason "Yes." }}\n' for i in range(40)]
+    lines.append('  approve by_currency §1 when contract.currency == "USD" { reason "Yes." }\n')
+    policy = load('action a "a" {\n' + "".join(lines) + "}\n")
+    with pytest.raises(EvaluationError) as caught:
+        policy.decide(request(contracts=(contract("c7"),)))
+    assert caught.value.code == "R308"
+    assert "r7, by_currency" in str(caught.value)
+
+
+def test_nested_searches_are_refused_by_their_work() -> None:
+    text = approval('let k = first i from 0 where (first j from 0 where j > i) > 5000\n    reason "x"')
+    (diagnostic,) = refused(text).diagnostics
+    assert diagnostic.code == "L106"
+    assert "work_per_decision" in diagnostic.message
+    assert diagnostic.span.line == line_of(text, "let k")
+    assert diagnostic.span.column == (HEADER + text).splitlines()[diagnostic.span.line - 1].index("first") + 1
+
+
+def test_a_definition_calling_the_previous_one_twice_is_refused_where_it_crosses_the_bound() -> None:
+    chain = ["define f0(x: integer): integer { x + 1 }\n"]
+    chain += [f"define f{i}(x: integer): integer {{ f{i - 1}(x) + f{i - 1}(x) }}\n" for i in range(1, 200)]
+    text = "".join(chain) + approval("set y = f199(1)")
+    error = refused(text)
+    codes = {(d.code, d.span.line) for d in error.diagnostics}
+    # 2^n work: f18 is the first over 2,000,000 steps; the definitions calling it are not reported again
+    assert ("L106", line_of(text, "define f18(")) in codes
+    assert all(code == "L106" for code, _ in codes)
+    assert len(codes) == 2  # f18, and the call in the action's rule
+    assert all(len(d.message) < 200 for d in error.diagnostics)
+
+
+def test_the_work_bound_follows_the_limits() -> None:
+    text = approval("let k = first i from 0 where i > 10\n    set k = k")
+    load(text)
+    (diagnostic,) = refused(text, Limits(work_per_decision=1_000)).diagnostics
+    assert diagnostic.code == "L106"
+    load(text, Limits(work_per_decision=1_000, search_span=50))
+
+
+def test_the_shipped_policy_is_well_under_the_work_bound() -> None:
+    from mespolicy.cost import WorkBound
+
+    checked = mespolicy.load().checked
+    bound = WorkBound(checked.definitions, checked.bindings, checked.limits.search_span)
+    for action in checked.actions.values():
+        assert 0 < bound.action(action) <= checked.limits.work_per_decision // 5
+
+
+@pytest.mark.parametrize("as_let", [True, False])
+def test_first_where_searches_the_span_the_limits_give(as_let: bool) -> None:
+    search = "first i from 0 where i > count(contracts) * 10"
+    body = f"let k = {search}\n    set k = k" if as_let else f"set k = 1 + ({search})"
+    policy = load(approval(body), Limits(search_span=5))
+    with pytest.raises(EvaluationError) as caught:
+        policy.decide(request())
+    assert caught.value.code == "R305"
+    assert "from 0 to 4" in str(caught.value)
+    wide = load(approval(body), Limits(search_span=20))
+    assert dict(wide.decide(request()).fields)["k"] == (11 if as_let else 12)
+
+
+# -- finding 8: generated code that Python cannot compile, names Python holds dear ----------------
+
+
+def test_an_and_chain_longer_than_pythons_bracket_limit_compiles() -> None:
+    # Python allows 200 nested brackets; the chain is written flat, so only the nesting limit counts
+    condition = " and ".join(["date > 2020-01-01"] * 250)
+    text = 'action a "a" {\n  approve r §1 when ' + condition + ' { reason "Yes." }\n}\n'
+    files = (parse(HEADER + text, "t.mes", Limits(nesting_depth=1000)),)
+    policy = from_files(files, "t", Limits(nesting_depth=1000))
+    assert policy.decide(request()).outcome is mespolicy.Outcome.APPROVED
+    (line,) = [line for line in policy.compiled.source.splitlines() if line.strip().startswith("c0 = ")]
+    assert line.count(" and ") == 249 and "(((" not in line
+
+
+def test_code_too_deep_for_python_is_a_located_error() -> None:
+    amount = " + ".join(["contract.annual_fee"] * 300)
+    text = approval(f"charge c = {amount}")
+    limits = Limits(nesting_depth=1000)
+    with pytest.raises(PolicyFileError) as caught:
+        from_files((parse(HEADER + text, "t.mes", limits),), "t", limits)
+    (diagnostic,) = caught.value.diagnostics
+    assert diagnostic.code == "L104"
+    assert diagnostic.span.line == line_of(text, "charge c")
+    assert "nests too deeply" in diagnostic.message
+
+
+NESTED: dict[str, tuple[str, str, str]] = {
+    # kind: (opening, innermost, closing), each repeated `depth` times around the innermost
+    "sum": ("(", "contract.annual_fee", " + contract.annual_fee)"),
+    "if": ("if date > contract.end then contract.annual_fee else ", "contract.annual_fee", ""),
+    "call": ("f(", "contract.annual_fee", ")"),
+    "negate": ("-(", "contract.annual_fee", ")"),
+    "max": ("max(", "c.annual_fee", " for c in contracts)"),
+    "sum of": ("sum(", "c.annual_fee", " for c in contracts)"),
+    "and-or": ('(contract.id == "x" or (', "true", ") and true)"),
+    "not": ("not (", "true", ")"),
+}
+
+
+def nested(kind: str, depth: int) -> str:
+    """An expression of `kind` nested `depth` deep."""
+    opening, innermost, closing = NESTED[kind]
+    return opening * depth + innermost + closing * depth
+
+
+@pytest.mark.parametrize("kind", list(NESTED))
+def test_the_deepest_expression_the_parser_allows_compiles_and_decides(kind: str) -> None:
+    prelude = "define f(x: money): money { x }\n"
+    for depth in range(100, 0, -1):
+        expression = nested(kind, depth)
+        statement = f"set v = {expression}" if kind in ("and-or", "not") else f"charge c = {expression}"
+        text = prelude + approval(statement)
+        try:
+            parse(HEADER + text, "t.mes")
+        except PolicyFileError as error:
+            assert error.code == "L104"
+            continue
+        break
+    assert depth > 30
+    policy = load(text)
+    decision = policy.decide(request())
+    assert decision.outcome is mespolicy.Outcome.APPROVED
+    policy.explain(request())
+
+
+def test_loops_nested_deeper_than_pythons_twenty_blocks_compile_and_decide() -> None:
+    body = "let k = first i from 1 where i > 2\n    charge c = x.annual_fee * k on x"
+    body = f"for x in contracts when x.end > date {{ {body} }}"
+    for i in range(40):
+        body = f"for y{i} in contracts {{ {body} }}"
+    policy = load(approval(body))
+    decision = policy.decide(request(contracts=(contract("M1"),)))
+    assert decision.total == Money(Decimal("3600.00"), "USD") or decision.total is None
+    policy.explain(request(contracts=(contract("M1"),)))
+
+
+@pytest.mark.parametrize("name", ["self", "req", "rt", "loc", "trace", "term", "len", "cls", "none"])
+def test_a_variable_may_have_any_name(name: str) -> None:
+    policy = load(
+        'action a "a" {\n'
+        f"  let {name} = count(contracts)\n"
+        f"  approve r §1 when {name} > 0 {{\n"
+        f"    for {name}2 in contracts {{ charge c = {name}2.annual_fee on {name}2 }}\n"
+        f"    set n = {name}\n"
+        f"    set m = sum({name}3.annual_fee for {name}3 in contracts)\n"
+        "  }\n}\n"
+    )
+    decision = policy.decide(request())
+    assert dict(decision.fields)["n"] == 1
+    policy.explain(request())
+
+
+def test_a_loop_variable_named_self() -> None:
+    policy = load(approval("for self in contracts { charge c = self.annual_fee on self }"))
+    assert policy.decide(request()).total == Money(Decimal("1200.00"), "USD")
+    policy.explain(request())
+
+
+# -- finding 9: the explainer reads what the compiled code read ------------------------------------
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        "count(contracts) > 5 and date + count(contracts) * 99999999 months > date",
+        "not (count(contracts) < 5 or date + count(contracts) * 99999999 months > date)",
+        "(if count(contracts) > 5 then date + count(contracts) * 99999999 months else date) > date",
+    ],
+)
+def test_explain_does_not_evaluate_what_decide_skipped(condition: str) -> None:
+    text = (
+        'action a "a" {\n'
+        f'  reject odd §1 when {condition} {{ reason "No." }}\n'
+        '  approve ok §1 { reason "Yes." }\n'
+        "}\n"
+    )
+    policy = load(text)
+    decision = policy.decide(request())
+    assert decision.outcome is mespolicy.Outcome.APPROVED
+    explanation = policy.explain(request())
+    (odd,) = [r for r in explanation.rules if r.rule.name == "odd"]
+    assert odd.applied is False and odd.holds is False
+    assert not any("99999999" in name for name, _ in odd.values)
+
+
+# -- finding 13: reasons ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("message", ['""', '"   "', '"{blank}"'])
+def test_a_reason_that_can_only_be_empty_is_a_check_error(message: str) -> None:
+    extra = 'parameter blank = ""\n  clause §1\n  source "s"\n'
+    text = extra + approval(f"reason {message}")
+    (diagnostic,) = refused(text).diagnostics
+    assert diagnostic.code == "C220"
+    assert diagnostic.span.line == line_of(text, "reason")
+    assert diagnostic.hint is not None
+
+
+def test_a_reason_with_words_or_a_value_is_fine() -> None:
+    load(approval('reason "{date}"'))
+    load(approval('reason "Yes {contract.id}."'))
