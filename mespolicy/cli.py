@@ -117,18 +117,31 @@ def check(path: Path | None, until: str) -> None:
       mespolicy check rules/
       mespolicy check --until parse rules/renewal.mes
     """
-    from mespolicy.testing import check_tests, collect_tests
+    from mespolicy.compiler import compile_policy
+    from mespolicy.loader import read_folder
+    from mespolicy.testing import check_tests, tests_in
 
     folder = path or shipped_rules()
+    limits = _limits()
     try:
-        summary = run_passes(folder, until)
+        # every file, the tests beside the rules too, read and parsed once
+        read = read_folder(folder, limits)
+        done = run_passes(read.policy, until, limits)
         # the tests beside the rules are rule text too: parsed, and checked against the policy
-        tests = collect_tests(folder)
-        if until != "parse":
-            check_tests(load(folder), tests)
+        tests = tests_in(read.files)
+        if done.checked is not None:
+            compiled = done.compiled or compile_policy(done.checked)
+            check_tests(Policy(done.checked, compiled, str(folder), limits), tests)
     except MespolicyError as error:
-        _fail(error.render())
-    click.echo(f"{folder}: {summary}; {len(tests)} tests {'parsed' if until == 'parse' else 'checked'}")
+        _fail(error.render(_shown_folder(path)))
+    click.echo(f"{folder}: {done.summary}; {len(tests)} tests {'parsed' if until == 'parse' else 'checked'}")
+
+
+def _shown_folder(path: Path | None) -> str | None:
+    """The policy folder as the user wrote it, to lead the paths in errors (none for the shipped policy)."""
+    if path is None:
+        return None
+    return str(path.parent) if path.is_file() else str(path)
 
 
 @main.command()
@@ -145,19 +158,27 @@ def fmt(paths: tuple[Path, ...], check_only: bool) -> None:
       mespolicy fmt --check rules/
     """
     from mespolicy.formatter import format_text
+    from mespolicy.loader import read_rule_file, write_rule_file
 
-    files = [f for p in (paths or (shipped_rules(),)) for f in _rule_files(p)]
+    limits = _limits()
+    files: list[Path] = []
+    for path in paths or (shipped_rules(),):
+        found, links = _rule_files(path)
+        files.extend(found)
+        for link in links:
+            # a link may lead out of the folder: fmt rewrites only the files it was given
+            click.echo(f"skipped {link}: a symbolic link", err=True)
     unformatted = []
     for file in files:
-        text = file.read_text(encoding="utf-8")
         try:
-            formatted = format_text(text, str(file))
+            text = read_rule_file(file, limits)
+            formatted = format_text(text, str(file), limits)
+            if formatted != text and not check_only:
+                write_rule_file(file, formatted)
         except MespolicyError as error:
             _fail(error.render())
         if formatted != text:
             unformatted.append(file)
-            if not check_only:
-                file.write_text(formatted, encoding="utf-8")
     verb = "would reformat" if check_only else "reformatted"
     for file in unformatted:
         click.echo(f"{verb} {file}")
@@ -166,8 +187,27 @@ def fmt(paths: tuple[Path, ...], check_only: bool) -> None:
         sys.exit(1)
 
 
-def _rule_files(path: Path) -> list[Path]:
-    return sorted(path.rglob("*.mes")) if path.is_dir() else [path]
+def _rule_files(path: Path) -> tuple[list[Path], list[Path]]:
+    """The `*.mes` files under `path` (or `path` itself), and the symbolic links left out.
+
+    Links are never followed, to files or to folders, so nothing outside `path` is read
+    or written.
+    """
+    if path.is_symlink():
+        return [], [path]
+    if not path.is_dir():
+        return [path], []
+    files: list[Path] = []
+    links: list[Path] = []
+    for folder, subfolders, names in os.walk(path):  # followlinks=False: linked folders not entered
+        here = Path(folder)
+        for name in sorted(subfolders):
+            if (here / name).is_symlink():
+                links.append(here / name)
+        for name in sorted(names):
+            if name.endswith(".mes"):
+                (links if (here / name).is_symlink() else files).append(here / name)
+    return sorted(files), sorted(links)
 
 
 @main.command()
@@ -483,19 +523,24 @@ def test_command(path: Path | None, assignments: tuple[str, ...]) -> None:
       mespolicy test rules/
       mespolicy test rules/ --set reinstatement_fee_rate=20%
     """
-    from mespolicy.testing import check_tests, collect_tests, report_line, run_tests, summary
+    from mespolicy.loader import read_folder
+    from mespolicy.policy import from_files
+    from mespolicy.testing import check_tests, report_line, run_tests, summary, tests_in
 
     folder = path or shipped_rules()
-    loaded = _load(folder, assignments)
+    shown = _shown_folder(path)
+    limits = _limits()
     try:
-        tests = collect_tests(folder)
+        read = read_folder(folder, limits)  # each file read and parsed once
+        loaded = from_files(read.policy, str(folder), limits).with_overrides(parse_assignments(assignments))
+        tests = tests_in(read.files)
         check_tests(loaded, tests)
     except MespolicyError as error:
-        _fail(error.render())
+        _fail(error.render(shown))
     results = list(run_tests(loaded, tests))
     for result in results:
         if not result.passed:
-            click.echo(report_line(result))
+            click.echo(report_line(result, shown))
     click.echo(summary(results))
     if not all(r.passed for r in results):
         sys.exit(1)

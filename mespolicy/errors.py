@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import posixpath
 from collections.abc import Iterable, Sequence
 
 import attrs
@@ -19,9 +20,19 @@ class Diagnostic:
     span: Span
     hint: str | None = None
 
-    def render(self) -> str:
-        head = f"{self.span}: {self.code}: {self.message}"
-        lines = [head, *self.span.excerpt()]
+    def render(self, folder: str | None = None) -> str:
+        """The printed form; `folder` (the policy folder as the user wrote it) leads the file's path.
+
+        A span's path is the file's place inside its policy folder (`tests/renewal.mes`),
+        the same on every machine; a command line joins the folder its user typed so the
+        reader can open the file from where they are.
+        """
+        span = self.span
+        where = str(span)
+        if folder and folder != "." and span.source.in_folder:
+            where = f"{posixpath.join(folder, span.source.path)}:{span.line}:{span.column}"
+        head = f"{where}: {self.code}: {self.message}"
+        lines = [head, *span.excerpt()]
         if self.hint:
             lines.append(f"  hint: {self.hint}")
         return "\n".join(lines)
@@ -32,7 +43,8 @@ class MespolicyError(Exception):
 
     code = "E000"
 
-    def render(self) -> str:
+    def render(self, folder: str | None = None) -> str:
+        """The printed form; `folder` leads the paths of errors located in a policy folder's files."""
         return f"error: {self.code}: {self}"
 
 
@@ -51,12 +63,12 @@ class PolicyFileError(MespolicyError):
     def code(self) -> str:  # type: ignore[override]
         return self.diagnostics[0].code
 
-    def render(self) -> str:
+    def render(self, folder: str | None = None) -> str:
         count = len(self.diagnostics)
         summary = f"{self.total} error{'s' if self.total != 1 else ''}"
         if self.total > count:
             summary += f" ({count} shown, {self.total - count} more not shown)"
-        return "\n\n".join([*(d.render() for d in self.diagnostics), summary])
+        return "\n\n".join([*(d.render(folder) for d in self.diagnostics), summary])
 
 
 class PolicySyntaxError(PolicyFileError):
@@ -68,6 +80,14 @@ class PolicySyntaxError(PolicyFileError):
 
 class PolicyCheckError(PolicyFileError):
     """A rule folder that parses but does not check; carries every error the checker found."""
+
+
+class PolicyFolderError(PolicyFileError):
+    """A rule file the policy folder cannot give: outside the folder, too big, too many, unreadable.
+
+    Located at the `include` that names it, or at line 1 of a file found in the folder;
+    never quotes the file it refused.
+    """
 
 
 class PolicyLoadError(MespolicyError):

@@ -22,15 +22,17 @@ from collections.abc import Iterable, Sequence
 import attrs
 
 from mespolicy import nodes as n
+from mespolicy.limits import DEFAULT as DEFAULT_LIMITS
+from mespolicy.limits import Limits
 from mespolicy.parser import parse
 from mespolicy.source import Span
 
 INDENT = "  "
 
 
-def format_text(text: str, path: str = "<text>") -> str:
-    """Parse a rule file and print it in the canonical layout."""
-    return format_file(parse(text, path))
+def format_text(text: str, path: str = "<text>", limits: Limits = DEFAULT_LIMITS) -> str:
+    """Parse a rule file (within `limits`) and print it in the canonical layout."""
+    return format_file(parse(text, path, limits))
 
 
 def format_file(tree: n.PolicyFile) -> str:

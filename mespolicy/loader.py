@@ -1,16 +1,40 @@
-"""Reads a policy from disk: every `*.mes` file of a folder (or one file), following `include`s."""
+"""Reads a policy from disk: every `*.mes` file of a folder (or one file), following `include`s.
+
+The folder is untrusted input, read within bounds: only files inside the policy
+folder (the folder given, or the folder of the one file given) are read; an
+`include` with an absolute path, a `..` that climbs out, or a symbolic link whose
+target leaves the folder is refused (L107), as is a path no file could have (L108).
+A file is read only up to `limits.file_bytes` (L101), a policy has at most
+`limits.policy_files` files (L102), and a file that cannot be read is L109. Each
+is a located error that never quotes the file it refused.
+
+Every file's `Source.path` is its place inside the policy folder in POSIX form
+(`renewal.mes`, `tests/renewal.mes`), so errors, traces and decisions read the same
+from any working directory and on any install.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+import errno
+import os
+import posixpath
+import stat
+from pathlib import Path, PurePosixPath, PureWindowsPath
+
+import attrs
 
 from mespolicy import nodes as n
-from mespolicy.errors import Diagnostic, PolicyCheckError, PolicyLoadError
+from mespolicy.errors import Diagnostic, PolicyCheckError, PolicyFolderError, PolicyLoadError
 from mespolicy.limits import DEFAULT as DEFAULT_LIMITS
 from mespolicy.limits import Limits
 from mespolicy.parser import parse
+from mespolicy.source import Source, Span
 
 SUFFIX = ".mes"
+TESTS_FOLDER = "tests"
+# The longest path, and file name, an include may give (bytes, as most file systems count).
+_PATH_BYTES = 4096
+_NAME_BYTES = 255
 
 
 def shipped_rules() -> Path:
@@ -22,56 +46,249 @@ def shipped_rules() -> Path:
     raise PolicyLoadError("the shipped rules are missing from this installation")
 
 
+@attrs.frozen
+class Folder:
+    """What one read of a policy folder gave: the policy's files and those of its `tests/` folder."""
+
+    policy: tuple[n.PolicyFile, ...]
+    tests: tuple[n.PolicyFile, ...] = ()
+
+    @property
+    def files(self) -> tuple[n.PolicyFile, ...]:
+        return self.policy + self.tests
+
+
 def read_policy(path: Path, limits: Limits = DEFAULT_LIMITS) -> tuple[n.PolicyFile, ...]:
     """Parse the files of a policy, in name order, each once, includes after their includer."""
-    roots = _roots(path)
-    seen: set[Path] = set()
-    files: list[n.PolicyFile] = []
-    pending = list(roots)
-    while pending:
-        current = pending.pop(0)
-        if current in seen:
-            continue
-        seen.add(current)
-        tree = parse(_read(current), _display(current))
-        files.append(tree)
-        pending.extend(_includes(tree, current))
-    return tuple(files)
+    return read_folder(path, limits, tests=False).policy
 
 
-def _roots(path: Path) -> list[Path]:
-    if path.is_file():
-        return [path.resolve()]
+def read_folder(path: Path, limits: Limits = DEFAULT_LIMITS, *, tests: bool = True) -> Folder:
+    """Parse the files of a policy and (with `tests`) of its `tests/` folder, each file once.
+
+    One read serves a command that checks the policy and its tests: the files of
+    `tests/` are those it includes or holds beyond the policy's own.
+    """
+    path = Path(path)
     if path.is_dir():
-        found = sorted(p.resolve() for p in path.glob(f"*{SUFFIX}"))
-        if not found:
+        reader = _Reader(_real(path), limits)
+        policy = reader.read(reader.found(reader.root))
+        if not policy:
             raise PolicyLoadError(f"{path}: no {SUFFIX} rule files in this folder")
-        return found
+        folder = reader.root / TESTS_FOLDER
+        test_files = reader.read(reader.found(folder)) if tests and folder.is_dir() else ()
+        return Folder(policy, test_files)
+    if path.is_file():
+        real = _real(path)
+        reader = _Reader(real.parent, limits)
+        return Folder(reader.read([(real.name, real)]))
     raise PolicyLoadError(f"{path}: no such rule file or folder")
 
 
-def _read(path: Path) -> str:
+def read_rule_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> str:
+    """The text of one rule file named on a command line (`mespolicy fmt`), read as the loader
+    reads a policy's files: not through a symbolic link, a regular file, at most `file_bytes`,
+    UTF-8; errors are located at the file and carry the path as given."""
+    name = str(path)
+    where = Span(Source(name, ""), 1, 1, 1, 1)
+    return _text(path, name, where, limits, follow=False)
+
+
+def write_rule_file(path: Path, text: str) -> None:
+    """Rewrite a rule file in place, never through a symbolic link (L109 if it has become one)."""
+    flags = os.O_WRONLY | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise PolicyLoadError(f"{path}: cannot read: {error}") from None
+        with os.fdopen(os.open(path, flags), "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+    except OSError as error:
+        where = Span(Source(str(path), ""), 1, 1, 1, 1)
+        raise _refuse("L109", f"'{path}' cannot be written: {_why(error)}", where) from None
 
 
-def _includes(tree: n.PolicyFile, current: Path) -> list[Path]:
-    targets = []
-    for item in tree.items:
-        if isinstance(item, n.Include):
-            target = (current.parent / item.path).resolve()
-            if not target.is_file():
-                raise PolicyCheckError(
-                    [Diagnostic("C216", f"included file '{item.path}' does not exist", item.span)]
+def _real(path: Path) -> Path:
+    try:
+        return Path(os.path.realpath(path, strict=True))
+    except (OSError, ValueError) as error:
+        raise PolicyLoadError(f"{path}: cannot read: {_why(error)}") from None
+
+
+def _why(error: Exception) -> str:
+    if isinstance(error, OSError):
+        if error.errno == errno.ELOOP:
+            return "a loop of symbolic links"
+        return error.strerror or type(error).__name__
+    return str(error)
+
+
+def _at_file(name: str) -> Span:
+    """The place of a file's own name, for an error about the file rather than its text."""
+    return Span(Source(name, "", in_folder=True), 1, 1, 1, 1)
+
+
+def _refuse(code: str, message: str, span: Span, hint: str | None = None) -> PolicyFolderError:
+    return PolicyFolderError([Diagnostic(code, message, span, hint)])
+
+
+class _Reader:
+    """Reads files inside `root` (a real path), each once, counting them against the limit."""
+
+    def __init__(self, root: Path, limits: Limits) -> None:
+        self.root = root
+        self.limits = limits
+        self.seen: set[Path] = set()
+
+    def inside(self, real: Path) -> bool:
+        return real == self.root or self.root in real.parents
+
+    def name(self, real: Path) -> str:
+        return real.relative_to(self.root).as_posix()
+
+    def found(self, folder: Path) -> list[tuple[str, Path]]:
+        """The `*.mes` files of a folder of the policy, by name, each with its real path.
+
+        A link whose target leaves the policy folder (or loops) is refused here, before
+        anything is read through it.
+        """
+        entries = sorted(folder.glob(f"*{SUFFIX}"))
+        files = []
+        for entry in entries:
+            name = entry.relative_to(self.root).as_posix()
+            try:
+                real = Path(os.path.realpath(entry, strict=True))
+            except (OSError, ValueError) as error:
+                raise _refuse("L109", f"'{name}' cannot be read: {_why(error)}", _at_file(name)) from None
+            if not self.inside(real):
+                raise _refuse(
+                    "L107",
+                    f"'{name}' is a link to a file outside the policy folder",
+                    _at_file(name),
+                    "a policy reads only the files inside its folder; copy the file in",
                 )
-            targets.append(target)
-    return targets
+            files.append((name, real))
+        return files
+
+    def read(self, roots: list[tuple[str, Path]]) -> tuple[n.PolicyFile, ...]:
+        """Parse `roots` (name, real path) and what they include, includes after their includer."""
+        files: list[n.PolicyFile] = []
+        pending: list[tuple[Path, Span]] = [(real, _at_file(name)) for name, real in roots]
+        while pending:
+            current, where = pending.pop(0)
+            if current in self.seen:
+                continue
+            if len(self.seen) >= self.limits.policy_files:
+                raise _refuse(
+                    "L102",
+                    f"a policy may have at most {self.limits.policy_files} rule files "
+                    "(its includes and tests counted)",
+                    where,
+                    "a caller trusting this folder may raise the policy_files limit",
+                )
+            self.seen.add(current)
+            name = self.name(current)
+            tree = parse(self.text(current, name, where), name, self.limits, in_folder=True)
+            files.append(tree)
+            pending.extend(self.includes(tree, current))
+        return tuple(files)
+
+    def text(self, real: Path, name: str, where: Span) -> str:
+        return _text(real, name, where, self.limits, follow=True)
+
+    def includes(self, tree: n.PolicyFile, current: Path) -> list[tuple[Path, Span]]:
+        targets = []
+        for item in tree.items:
+            if isinstance(item, n.Include):
+                targets.append((self.target(item, current), item.span))
+        return targets
+
+    def target(self, item: n.Include, current: Path) -> Path:
+        """The real path of the file an include names, relative to its includer, inside the folder."""
+        written = item.path
+        if not written or "\0" in written or any(ord(c) < 32 for c in written):
+            raise _refuse(
+                "L108",
+                "an include names a rule file: a path without control characters",
+                item.span,
+                'write: include "common.mes"',
+            )
+        if len(written.encode("utf-8", "surrogatepass")) > _PATH_BYTES or any(
+            len(part.encode("utf-8", "surrogatepass")) > _NAME_BYTES for part in written.split("/")
+        ):
+            raise _refuse(
+                "L108",
+                f"an include path is at most {_PATH_BYTES} bytes, each name in it at most {_NAME_BYTES}",
+                item.span,
+            )
+        if PurePosixPath(written).is_absolute() or PureWindowsPath(written).anchor:
+            raise _refuse(
+                "L107",
+                "an include names a file inside the policy folder, relative to this file; "
+                "not an absolute path",
+                item.span,
+                'write: include "common.mes"',
+            )
+        here = posixpath.dirname(self.name(current))
+        inner = posixpath.normpath(posixpath.join(here, written))
+        if inner == ".." or inner.startswith("../"):
+            raise _refuse(
+                "L107",
+                f"include '{written}' leaves the policy folder",
+                item.span,
+                "a policy reads only the files inside its folder",
+            )
+        try:
+            real = Path(os.path.realpath(self.root / inner, strict=True))
+        except FileNotFoundError:
+            raise PolicyCheckError(
+                [Diagnostic("C216", f"included file '{written}' does not exist", item.span)]
+            ) from None
+        except (OSError, ValueError) as error:
+            why = _why(error)
+            raise _refuse("L109", f"included file '{written}' cannot be read: {why}", item.span) from None
+        if not self.inside(real):
+            raise _refuse(
+                "L107",
+                f"include '{written}' is a link to a file outside the policy folder",
+                item.span,
+                "a policy reads only the files inside its folder; copy the file in",
+            )
+        if real.is_dir():
+            raise PolicyCheckError(
+                [Diagnostic("C216", f"included file '{written}' does not exist (it is a folder)", item.span)]
+            )
+        return real
 
 
-def _display(path: Path) -> str:
+def _text(path: Path, name: str, where: Span, limits: Limits, *, follow: bool) -> str:
+    """The file's text: a regular file, at most `file_bytes` long, in UTF-8 (L101, L109)."""
+    most = limits.file_bytes
+    # opened without blocking, so a FIFO is refused rather than waited on
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | (0 if follow else getattr(os, "O_NOFOLLOW", 0))
     try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+        with os.fdopen(os.open(path, flags), "rb") as handle:
+            status = os.fstat(handle.fileno())
+            if not stat.S_ISREG(status.st_mode):
+                raise _refuse("L109", f"'{name}' is not a regular file", where)
+            data = handle.read(most + 1) if status.st_size <= most else b""
+    except OSError as error:
+        raise _refuse("L109", f"'{name}' cannot be read: {_why(error)}", where) from None
+    if status.st_size > most or len(data) > most:
+        raise _refuse(
+            "L101",
+            f"'{name}' is over {most} bytes",
+            where,
+            "a caller trusting this folder may raise the file_bytes limit",
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise _not_utf8(name, data, error, where.source.in_folder) from None
+
+
+def _not_utf8(name: str, data: bytes, error: UnicodeDecodeError, in_folder: bool) -> PolicyFolderError:
+    """L109 at the first byte that is not UTF-8 (the text before it is, by construction)."""
+    before = data[: error.start].decode("utf-8")
+    line = before.count("\n") + 1
+    column = len(before) - (before.rfind("\n") + 1) + 1
+    text = before + "\ufffd"
+    span = Span(Source(name, text, in_folder), line, column, line, column + 1)
+    return _refuse("L109", f"'{name}' is not UTF-8 text: byte 0x{data[error.start]:02x}", span)

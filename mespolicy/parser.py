@@ -47,14 +47,17 @@ def _lark() -> lark.Lark:
     )
 
 
-def parse(text: str, path: str = "<text>", limits: Limits = DEFAULT_LIMITS) -> n.PolicyFile:
+def parse(
+    text: str, path: str = "<text>", limits: Limits = DEFAULT_LIMITS, *, in_folder: bool = False
+) -> n.PolicyFile:
     """Parse one rule file; raise PolicySyntaxError at the first syntax error.
 
-    `path` is the file's place in its policy folder, as errors and traces show it.
+    `path` is the file's place in its policy folder (`in_folder`), as errors and traces
+    show it, or what the text is (`<text>`, `--set name`).
     Rule text nested deeper than `limits.nesting_depth` (L104) or with a number of more
     than `limits.number_digits` digits (L105) is refused with its place.
     """
-    source = Source(path, text)
+    source = Source(path, text, in_folder)
     comments: list[Token] = []
     reset = _comments.set(comments)
     try:

@@ -4,40 +4,69 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
+import attrs
+
+from mespolicy import nodes as n
+from mespolicy.checked import CheckedPolicy
 from mespolicy.checker import check
-from mespolicy.compiler import compile_policy
+from mespolicy.compiler import CompiledPolicy, compile_policy
+from mespolicy.limits import DEFAULT as DEFAULT_LIMITS
+from mespolicy.limits import Limits
 from mespolicy.loader import read_policy
 
-Pass = Callable[[Any], Any]
+
+@attrs.frozen
+class Passed:
+    """What the passes run so far made: the parsed files, then the checked and compiled policy."""
+
+    files: tuple[n.PolicyFile, ...]
+    checked: CheckedPolicy | None = None
+    compiled: CompiledPolicy | None = None
+
+    @property
+    def summary(self) -> str:
+        """One line on what was found."""
+        if self.checked is None:
+            return f"{len(self.files)} files parsed"
+        if self.compiled is None:
+            return (
+                f"ok ({len(self.checked.actions)} actions, {len(self.checked.parameters)} parameters, "
+                f"{len(self.checked.definitions)} definitions)"
+            )
+        return f"ok (parse, check, compile; {len(self.checked.actions)} actions compiled)"
+
+
+def _parse(done: Passed, limits: Limits) -> Passed:
+    return done  # the files are read before the passes run, once
+
+
+def _check(done: Passed, limits: Limits) -> Passed:
+    return attrs.evolve(done, checked=check(done.files, limits))
+
+
+def _compile(done: Passed, limits: Limits) -> Passed:
+    assert done.checked is not None
+    return attrs.evolve(done, compiled=compile_policy(done.checked))
+
+
+Pass = Callable[[Passed, Limits], Passed]
 
 PASSES: tuple[tuple[str, Pass], ...] = (
-    ("parse", read_policy),
-    ("check", check),
-    ("compile", compile_policy),
+    ("parse", _parse),
+    ("check", _check),
+    ("compile", _compile),
 )
 
 
-def run_passes(path: Path, until: str = "compile") -> str:
-    """Run the passes up to and including `until`; a one-line summary of what was found."""
-    result: Any = path
-    done = []
+def run_passes(
+    policy: Path | tuple[n.PolicyFile, ...], until: str = "compile", limits: Limits = DEFAULT_LIMITS
+) -> Passed:
+    """Run the passes up to and including `until` on a folder, or on files already read."""
+    files = policy if isinstance(policy, tuple) else read_policy(policy, limits)
+    done = Passed(files)
     for name, step in PASSES:
-        result = step(result)
-        done.append(name)
+        done = step(done, limits)
         if name == until:
             break
-    return _summary(result, done)
-
-
-def _summary(result: Any, done: list[str]) -> str:
-    if isinstance(result, tuple):
-        return f"{len(result)} files parsed"
-    checked = getattr(result, "actions", None)
-    if done[-1] == "check" and checked is not None:
-        return (
-            f"ok ({len(result.actions)} actions, {len(result.parameters)} parameters, "
-            f"{len(result.definitions)} definitions)"
-        )
-    return f"ok ({', '.join(done)}; {len(result.actions)} actions compiled)"
+    return done

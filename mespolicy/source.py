@@ -21,11 +21,12 @@ class Source:
 
     `path` is where the file is inside its policy folder (POSIX form, `renewal.mes`,
     `tests/renewal.mes`), so locations read the same from any working directory and on
-    any install.
+    any install; `in_folder` says it is such a path (not `--set name` or `<text>`).
     """
 
     path: str
     text: str
+    in_folder: bool = False
     lines: tuple[str, ...] = attrs.field(init=False, repr=False)
 
     @lines.default

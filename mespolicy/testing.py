@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -14,14 +15,15 @@ from mespolicy import schema
 from mespolicy import types as t
 from mespolicy.errors import Diagnostic, MespolicyError, PolicyCheckError, did_you_mean
 from mespolicy.formatter import format_expr
-from mespolicy.loader import SUFFIX, read_policy
+from mespolicy.limits import DEFAULT as DEFAULT_LIMITS
+from mespolicy.limits import Limits
+from mespolicy.loader import read_folder
 from mespolicy.model.decision import Charge, Decision
 from mespolicy.model.money import Money, format_amount
 from mespolicy.model.request import Request, RequestError, parse_request
 from mespolicy.policy import Policy
 from mespolicy.source import Span
 
-TESTS_FOLDER = "tests"
 _EXPECTATIONS = (
     n.ExpectNoCharge,
     n.ExpectOutcome,
@@ -54,12 +56,13 @@ class Result:
         return not self.failures
 
 
-def collect_tests(policy_path: Path) -> tuple[n.Test, ...]:
+def collect_tests(policy_path: Path, limits: Limits = DEFAULT_LIMITS) -> tuple[n.Test, ...]:
     """The tests inside the policy's own files and in its `tests/` folder, in file order."""
-    files = list(read_policy(policy_path))
-    folder = policy_path / TESTS_FOLDER if policy_path.is_dir() else None
-    if folder is not None and folder.is_dir() and any(folder.glob(f"*{SUFFIX}")):
-        files.extend(read_policy(folder))
+    return tests_in(read_folder(policy_path, limits).files)
+
+
+def tests_in(files: tuple[n.PolicyFile, ...]) -> tuple[n.Test, ...]:
+    """The tests of files already read (`read_folder(...).files`), in file order."""
     return tuple(item for file in files for item in file.items if isinstance(item, n.Test))
 
 
@@ -311,11 +314,17 @@ def _money(literal: n.MoneyLiteral) -> Money:
     return Money(Decimal(literal.amount), literal.currency or "")
 
 
-def report_line(result: Result) -> str:
-    """A failing test on one line: where, which test, and each expectation against what came out."""
+def report_line(result: Result, folder: str | None = None) -> str:
+    """A failing test on one line: where, which test, and each expectation against what came out.
+
+    `folder` (the policy folder as the user wrote it) leads the file's path in the folder.
+    """
     first = result.failures[0].span
     side_by_side = " | ".join(f"expected {f.expected}, got {f.actual}" for f in result.failures)
-    return f"{first.source.path}:{first.line}: {result.test.name}: {side_by_side}"
+    where = first.source.path
+    if folder and folder != "." and first.source.in_folder:
+        where = posixpath.join(folder, where)
+    return f"{where}:{first.line}: {result.test.name}: {side_by_side}"
 
 
 def summary(results: list[Result]) -> str:
@@ -332,4 +341,5 @@ __all__ = [
     "report_line",
     "run_tests",
     "summary",
+    "tests_in",
 ]

@@ -3,7 +3,10 @@ the folder, and refuses what is too big or too deep with a located error, never 
 
 from __future__ import annotations
 
+import json
+import os
 import pickle
+import re
 import tempfile
 from decimal import Decimal
 from importlib import resources
@@ -12,13 +15,27 @@ from typing import Any
 
 import lark
 import pytest
+from click.testing import CliRunner
 
-from mespolicy import parser
-from mespolicy.errors import PolicySyntaxError
+import mespolicy
+from mespolicy import loader, parser
+from mespolicy.cli import main
+from mespolicy.errors import MespolicyError, PolicyFileError, PolicySyntaxError
+from mespolicy.formatter import format_text
 from mespolicy.limits import DEFAULT, Limits
+from mespolicy.loader import read_policy
 from mespolicy.parser import parse
+from mespolicy.testing import collect_tests
+
+RULES = Path(__file__).parent.parent.parent / "rules"
+EXAMPLES = RULES.parent / "examples"
 
 PLANTED: list[str] = []
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, ["--no-color", *args])
+    return result.exit_code, result.stdout, result.stderr
 
 
 def _planted_code_ran() -> None:
@@ -218,3 +235,281 @@ def test_forty_digits_are_a_number() -> None:
     (parameter,) = parse("parameter p = " + "9" * 20 + "." + "9" * 20 + "\n").items
     assert parameter.values[0].value.value == Decimal("9" * 20 + "." + "9" * 20)  # type: ignore[union-attr]
     parse("parameter p = " + "1" * 60 + "\n", "p.mes", Limits(number_digits=60))
+
+
+# -- finding 2: a policy reads only the files inside its folder --------------------------------
+
+SECRET = "SECRET-7f3a9c: not for rule authors"
+GOOD = "action a {\n  approve r §1 {\n  }\n}\n"
+
+
+@pytest.fixture
+def outside(tmp_path: Path) -> Path:
+    """A file beside the policy folder, holding a secret that would be a syntax error if parsed."""
+    secret = tmp_path / "secret.mes"
+    secret.write_text(SECRET + "\n", encoding="utf-8")
+    return secret
+
+
+def _folder(tmp_path: Path, files: dict[str, str]) -> Path:
+    folder = tmp_path / "policy"
+    for name, text in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def _load_error(folder: Path, limits: Limits = DEFAULT) -> MespolicyError:
+    with pytest.raises(MespolicyError) as caught:
+        mespolicy.load(folder, limits=limits)
+    return caught.value
+
+
+def _located(error: MespolicyError) -> tuple[str, str]:
+    assert isinstance(error, PolicyFileError), error
+    (diagnostic,) = error.diagnostics
+    return diagnostic.code, str(diagnostic.span)
+
+
+def _never_quoted(error: MespolicyError) -> None:
+    for text in (str(error), error.render()):
+        assert "SECRET" not in text
+        assert "Traceback" not in text
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "../secret.mes",
+        "sub/../../secret.mes",
+        "../policy/../secret.mes",
+        "../../../../../../../../../../../../..{outside}",
+        "{outside}",
+        "/proc/self/environ",
+        "/etc/passwd",
+    ],
+)
+def test_an_include_leaving_the_folder_is_refused_at_the_include(
+    tmp_path: Path, outside: Path, written: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MESPOLICY_TEST_TOKEN", SECRET)  # what /proc/self/environ would show
+    folder = _folder(tmp_path, {"main.mes": f'# rules\ninclude "{written.format(outside=outside)}"\n' + GOOD})
+    error = _load_error(folder)
+    assert _located(error) == ("L107", "main.mes:2:1")
+    _never_quoted(error)
+
+
+def test_a_linked_rule_file_leading_out_of_the_folder_is_refused(tmp_path: Path, outside: Path) -> None:
+    folder = _folder(tmp_path, {"main.mes": GOOD})
+    (folder / "shared.mes").symlink_to(outside)
+    error = _load_error(folder)
+    assert _located(error) == ("L107", "shared.mes:1:1")
+    _never_quoted(error)
+
+
+def test_an_include_through_a_linked_folder_leading_out_is_refused(tmp_path: Path, outside: Path) -> None:
+    folder = _folder(tmp_path, {"main.mes": 'include "lib/secret.mes"\n' + GOOD})
+    (folder / "lib").symlink_to(outside.parent)
+    error = _load_error(folder)
+    assert _located(error) == ("L107", "main.mes:1:1")
+    _never_quoted(error)
+
+
+def test_a_linked_test_file_leading_out_of_the_folder_is_refused(tmp_path: Path, outside: Path) -> None:
+    folder = _folder(tmp_path, {"main.mes": GOOD, "tests/a.mes": "# no tests yet\n"})
+    (folder / "tests" / "b.mes").symlink_to(outside)
+    with pytest.raises(MespolicyError) as caught:
+        collect_tests(folder)
+    assert _located(caught.value) == ("L107", "tests/b.mes:1:1")
+    code, _, err = _run("check", str(folder))
+    assert code == 1
+    assert f"{folder}/tests/b.mes:1:1: L107" in err
+    assert "SECRET" not in err and "Traceback" not in err
+
+
+def test_links_and_climbs_that_stay_inside_the_folder_are_read(tmp_path: Path) -> None:
+    folder = _folder(
+        tmp_path,
+        {
+            "main.mes": 'include "lib/common.mes"\n' + GOOD,
+            "lib/common.mes": 'include "../lib/more.mes"\n',
+            "lib/more.mes": "parameter p = 1 days\n  clause §1\n  source \"s\"\n",
+        },
+    )
+    (folder / "alias.mes").symlink_to(folder / "lib" / "more.mes")
+    files = read_policy(folder)
+    assert sorted(f.path for f in files) == ["lib/common.mes", "lib/more.mes", "main.mes"]
+
+
+# -- finding 8: paths no file can have, links that loop, things that are not files -------------
+
+
+@pytest.mark.parametrize(
+    ("written", "code"),
+    [("a\\0b.mes", "L108"), ("x" * 300 + ".mes", "L108"), ("d/" * 2_100 + "a.mes", "L108"), ("", "L108")],
+    ids=["nul", "long-name", "long-path", "empty"],
+)
+def test_an_include_no_file_could_have_is_refused(tmp_path: Path, written: str, code: str) -> None:
+    folder = _folder(tmp_path, {"main.mes": GOOD})
+    include = 'include "' + written.replace("\\0", "\0") + '"\n'
+    (folder / "main.mes").write_text(GOOD + include, encoding="utf-8")
+    assert _located(_load_error(folder)) == (code, "main.mes:5:1")
+
+
+def test_a_link_loop_is_a_located_error(tmp_path: Path) -> None:
+    folder = _folder(tmp_path, {"main.mes": GOOD})
+    (folder / "loop.mes").symlink_to(folder / "loop.mes")
+    error = _load_error(folder)
+    assert _located(error) == ("L109", "loop.mes:1:1")
+    assert "loop of symbolic links" in error.render()
+    (folder / "loop.mes").unlink()
+    (folder / "main.mes").write_text('include "lib/a.mes"\n' + GOOD, encoding="utf-8")
+    (folder / "lib").symlink_to(folder / "lib")
+    assert _located(_load_error(folder)) == ("L109", "main.mes:1:1")
+
+
+def test_a_fifo_is_refused_not_waited_on(tmp_path: Path) -> None:
+    folder = _folder(tmp_path, {"main.mes": 'include "pipe"\n' + GOOD})
+    os.mkfifo(folder / "pipe")
+    assert _located(_load_error(folder)) == ("L109", "main.mes:1:1")
+    os.mkfifo(folder / "pipe.mes")
+    assert _located(_load_error(folder)) == ("L109", "pipe.mes:1:1")
+
+
+def test_an_included_folder_is_not_a_file(tmp_path: Path) -> None:
+    folder = _folder(tmp_path, {"main.mes": 'include "lib"\n' + GOOD, "lib/a.mes": ""})
+    assert _located(_load_error(folder)) == ("C216", "main.mes:1:1")
+
+
+def test_text_that_is_not_utf8_is_refused_at_its_byte(tmp_path: Path) -> None:
+    folder = _folder(tmp_path, {"main.mes": GOOD})
+    (folder / "main.mes").write_bytes(b"# ok\n# caf\xe9\n" + GOOD.encode())
+    error = _load_error(folder)
+    assert _located(error) == ("L109", "main.mes:2:6")
+    assert "0xe9" in error.render()
+
+
+# -- limits L101 and L102 -----------------------------------------------------------------------
+
+
+def test_a_file_over_the_size_limit_is_refused_unread(tmp_path: Path) -> None:
+    folder = _folder(tmp_path, {"main.mes": GOOD, "big.mes": "# " + "x" * 2_000 + "\n"})
+    error = _load_error(folder, Limits(file_bytes=1_000))
+    assert _located(error) == ("L101", "big.mes:1:1")
+    assert "over 1000 bytes" in error.render()
+    mespolicy.load(folder, limits=Limits(file_bytes=3_000))
+
+
+def test_an_included_file_over_the_size_limit_is_refused_at_the_include(tmp_path: Path) -> None:
+    folder = _folder(tmp_path, {"main.mes": 'include "lib/big.mes"\n' + GOOD, "lib/big.mes": "#" * 5_000})
+    assert _located(_load_error(folder, Limits(file_bytes=1_000))) == ("L101", "main.mes:1:1")
+
+
+def test_a_policy_over_the_file_limit_is_refused(tmp_path: Path) -> None:
+    files = {f"f{i}.mes": f'include "lib/g{i}.mes"\n' for i in range(3)}
+    files.update({f"lib/g{i}.mes": "" for i in range(3)})
+    folder = _folder(tmp_path, {**files, "main.mes": GOOD})
+    # read in name order, includes after the files found in the folder: f0-f2, main, g0, g1, g2
+    assert _located(_load_error(folder, Limits(policy_files=5))) == ("L102", "f1.mes:1:1")
+    assert _located(_load_error(folder, Limits(policy_files=6))) == ("L102", "f2.mes:1:1")
+    mespolicy.load(folder, limits=Limits(policy_files=7))
+
+
+def test_tests_count_against_the_file_limit(tmp_path: Path) -> None:
+    folder = _folder(tmp_path, {"main.mes": GOOD, "tests/a.mes": "", "tests/b.mes": ""})
+    mespolicy.load(folder, limits=Limits(policy_files=1))
+    with pytest.raises(MespolicyError) as caught:
+        collect_tests(folder, Limits(policy_files=2))
+    assert _located(caught.value) == ("L102", "tests/b.mes:1:1")
+
+
+# -- finding 6: `mespolicy check` and `mespolicy test` parse each file once ---------------------
+
+
+def test_check_and_test_parse_each_file_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    parsed: list[str] = []
+    real_parse = parse
+
+    def counting(text: str, path: str = "<text>", *args: Any, **kwargs: Any) -> Any:
+        parsed.append(path)
+        return real_parse(text, path, *args, **kwargs)
+
+    monkeypatch.setattr(loader, "parse", counting)
+    for command in ("check", "test"):
+        parsed.clear()
+        code, _, _ = _run(command, str(RULES))
+        assert code == 0
+        assert parsed and len(parsed) == len(set(parsed)), command
+        expected = {p.relative_to(RULES).as_posix() for p in RULES.rglob("*.mes")}
+        assert {Path(p).name for p in parsed} == {Path(p).name for p in expected}
+
+
+# -- finding 10: the same bytes from any working directory, no server path ------------------------
+
+
+def test_decisions_are_the_same_bytes_from_any_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    request = mespolicy.parse_request_json((EXAMPLES / "renew-late.json").read_text(encoding="utf-8"))
+    seen = set()
+    for where in (RULES.parent, tmp_path, RULES):
+        monkeypatch.chdir(where)
+        for folder in (RULES, Path(os.path.relpath(RULES, where)), None):
+            decision = mespolicy.load(folder).decide(request)
+            seen.add(json.dumps(mespolicy.decision_to_json(decision), sort_keys=True))
+    (only,) = seen
+    locations = [step["location"] for step in json.loads(only)["trace"]]
+    assert locations and all(re.fullmatch(r"[a-z_]+\.mes:\d+", place) for place in locations), locations
+
+
+def test_errors_name_the_file_in_its_folder_not_the_server_path(tmp_path: Path) -> None:
+    folder = _folder(tmp_path, {"broken.mes": "action a {\n  approve r §1 when nope {\n  }\n}\n"})
+    error = _load_error(folder)
+    assert str(error).startswith("broken.mes:2:21: C201")
+    assert str(tmp_path) not in str(error) and str(tmp_path) not in error.render()
+    # the command line leads the reader to the file from the folder as they typed it
+    code, _, err = _run("check", str(folder))
+    assert code == 1
+    assert f"{folder}/broken.mes:2:21: C201" in err
+    code, _, err = _run("check", str(folder / "broken.mes"))
+    assert f"{folder}/broken.mes:2:21: C201" in err
+
+
+def test_the_shipped_policy_locates_its_rules_in_its_own_folder() -> None:
+    policy = mespolicy.load()
+    for action in policy.checked.actions.values():
+        for rule in action.rules:
+            assert "/" not in rule.span.source.path
+            assert rule.span.source.path.endswith(".mes")
+
+
+# -- finding 12: fmt never follows a link, never writes outside the folder -------------------------
+
+
+def test_fmt_skips_links_and_writes_nothing_outside(tmp_path: Path) -> None:
+    unformatted = "action   a {\n approve r §1 {\n}\n}\n"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "victim.mes").write_text(unformatted, encoding="utf-8")
+    folder = _folder(tmp_path, {"main.mes": unformatted})
+    (folder / "link.mes").symlink_to(elsewhere / "victim.mes")
+    (folder / "linked").symlink_to(elsewhere)
+    code, out, err = _run("fmt", str(folder))
+    assert code == 0
+    assert (elsewhere / "victim.mes").read_text(encoding="utf-8") == unformatted
+    assert (folder / "main.mes").read_text(encoding="utf-8") == format_text(unformatted)
+    assert f"skipped {folder / 'link.mes'}: a symbolic link" in err
+    assert f"skipped {folder / 'linked'}: a symbolic link" in err
+    assert "1 files, 1 reformatted" in out
+    code, _, err = _run("fmt", str(folder / "link.mes"))
+    assert (elsewhere / "victim.mes").read_text(encoding="utf-8") == unformatted
+    assert "skipped" in err
+
+
+def test_fmt_reports_a_file_it_cannot_read_without_a_traceback(tmp_path: Path) -> None:
+    folder = _folder(tmp_path, {"main.mes": GOOD})
+    (folder / "main.mes").write_bytes(b"\xff\xfe")
+    code, _, err = _run("fmt", "--check", str(folder))
+    assert code == 1
+    assert "main.mes:1:1: L109" in err
+    assert "Traceback" not in err
