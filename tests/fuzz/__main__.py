@@ -58,8 +58,9 @@ def main(argv: list[str] | None = None) -> int:
                 findings = list(_findings(error))
                 if not findings:
                     raise
-                for finding in findings:
-                    harness.KNOWN.signatures.add(finding.signature)
+                for first in findings:
+                    harness.KNOWN.signatures.add(first.signature)
+                    finding = harness.minimize_case(kind, first)
                     where = "" if args.no_save else str(harness.save_case(kind, finding))
                     found.append((kind, finding, where))
                     print(f"found ({kind}): {finding}\n  {where}", flush=True)

@@ -140,13 +140,14 @@ def time_limit(what: str) -> Iterator[None]:
 # -- the foreign text an error must never quote
 
 
-def _foreign_snippets() -> tuple[str, ...]:
-    snippets = [CANARY]
+def _foreign_snippets() -> tuple[tuple[str, str], ...]:
+    """(where from, text): the planted canary, the lines of /etc/passwd, the process environment."""
+    snippets = [("the planted file outside.mes", CANARY)]
     for path in ("/etc/passwd", "/proc/self/environ"):
         with contextlib.suppress(OSError):
             raw = Path(path).read_bytes().decode("utf-8", "replace")
             parts = raw.replace("\0", "\n").splitlines()
-            snippets.extend(p for p in parts if len(p) >= 16 and ("=" in p or ":" in p))
+            snippets.extend((path, p) for p in parts if len(p) >= 16 and ("=" in p or ":" in p))
     return tuple(snippets)
 
 
@@ -154,10 +155,11 @@ FOREIGN = _foreign_snippets()
 
 
 def check_no_leak(text: str, what: str, case: Mapping[str, bytes]) -> None:
+    """No foreign text in `text` (named by where it is from: a found case must not keep a secret)."""
     inside = b"".join(case.values()).decode("utf-8", "replace")
-    for snippet in FOREIGN:
+    for origin, snippet in FOREIGN:
         if snippet in text and snippet not in inside:
-            KNOWN.raise_(Unexpected(f"leak: {what} quotes text from outside the policy folder", case))
+            KNOWN.raise_(Unexpected(f"leak: {what} quotes text of {origin}", case))
 
 
 # -- the oracles
@@ -249,6 +251,26 @@ def decide(policy: mespolicy.Policy, request: Request, case: Mapping[str, bytes]
         KNOWN.raise_(Unexpected("explain: its decision differs from decide's", case))
 
 
+def what_if(
+    policy: mespolicy.Policy,
+    overrides: Mapping[str, str],
+    requests: Sequence[Request],
+    case: Mapping[str, bytes],
+) -> None:
+    """`Policy.with_overrides` (what `--set NAME=VALUE` does), then the same requests under it."""
+    shown = "".join(f"# --set {name}={value}\n" for name, value in overrides.items())
+    case = {**case, "overrides.txt": shown.encode("utf-8", "surrogatepass")}
+    STATS["what-if runs"] += 1
+    try:
+        with time_limit("with_overrides"):
+            changed = policy.with_overrides(overrides)
+    except (Exception, Timeout) as error:
+        check_project_error(error, "with_overrides", case)
+        return
+    for request in requests:
+        decide(changed, request, case)
+
+
 def _request_line(request: Request) -> bytes:
     return json.dumps(mespolicy.request_to_json(request), ensure_ascii=False).encode("utf-8", "surrogatepass")
 
@@ -318,13 +340,18 @@ def run_folder(
             decide(policy, request, case)
 
 
-def run_policy_text(text: str, requests: Sequence[Request]) -> mespolicy.Policy | None:
-    """A generated rule file: it must load (or fail with a located error), then decide and explain."""
+def run_policy_text(
+    text: str, requests: Sequence[Request], overrides: Mapping[str, str] = {}
+) -> mespolicy.Policy | None:
+    """A generated rule file: it must load (or fail with a located error), then decide and explain,
+    also with `overrides` (what-if)."""
     case = {"rules/generated.mes": text.encode("utf-8", "surrogatepass")}
     policy = load_text(text, case)
     if policy is not None:
         for request in requests:
             decide(policy, request, case)
+        if overrides:
+            what_if(policy, overrides, requests, case)
     return policy
 
 
@@ -432,11 +459,43 @@ def save_case(kind: str, found: Unexpected, folder: Path = FOUND) -> Path:
     target = folder / case_name(kind, found.case)
     if target.exists():
         shutil.rmtree(target)
-    for name, data in found.case.items():
+    _write_case(target, found.case)
+    (target / "FOUND.txt").write_text(found.summary(), encoding="utf-8", errors="backslashreplace")
+    return target
+
+
+def minimize_case(kind: str, found: Unexpected) -> Unexpected:
+    """The finding with every rule file it does not need left out (hypothesis shrinks the edits,
+    not the untouched files of the folder): a file goes if the case still fails the same way."""
+    current = found
+    skipping, KNOWN.skip_known = KNOWN.skip_known, False
+    try:
+        current = _without_unneeded_files(current)
+    finally:
+        KNOWN.skip_known = skipping
+    return current
+
+
+def _without_unneeded_files(found: Unexpected) -> Unexpected:
+    current = found
+    for name in sorted(current.case):
+        if not name.startswith("rules/") or len(current.case) < 2:
+            continue
+        smaller = {k: v for k, v in current.case.items() if k != name}
+        try:
+            with tempfile.TemporaryDirectory(prefix="mespolicy-fuzz-") as tmp:
+                replay_case(_write_case(Path(tmp) / "case", smaller))
+        except Unexpected as again:
+            if again.signature == current.signature:
+                current = again
+    return current
+
+
+def _write_case(target: Path, case: Mapping[str, bytes]) -> Path:
+    for name, data in case.items():
         path = target / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
-    (target / "FOUND.txt").write_text(found.summary(), encoding="utf-8", errors="backslashreplace")
     return target
 
 
@@ -452,13 +511,15 @@ def replay_case(folder: Path) -> None:
             if links_folder.is_dir()
             else {}
         )
-        requests = example_requests()
-        if lines is not None:
-            requests = [
-                mespolicy.parse_request_json(line.decode("utf-8")) for line in lines.splitlines() if line
-            ]
+        requests = example_requests() if lines is None else _readable_requests(lines)
+        overrides = {}
+        if (folder / "overrides.txt").exists():
+            shown = (folder / "overrides.txt").read_bytes().decode("utf-8", "surrogatepass")
+            for assignment in shown.splitlines():
+                name, _, value = assignment.removeprefix("# --set ").partition("=")
+                overrides[name] = value
         if list(files) == ["generated.mes"] and not links:
-            run_policy_text(files["generated.mes"].decode("utf-8", "surrogatepass"), requests)
+            run_policy_text(files["generated.mes"].decode("utf-8", "surrogatepass"), requests, overrides)
         else:
             run_folder(files, requests, links)
         return
@@ -467,6 +528,17 @@ def replay_case(folder: Path) -> None:
             if line.strip(JSON_BLANK):
                 run_request_line(line)
         run_cli_jsonl(lines)
+
+
+def _readable_requests(lines: bytes) -> list[Request]:
+    """The requests of a found case that still read (a later change may refuse some: no matter here)."""
+    found = []
+    for line in lines.splitlines():
+        try:
+            found.append(mespolicy.parse_request_json(line.decode("utf-8", "surrogatepass")))
+        except (MespolicyError, UnicodeDecodeError):
+            continue
+    return found
 
 
 def found_cases(folder: Path = FOUND) -> list[Path]:

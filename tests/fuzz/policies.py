@@ -192,6 +192,15 @@ class _Builder:
                     parts.append(text)
         return tuple(parts)
 
+    def words(self, scope: dict[str, t.Type]) -> tuple[str | n.Name | n.FieldAccess, ...]:
+        """A reason's text: placeholders and at least one word (the checker refuses a blank reason, C220)."""
+        parts = self.text_parts(scope)
+        if any(isinstance(part, str) and part.strip() for part in parts):
+            return parts
+        if parts and isinstance(parts[-1], str):
+            return (*parts[:-1], parts[-1] + " so")
+        return (*parts, " so")
+
     def placeholder(self, scope: dict[str, t.Type]) -> n.Name | n.FieldAccess | None:
         """A name or field chain that shows one value: a local, a parameter, a fact or a field."""
         candidates: list[n.Name | n.FieldAccess] = []
@@ -536,7 +545,7 @@ class _Builder:
                 body.append(self.let(scope, 3))
             elif kind == "reason":
                 clause = self.clause() if self.chance(0.5) else None
-                body.append(n.Reason(clause, n.TextLiteral(self.text_parts(scope), span=SPAN), span=SPAN))
+                body.append(n.Reason(clause, n.TextLiteral(self.words(scope), span=SPAN), span=SPAN))
             elif kind == "term":
                 body.append(n.Term(self.expr(t.DATE, scope, 2), self.expr(t.DATE, scope, 2), span=SPAN))
             elif kind == "charge":
@@ -619,6 +628,7 @@ class GeneratedPolicy:
     text: str
     actions: tuple[str, ...]
     enums: tuple[tuple[str, tuple[str, ...]], ...]
+    parameters: tuple[str, ...]
 
 
 ACTION_NAMES = ("renew", "cancel", "status", "self", "lambda", "x", "class", "__init__", "d_fee", "rt")
@@ -632,4 +642,6 @@ def policies(draw: st.DrawFn) -> GeneratedPolicy:
     builder = _Builder(draw, currency)
     tree = builder.policy([a for a in actions if a not in KEYWORDS])
     enums = tuple((e.name, e.members) for e in builder.d.enums.values())
-    return GeneratedPolicy(format_file(tree), tuple(a for a in actions if a not in KEYWORDS), enums)
+    return GeneratedPolicy(
+        format_file(tree), tuple(a for a in actions if a not in KEYWORDS), enums, tuple(builder.d.parameters)
+    )

@@ -35,19 +35,37 @@ def settings_for(examples: int, long_run: bool) -> settings:
     )
 
 
+# What-if values as an analyst might type them after --set, of every type and some of none.
+WHAT_IF_VALUES = (
+    "0", "1", "3", "0.5", "1/3", "25%", "0%", "1 months", "1months", "0 days", "10 days", "2026-01-01",
+    "true", '"x"', '""', "100 USD", "100", "99999999999999999999", "1E+100", "-1", "1 / 0", "\x00",
+)  # fmt: skip
+
+
 def generated(policy: GeneratedPolicy, data: st.DataObject) -> None:
-    """A generated policy loads (or fails located), and decides and explains random requests."""
+    """A generated policy loads (or fails located), and decides and explains random requests,
+    also with a parameter set to another value (what-if)."""
     harness.STATS["policies generated"] += 1
     requests = data.draw(st.lists(requests_for(policy), max_size=4), label="requests")
-    loaded = harness.run_policy_text(policy.text, requests)
+    overrides: dict[str, str] = {}
+    if policy.parameters and data.draw(st.integers(0, 3), label="what-if") == 0:
+        name = data.draw(st.sampled_from(policy.parameters), label="parameter")
+        overrides[name] = data.draw(st.sampled_from(WHAT_IF_VALUES), label="value")
+    loaded = harness.run_policy_text(policy.text, requests, overrides)
     if loaded is not None:
         harness.STATS["generated policies that passed check"] += 1
 
 
-def rule_folder(folder: mutations.RuleFolder) -> None:
-    """A mutated copy of the shipped rule folder loads (or fails located) and decides the examples."""
+SHIPPED_ACTIONS = ("renew", "cancel", "coterminate", "initial", "status", "premium_support")
+
+
+def rule_folder(folder: mutations.RuleFolder, data: st.DataObject) -> None:
+    """A mutated copy of the shipped rule folder loads (or fails located) and decides the examples
+    and random requests."""
     harness.STATS["rule folders mutated"] += 1
-    harness.run_folder(folder.files, harness.example_requests(), folder.links)
+    shipped = GeneratedPolicy("", SHIPPED_ACTIONS, (("premium_tier", ("weekend", "after_hours")),), ())
+    requests = data.draw(st.lists(requests_for(shipped), max_size=2), label="requests")
+    harness.run_folder(folder.files, [*harness.example_requests(), *requests], folder.links)
 
 
 def request_line(line: bytes) -> None:
@@ -68,7 +86,7 @@ def target(kind: str, examples: int, long_run: bool) -> Target:
     if kind == "generated":
         return chosen(given(policies(), st.data())(generated))
     if kind == "rules":
-        return chosen(given(mutations.rule_folders())(rule_folder))
+        return chosen(given(mutations.rule_folders(), st.data())(rule_folder))
     if kind == "request":
         return chosen(given(mutations.request_texts())(request_line))
     if kind == "jsonl":

@@ -16,7 +16,7 @@ from tests.fuzz import harness, targets
 from tests.fuzz.harness import Unexpected
 
 # Examples per target under the `ci` profile (150 examples a test); other profiles scale.
-CI_EXAMPLES = {"generated": 120, "rules": 60, "request": 300, "jsonl": 25}
+CI_EXAMPLES = {"generated": 400, "rules": 150, "request": 1000, "jsonl": 100}
 # The generator must make policies that pass check, or it tests nothing past the checker.
 MIN_PASSING = 0.6
 
