@@ -65,7 +65,7 @@ def rule_folder(folder: mutations.RuleFolder, data: st.DataObject) -> None:
     harness.STATS["rule folders mutated"] += 1
     shipped = GeneratedPolicy("", SHIPPED_ACTIONS, (("premium_tier", ("weekend", "after_hours")),), ())
     requests = data.draw(st.lists(requests_for(shipped), max_size=2), label="requests")
-    harness.run_folder(folder.files, [*harness.example_requests(), *requests], folder.links)
+    harness.run_folder(folder.files, [*harness.example_requests(), *requests], folder.links, folder.changed)
 
 
 def request_line(line: bytes) -> None:
