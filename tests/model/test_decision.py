@@ -33,7 +33,7 @@ STEP = TraceStep(
     "approve",
     True,
     ("§8.2", "§8.4"),
-    "rules/renewal.mes:12",
+    "renewal.mes:12",
     (("days_late", "40"), ("expiry", "2026-03-01")),
 )
 
@@ -89,7 +89,7 @@ def test_decision_json_has_the_documented_shape() -> None:
                 "kind": "approve",
                 "applied": True,
                 "clauses": ["§8.2", "§8.4"],
-                "location": "rules/renewal.mes:12",
+                "location": "renewal.mes:12",
                 "detail": {"days_late": "40", "expiry": "2026-03-01"},
             }
         ],
