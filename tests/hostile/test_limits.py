@@ -73,7 +73,8 @@ def rules_per_action(tmp: Path) -> set[str]:
 
 def nesting_depth(tmp: Path) -> set[str]:
     condition = " and ".join(["date > 1900-01-01"] * 30)
-    folder = _policy(tmp / "p", _action(f"  reject deep §1.1 when {condition} {{\n    reason \"no\"\n  }}\n" + APPROVE))
+    deep = f'  reject deep §1.1 when {condition} {{\n    reason "no"\n  }}\n'
+    folder = _policy(tmp / "p", _action(deep + APPROVE))
     return _codes(_load(folder, nesting_depth=20))
 
 
