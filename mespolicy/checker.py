@@ -84,7 +84,8 @@ class _Checker:
             # only a policy whose every name and type checked has work to bound
             bound = WorkBound(self.definitions, self.bindings, self.limits.search_span)
             limit = self.limits.work_per_decision
-            work_errors(bound, self.definitions, self.actions, self.calls, limit, self.errors.append)
+            depth = self.limits.nesting_depth
+            work_errors(bound, self.definitions, self.actions, self.calls, limit, depth, self.errors.append)
         if self.errors:
             raise PolicyCheckError(collect(self.errors), total=len(self.errors))
         return CheckedPolicy(
@@ -229,12 +230,21 @@ class _Checker:
         self.current_definition = None
 
     def check_cycles(self) -> None:
+        """C208 for definitions that call each other in a cycle (a walk with its own stack, so a chain
+        of thousands of definitions needs no Python recursion)."""
         state: dict[str, str] = {}
-
-        def visit(name: str, path: list[str]) -> None:
-            state[name] = "open"
-            for callee in sorted(self.calls.get(name, ())):
-                if state.get(callee) == "open":
+        for root in self.calls:
+            if root in state:
+                continue
+            state[root] = "open"
+            path = [root]
+            pending = [iter(sorted(self.calls.get(root, ())))]
+            while pending:
+                callee = next(pending[-1], None)
+                if callee is None:
+                    state[path.pop()] = "done"
+                    pending.pop()
+                elif state.get(callee) == "open":
                     cycle = [*path[path.index(callee) :], callee]
                     self.fail(
                         "C208",
@@ -242,12 +252,9 @@ class _Checker:
                         self.definitions[callee].node.span,
                     )
                 elif callee not in state:
-                    visit(callee, [*path, callee])
-            state[name] = "done"
-
-        for name in self.calls:
-            if name not in state:
-                visit(name, [name])
+                    state[callee] = "open"
+                    path.append(callee)
+                    pending.append(iter(sorted(self.calls.get(callee, ()))))
 
     # -- actions, rules and statements
 

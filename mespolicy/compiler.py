@@ -444,6 +444,8 @@ class _Generator:
                     if condition is not None:
                         self.emit(f"if not ({self.expr(condition)}): continue")
                     self.body(rule, statement.body)
+                    if condition is None and not statement.body:
+                        self.emit("pass")  # `for x in xs {}` still reads the list, as the rules say
                 self.blocks -= 1
 
     def loop_function(self, rule: n.Rule, loop: n.ForEach, collection_code: str) -> None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from mespolicy import nodes as n
-from mespolicy.checked import Binding, CheckedDefinition, DefinitionRef
+from mespolicy.checked import Binding, CheckedDefinition, DefinitionRef, Local
 from mespolicy.errors import Diagnostic
 from mespolicy.source import Span
 
@@ -49,6 +49,43 @@ class WorkBound:
         self.search_span = search_span
         self.known: dict[str, int] = {}
         self.memo: dict[int, int] = {}
+        # how deep evaluation nests, through definitions called and action lets used
+        self.depths: dict[int, int] = {}
+        self.definition_depths: dict[str, int] = {}
+        self.let_depths: dict[str, int] = {}
+
+    def definition_depth(self, name: str) -> int:
+        found = self.definition_depths.get(name)
+        if found is None:
+            self.definition_depths[name] = 0  # a cycle is C208
+            node = self.definitions[name].node
+            values = [let.value for let in node.lets]
+            found = self.definition_depths[name] = max(self.depth(e) for e in [*values, node.result])
+        return found
+
+    def depth(self, node: n.Expr) -> int:
+        found = self.depths.get(id(node))
+        if found is None:
+            inner = max((self.depth(child) for child in children(node)), default=0)
+            match node:
+                case n.Call(function=function) if function in self.definitions:
+                    inner = max(inner, self.definition_depth(function))
+                case n.Name(name=name):
+                    binding = self.bindings.get(id(node))
+                    if isinstance(binding, DefinitionRef) and binding.name in self.definitions:
+                        inner = self.definition_depth(binding.name)
+                    elif isinstance(binding, Local):
+                        inner = self.let_depths.get(name, 0)
+            found = self.depths[id(node)] = 1 + inner
+        return found
+
+    def deepest(self, node: n.Expr, limit: int) -> n.Expr:
+        """The innermost part of `node` that alone nests deeper than `limit`."""
+        while True:
+            inner = [c for c in children(node) if self.depth(c) > limit]
+            if not inner:
+                return node
+            node = inner[0]
 
     # -- definitions and actions
 
@@ -168,13 +205,19 @@ def work_errors(
     actions: Mapping[str, n.Action],
     calls: Mapping[str, Iterable[str]],
     limit: int,
+    depth_limit: int,
     fail: Callable[[Diagnostic], None],
 ) -> None:
-    """L106 for each definition and action whose work per call or decision is over `limit`.
+    """L106 for each definition and action whose work per call or decision is over `limit`, and
+    L104 where evaluation nests deeper than `depth_limit` through the definitions and lets it uses.
 
     A definition is reported only where its own work crosses the limit, not again at every
     definition that calls it (`calls`: the definitions each one calls).
     """
+    for name in _callees_first(definitions, calls):
+        bound.definition(name)  # callees first, so no chain of calls recurses here
+        bound.definition_depth(name)
+    _depth_errors(bound, definitions, actions, calls, depth_limit, fail)
     hint = (
         "a 'first ... where' tries up to search_span numbers, searches inside searches multiply, and a "
         "definition's work counts again at each call; compute a value once with 'let', or raise "
@@ -211,3 +254,88 @@ def work_errors(
                 hint,
             )
         )
+
+
+def _callees_first(
+    definitions: Mapping[str, CheckedDefinition], calls: Mapping[str, Iterable[str]]
+) -> list[str]:
+    """The definitions in an order where each comes after those it calls (a walk with its own stack)."""
+    order: list[str] = []
+    state: dict[str, bool] = {}
+    for root in definitions:
+        if root in state:
+            continue
+        state[root] = False
+        pending = [(root, iter(sorted(calls.get(root, ()))))]
+        while pending:
+            name, callees = pending[-1]
+            callee = next(callees, None)
+            if callee is None:
+                pending.pop()
+                state[name] = True
+                order.append(name)
+            elif callee not in state and callee in definitions:
+                state[callee] = False
+                pending.append((callee, iter(sorted(calls.get(callee, ())))))
+    return order
+
+
+def _depth_errors(
+    bound: WorkBound,
+    definitions: Mapping[str, CheckedDefinition],
+    actions: Mapping[str, n.Action],
+    calls: Mapping[str, Iterable[str]],
+    limit: int,
+    fail: Callable[[Diagnostic], None],
+) -> None:
+    """L104 where evaluation would nest deeper than `limit` (Python's stack is bounded) through calls
+    of definitions and action lets: at the definition where the chain crosses the limit, and at the
+    expression of an action that goes deeper."""
+    hint = "shorten the chain of definitions or lets, or split the expression"
+
+    def report(what: str, depth: int, span: Span) -> None:
+        message = f"{what} nests {depth} deep through the definitions and lets it uses; at most {limit}"
+        fail(Diagnostic("L104", message + " (nesting_depth)", span, hint))
+
+    for name, definition in definitions.items():
+        depth = bound.definition_depth(name)
+        if depth > limit and all(bound.definition_depth(c) <= limit for c in calls.get(name, ())):
+            node = definition.node
+            values = [let.value for let in node.lets]
+            worst = max([*values, node.result], key=bound.depth)
+            report(f"definition '{name}'", depth, bound.deepest(worst, limit).span)
+    for action in actions.values():
+        bound.let_depths = {}
+        for let in action.lets:
+            bound.let_depths[let.name] = bound.depth(let.value)
+        deep = [(e, f"let '{let.name}'") for let in action.lets for e in (let.value,)]
+        deep += [(e, "this expression") for e in _expressions(action)]
+        for expr, what in deep:
+            if bound.depth(expr) > limit:
+                report(what, bound.depth(expr), bound.deepest(expr, limit).span)
+                break  # the first is the root of the others
+        bound.let_depths = {}
+
+
+def _expressions(action: n.Action) -> Iterator[n.Expr]:
+    """The top expressions of an action's rules: conditions and the values of statements."""
+    for rule in action.rules:
+        if rule.condition is not None:
+            yield rule.condition
+        pending = list(rule.body)
+        while pending:
+            statement = pending.pop()
+            match statement:
+                case n.Let(value=value) | n.Set(value=value):
+                    yield value
+                case n.Reason(message=message):
+                    yield message
+                case n.Term(start=start, end=end):
+                    yield from (start, end)
+                case n.Charge(amount=amount, start=start, end=end, contract=contract):
+                    yield from (e for e in (amount, start, end, contract) if e is not None)
+                case n.ForEach(collection=collection, condition=condition, body=body):
+                    yield collection
+                    if condition is not None:
+                        yield condition
+                    pending.extend(body)

@@ -162,6 +162,7 @@ class _Walker:
         self.checked = checked
         self.request = request
         self.type_of = checked.type_of
+        self.invoked: dict[tuple[Any, ...], tuple[Any, str]] = {}
         lazy: dict[str, Callable[[], Any]] = {}
         self.top = _Env(lazy)
         for let in action.lets:
@@ -340,6 +341,18 @@ class _Walker:
         return self.invoke(expr.function, [self.value(a, env) for a in expr.arguments])
 
     def invoke(self, function: str, arguments: list[Any]) -> tuple[Any, str]:
+        """A definition's value and formula for these arguments, each worked out once per explanation
+        (rendering re-reads values, so without this a chain of calls would cost exponential time)."""
+        key = (function, *((type(a), a) for a in arguments))
+        try:
+            found = self.invoked.get(key)
+        except TypeError:  # an argument that cannot be a key
+            return self.invoke_once(function, arguments)
+        if found is None:
+            found = self.invoked[key] = self.invoke_once(function, arguments)
+        return found
+
+    def invoke_once(self, function: str, arguments: list[Any]) -> tuple[Any, str]:
         definition = self.checked.definitions[function]
         env = _Env({}).child({name: a for (name, _), a in zip(definition.params, arguments, strict=True)})
         for let in definition.node.lets:

@@ -326,8 +326,8 @@ def test_nested_searches_are_refused_by_their_work() -> None:
 
 def test_a_definition_calling_the_previous_one_twice_is_refused_where_it_crosses_the_bound() -> None:
     chain = ["define f0(x: integer): integer { x + 1 }\n"]
-    chain += [f"define f{i}(x: integer): integer {{ f{i - 1}(x) + f{i - 1}(x) }}\n" for i in range(1, 200)]
-    text = "".join(chain) + approval("set y = f199(1)")
+    chain += [f"define f{i}(x: integer): integer {{ f{i - 1}(x) + f{i - 1}(x) }}\n" for i in range(1, 40)]
+    text = "".join(chain) + approval("set y = f39(1)")
     error = refused(text)
     codes = {(d.code, d.span.line) for d in error.diagnostics}
     # 2^n work: f18 is the first over 2,000,000 steps; the definitions calling it are not reported again
@@ -335,6 +335,37 @@ def test_a_definition_calling_the_previous_one_twice_is_refused_where_it_crosses
     assert all(code == "L106" for code, _ in codes)
     assert len(codes) == 2  # f18, and the call in the action's rule
     assert all(len(d.message) < 200 for d in error.diagnostics)
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_a_long_chain_of_definitions_is_refused_where_it_nests_too_deep(reverse: bool) -> None:
+    # no RecursionError in the checker (the cycle check, the bound) nor at decide time
+    chain = ["define f0(x: integer): integer { x + 1 }\n"]
+    chain += [f"define f{i}(x: integer): integer {{ f{i - 1}(x) + 1 }}\n" for i in range(1, 1500)]
+    text = "".join(reversed(chain) if reverse else chain) + approval("set y = f1499(1)")
+    error = refused(text)
+    first = error.diagnostics[0]
+    assert first.code == "L104" and "nesting_depth" in first.message
+    assert first.span.line == line_of(text, "define f50(")
+
+
+def test_a_long_chain_of_action_lets_is_refused_where_it_nests_too_deep() -> None:
+    lets = "".join(f"  let a{i} = a{i - 1} + 1\n" for i in range(1, 1500))
+    text = 'action a "a" {\n  let a0 = count(contracts)\n' + lets + "  approve r §1 { set y = a1499 }\n}\n"
+    (diagnostic,) = refused(text).diagnostics
+    assert diagnostic.code == "L104"
+    assert diagnostic.span.line == line_of(text, "let a50 ")
+
+
+def test_a_chain_within_the_nesting_limit_decides_and_explains() -> None:
+    chain = ["define f0(x: integer): integer { x + 1 }\n"]
+    chain += [f"define f{i}(x: integer): integer {{ f{i - 1}(x) + 1 }}\n" for i in range(1, 15)]
+    lets = "".join(f"  let a{i} = a{i - 1} + 1\n" for i in range(1, 31))
+    text = "".join(chain) + 'action a "a" {\n  let a0 = f14(0)\n' + lets
+    text += "  approve r §1 when a30 > 0 { set y = a30 }\n}\n"
+    policy = load(text)  # 93 deep: each definition and each let adds two
+    assert dict(policy.decide(request()).fields)["y"] == 15 + 30
+    policy.explain(request())
 
 
 def test_the_work_bound_follows_the_limits() -> None:
@@ -457,6 +488,12 @@ def test_a_variable_may_have_any_name(name: str) -> None:
     decision = policy.decide(request())
     assert dict(decision.fields)["n"] == 1
     policy.explain(request())
+
+
+@pytest.mark.parametrize("loop", ["for x in contracts {}", "for x in contracts { for y in x.licenses {} }"])
+def test_an_empty_loop_compiles(loop: str) -> None:
+    policy = load(approval(loop))
+    assert policy.decide(request()).outcome is mespolicy.Outcome.APPROVED
 
 
 def test_a_loop_variable_named_self() -> None:
