@@ -16,6 +16,7 @@ from mespolicy.errors import (
     PolicyLoadError,
     PolicySyntaxError,
 )
+from mespolicy.limits import Limits
 from mespolicy.model import (
     Charge,
     Contract,
@@ -47,6 +48,7 @@ __all__ = [
     "EvaluationError",
     "License",
     "LicenseKind",
+    "Limits",
     "MespolicyError",
     "Money",
     "Outcome",
