@@ -97,7 +97,8 @@ def _atom(atom: n.Expr) -> tuple[Key, frozenset[str]] | None:
         inner = _atom(atom.operand)
         if inner is None or inner[0][1] != "true":
             return None
-        return (inner[0][0], "true"), frozenset("f")
+        # `not` flips a boolean test, so `not not x` is `x` again
+        return inner[0], frozenset("tf") - inner[1]
     if isinstance(atom, n.Name | n.FieldAccess | n.Given):
         return (atom, "true"), frozenset("t")
     return None

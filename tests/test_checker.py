@@ -475,6 +475,8 @@ def overlaps(*conditions: str) -> list[tuple[str, str]]:
         ("date <= contract.end", "given tier"),
         ("date <= x", "date <= y"),
         ("date <= x or a", "date <= x"),
+        ("not customer.existing", "not not customer.existing"),
+        ("a", "not not not a"),
     ],
 )
 def test_rules_that_cannot_both_apply_or_cannot_be_seen_to(first: str, second: str) -> None:
@@ -490,6 +492,8 @@ def test_rules_that_cannot_both_apply_or_cannot_be_seen_to(first: str, second: s
         ("a", "a"),
         ("given tier and date <= x", "date < x and given tier"),
         ("", ""),
+        ("customer.existing", "not not customer.existing"),
+        ("not a", "not not not a"),
     ],
 )
 def test_rules_that_can_visibly_both_apply(first: str, second: str) -> None:
