@@ -41,6 +41,16 @@ def test_check_reports_a_broken_file_with_its_position(tmp_path: Path) -> None:
     assert "Traceback" not in err
 
 
+@pytest.mark.parametrize("command", ["decide", "explain"])
+def test_a_broken_policy_is_shown_from_the_folder_as_typed(tmp_path: Path, command: str) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "broken.mes").write_text("action a {\n  approve r §1.1 when nope {\n  }\n}\n")
+    code, _, err = run(command, "--policy", str(folder), str(EXAMPLES / "renew-late.json"))
+    assert code == 1
+    assert f"{folder}/broken.mes:2:23: C201" in err
+
+
 def test_decide_prints_the_decision_as_json() -> None:
     code, out, _ = run("decide", str(EXAMPLES / "renew-late.json"))
     assert code == 0
