@@ -264,18 +264,19 @@ def decide(
             break
         name, line, text = item
         where = f"after {name}" if line is None else f"after {name} line {line}"
-        answer, failed = _decide_one(loaded, text, line, not no_trace, explain)
+        answer, failed = _decide_one(loaded, text, line, not no_trace, explain, indent)
         failures += failed
         here = name if line is None else f"{name} line {line}"
         unflushed = unflushed or here
         # written, not echoed: click.echo flushes every line, which halves a portfolio's throughput;
         # flushed every so many answers, so a closed output is found near where it closed
-        if not _write_json(out, answer, indent) or (count % _FLUSH_EVERY == 0 and not _flush(out)):
+        if not _write_line(out, answer) or (count % _FLUSH_EVERY == 0 and not _flush(out)):
             _stopped_writing(here, unflushed)
         if count % _FLUSH_EVERY == 0:
             unflushed = None
         if failed and not jsonl:
-            click.echo(f"{name}: {answer['error']['code']}: {answer['error']['message']}", err=True)
+            error = json.loads(answer)["error"]
+            click.echo(f"{name}: {error['code']}: {error['message']}", err=True)
     if unflushed is not None and not _flush(out):
         _stopped_writing(where.removeprefix("after "), unflushed)
     if failures:
@@ -293,18 +294,18 @@ def _flush(out: IO[str]) -> bool:
     return True
 
 
-def _write_json(out: IO[str], answer: dict[str, Any], indent: int | None) -> bool:
-    """Write one answer as a line of JSON; False when the output is closed.
+def _write_line(out: IO[str], answer: str) -> bool:
+    """Write one answer (JSON text) as a line; False when the output is closed.
 
-    JSON is written as UTF-8 text; a string the output cannot encode (a lone
-    surrogate, an output that is not UTF-8) is written ASCII-escaped instead,
-    which any JSON reader reads back the same.
+    JSON is written as UTF-8 text; a string the output cannot encode (an output
+    that is not UTF-8) is written ASCII-escaped instead, which any JSON reader
+    reads back the same.
     """
     try:
         try:
-            out.write(json.dumps(answer, indent=indent, ensure_ascii=False) + "\n")
+            out.write(answer + "\n")
         except UnicodeEncodeError:
-            out.write(json.dumps(answer, indent=indent, ensure_ascii=True) + "\n")
+            out.write(json.dumps(json.loads(answer), ensure_ascii=True) + "\n")
     except OSError:  # a closed pipe (BrokenPipeError) or a full disk
         return False
     return True
@@ -383,22 +384,42 @@ def _open(path: Path) -> IO[bytes]:
 
 
 def _decide_one(
-    policy: Policy, text: Payload, line: int | None, trace: bool, explain: bool = False
-) -> tuple[dict[str, Any], int]:
-    """The decision on one request as JSON data, or its error object: never an exception."""
+    policy: Policy,
+    text: Payload,
+    line: int | None,
+    trace: bool,
+    explain: bool = False,
+    indent: int | None = None,
+) -> tuple[str, int]:
+    """The decision on one request as JSON text, or its error object: never an exception.
+
+    The text is made here, inside the line's own error handling, so that nothing a
+    decision holds can fail the run when it is written.
+    """
     try:
         if isinstance(text, RequestError):
             raise text
         request = parse_request_json(text, policy.limits)
         decision = policy.explain(request).decision if explain else policy.decide(request)
-        return decision_to_json(decision, trace=trace), 0
+        return _json_text(decision_to_json(decision, trace=trace), indent), 0
     except RequestError as error:
         error.line = line
-        return _error_object(line, error.code, error.field, str(error)), 1
+        answer = _error_object(line, error.code, error.field, str(error))
     except MespolicyError as error:
-        return _error_object(line, error.code, None, str(error)), 1
+        answer = _error_object(line, error.code, None, str(error))
     except Exception as error:  # a bug of ours must not end a portfolio run: report it on its line
-        return _error_object(line, "E999", None, _internal(error)), 1
+        answer = _error_object(line, "E999", None, _internal(error))
+    return _json_text(answer, indent), 1
+
+
+def _json_text(answer: dict[str, Any], indent: int | None) -> str:
+    """JSON text, UTF-8 where it can be; a string no UTF-8 can hold (a lone surrogate) escaped."""
+    text = json.dumps(answer, indent=indent, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(answer, indent=indent, ensure_ascii=True)
+    return text
 
 
 def _internal(error: BaseException) -> str:

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from mespolicy.cli import _write_json, main
+from mespolicy.cli import _json_text, _write_line, main
 from mespolicy.errors import MespolicyError
 from mespolicy.limits import DEFAULT, Limits
 from mespolicy.model import AmountError, DateError, format_amount, format_money
@@ -441,9 +441,31 @@ def test_a_string_the_output_cannot_encode_is_written_ascii_escaped() -> None:
     for encoding, text in (("utf-8", "M\ud800"), ("ascii", "§8.2")):
         raw = io.BytesIO()
         out = io.TextIOWrapper(raw, encoding=encoding)
-        assert _write_json(out, {"id": text}, None)
+        assert _write_line(out, _json_text({"id": text}, None))
         out.flush()
         assert json.loads(raw.getvalue().decode("ascii")) == {"id": text}
+
+
+def test_a_decision_that_cannot_be_written_as_json_is_an_error_on_its_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # json.dumps refuses ints past 4,300 digits: the text is made inside the line's handling
+    import mespolicy.cli as cli
+
+    calls = iter([True, False])
+    to_json = cli.decision_to_json
+
+    def huge(decision: Any, trace: bool = True) -> dict[str, Any]:
+        data = to_json(decision, trace=trace)
+        return {**data, "big": 10**5000} if next(calls) else data
+
+    monkeypatch.setattr(cli, "decision_to_json", huge)
+    code, out, err = _run("decide", "--jsonl", "-", stdin=(GOOD + "\n" + GOOD + "\n").encode())
+    assert code == 1
+    assert "Traceback" not in err
+    first, second = (json.loads(line) for line in out.splitlines())
+    assert (first["error"]["line"], first["error"]["code"]) == (1, "E999")
+    assert second["outcome"] == "approved"
 
 
 # ---------------------------------------------------------------- --limit, and explain
