@@ -10,7 +10,7 @@ arithmetic stays in C-implemented Decimal and integer operations.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Context, Decimal, DivisionByZero, Inexact, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, DivisionByZero, Inexact, InvalidOperation, Overflow
 from fractions import Fraction
 from math import gcd
 from typing import Any
@@ -20,12 +20,24 @@ from typing import Any
 EXACT = Context(prec=80, traps=[Inexact, InvalidOperation, DivisionByZero])
 
 
+# A whole number or a divisor past this many bits (about 300 digits) is no count, term
+# or rate a policy means. EXACT bounds a Decimal's digits; this bounds the Python ints,
+# so that a chain of products cannot grow a number past memory.
+WIDEST_WHOLE_BITS = 1024
+
+
+def too_wide() -> Overflow:
+    return Overflow("a number past 300 digits")
+
+
 class Quotient:
     """The exact value `numerator / divisor` (a positive int divisor) of a division that does not end."""
 
     __slots__ = ("divisor", "numerator")
 
     def __init__(self, numerator: Decimal, divisor: int) -> None:
+        if divisor.bit_length() > WIDEST_WHOLE_BITS:
+            raise too_wide()
         self.numerator = numerator
         self.divisor = divisor
 

@@ -67,6 +67,8 @@ def binary(op: BinaryOp, left: t.Type, right: t.Type) -> Operation:
         return Operation(symbol=op.value)
     if op in _COMPARE_HELPERS:
         return Operation(helper=_COMPARE_HELPERS[op]) if isinstance(left, t.Money) else Operation(op.value)
+    if left in _PLAIN and right in _PLAIN and op is BinaryOp.MULTIPLY:
+        return Operation(helper="whole_mul")
     if left in _PLAIN and right in _PLAIN and op is not BinaryOp.DIVIDE:
         return Operation(symbol=op.value)
     if op in (BinaryOp.ADD, BinaryOp.SUBTRACT):

@@ -60,6 +60,18 @@ num_mul = exact.multiply
 num_neg = exact.negate
 
 
+def whole_mul(a: int, b: int) -> int:
+    """`a * b` of whole numbers (counts, days, months), refused past `exact.WIDEST_WHOLE_BITS`.
+
+    Sums grow a bit per step and the checker bounds the steps; only products can
+    double a number's size each time, so a chain of squarings stops here.
+    """
+    product = a * b
+    if product.bit_length() > exact.WIDEST_WHOLE_BITS:
+        raise exact.too_wide()
+    return product
+
+
 def num_div(a: Number, b: Number) -> Number:
     if b == 0:
         raise EvaluationError("division by zero", code="R302")

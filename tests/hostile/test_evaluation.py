@@ -545,3 +545,38 @@ def test_a_reason_that_can_only_be_empty_is_a_check_error(message: str) -> None:
 def test_a_reason_with_words_or_a_value_is_fine() -> None:
     load(approval('reason "{date}"'))
     load(approval('reason "Yes {contract.id}."'))
+
+
+# -- numbers cannot grow past memory ---------------------------------------------------------------
+
+
+def _squarings(start: str, steps: int, kind: str) -> str:
+    lets = "".join(f"  let a{i} = a{i - 1} * a{i - 1}\n" for i in range(1, steps + 1))
+    return (
+        f'define grown(a0: {kind}): {kind} clause §1 reading "r" {{\n'
+        + lets
+        + f"  result a{steps}\n}}\n"
+        + approval(f"set x = grown({start})")
+    )
+
+
+@pytest.mark.parametrize(
+    ("start", "kind"),
+    [
+        ("count(contracts) + 98", "integer"),
+        ("count(contracts) + 98", "number"),
+        ("1 / (count(contracts) + 2)", "number"),
+    ],
+)
+def test_a_chain_of_squarings_stops_at_a_located_error_not_at_memory(start: str, kind: str) -> None:
+    # 40 squarings would be a number of about 2^40 digits: each product is bounded instead
+    policy = load(_squarings(start, 40, kind))
+    with pytest.raises(EvaluationError) as caught:
+        policy.decide(request())
+    assert caught.value.code == "R311"
+    assert caught.value.span is not None
+    assert "300 digits" in str(caught.value) or "too large" in str(caught.value)
+
+
+def test_whole_numbers_within_the_bound_multiply_exactly() -> None:
+    assert field("", "(count(contracts) + 9) * (count(contracts) + 9) * 1000") == 100_000
