@@ -275,8 +275,8 @@ def decide(
         if count % _FLUSH_EVERY == 0:
             unflushed = None
         if failed and not jsonl:
-            error = json.loads(answer)["error"]
-            click.echo(f"{name}: {error['code']}: {error['message']}", err=True)
+            refused = json.loads(answer)["error"]
+            click.echo(f"{name}: {refused['code']}: {refused['message']}", err=True)
     if unflushed is not None and not _flush(out):
         _stopped_writing(where.removeprefix("after "), unflushed)
     if failures:

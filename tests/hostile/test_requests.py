@@ -28,6 +28,7 @@ from mespolicy.errors import MespolicyError
 from mespolicy.limits import DEFAULT, Limits
 from mespolicy.model import AmountError, DateError, format_amount, format_money
 from mespolicy.model.contracts import Contract, Customer, License, LicenseKind, Role
+from mespolicy.model.decision import decision_to_json
 from mespolicy.model.money import Money
 from mespolicy.model.request import Request, RequestError, parse_request, parse_request_json
 from mespolicy.policy import Policy
@@ -453,7 +454,7 @@ def test_a_decision_that_cannot_be_written_as_json_is_an_error_on_its_line(
     import mespolicy.cli as cli
 
     calls = iter([True, False])
-    to_json = cli.decision_to_json
+    to_json = decision_to_json
 
     def huge(decision: Any, trace: bool = True) -> dict[str, Any]:
         data = to_json(decision, trace=trace)
