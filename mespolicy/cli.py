@@ -34,7 +34,7 @@ def _load(policy: Path | None, assignments: tuple[str, ...] = ()) -> Policy:
     try:
         return load(policy, limits=_limits()).with_overrides(parse_assignments(assignments))
     except MespolicyError as error:
-        _fail(error.render(_shown_folder(policy)))
+        _fail(error.render(_shown_folder(policy)), 2)
 
 
 _LIMITS = "mespolicy.limits"
