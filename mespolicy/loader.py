@@ -120,6 +120,11 @@ def _why(error: Exception) -> str:
     return str(error)
 
 
+def _hidden(path: str) -> bool:
+    """A path with a hidden part (`.env`, `.ssh/...`): never a rule file, whatever it ends with."""
+    return any(part.startswith(".") and part not in (".", "..") for part in path.split("/"))
+
+
 def _at_file(name: str) -> Span:
     """The place of a file's own name, for an error about the file rather than its text."""
     return Span(Source(name, "", in_folder=True), 1, 1, 1, 1)
@@ -138,7 +143,14 @@ class _Reader:
         self.seen: set[Path] = set()
 
     def inside(self, real: Path) -> bool:
-        return real == self.root or self.root in real.parents
+        """Whether a real path is a rule file of the policy: inside the folder, `*.mes`, not hidden.
+
+        Checked on the real path, so that no link (`a.mes -> .env`) can lead to a
+        file whose first line a syntax error would quote.
+        """
+        if self.root not in real.parents:
+            return False
+        return real.name.endswith(SUFFIX) and not _hidden(real.relative_to(self.root).as_posix())
 
     def name(self, real: Path) -> str:
         return real.relative_to(self.root).as_posix()
@@ -149,7 +161,8 @@ class _Reader:
         A link whose target leaves the policy folder (or loops) is refused here, before
         anything is read through it.
         """
-        entries = sorted(folder.glob(f"*{SUFFIX}"))
+        # hidden files (an editor's `.#renewal.mes`) are not the policy's
+        entries = sorted(e for e in folder.glob(f"*{SUFFIX}") if not e.name.startswith("."))
         files = []
         for entry in entries:
             name = entry.relative_to(self.root).as_posix()
@@ -160,7 +173,7 @@ class _Reader:
             if not self.inside(real):
                 raise _refuse(
                     "L107",
-                    f"'{name}' is a link to a file outside the policy folder",
+                    f"'{name}' is a link to a file outside the policy folder (or not a rule file)",
                     _at_file(name),
                     "a policy reads only the files inside its folder; copy the file in",
                 )
@@ -235,6 +248,15 @@ class _Reader:
                 item.span,
                 "a policy reads only the files inside its folder",
             )
+        if _hidden(written) or not written.endswith(SUFFIX):
+            # Only rule files: a `.env` or `.ssh/...` beside the rules must never be read,
+            # since a syntax error would quote its first line.
+            raise _refuse(
+                "L108",
+                f"an include names a rule file ({SUFFIX}), never a hidden one: not '{written}'",
+                item.span,
+                'write: include "common.mes"',
+            )
         try:
             real = Path(os.path.realpath(self.root / inner, strict=True))
         except FileNotFoundError:
@@ -247,7 +269,7 @@ class _Reader:
         if not self.inside(real):
             raise _refuse(
                 "L107",
-                f"include '{written}' is a link to a file outside the policy folder",
+                f"include '{written}' is a link to a file outside the policy folder (or not a rule file)",
                 item.span,
                 "a policy reads only the files inside its folder; copy the file in",
             )

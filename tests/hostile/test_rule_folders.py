@@ -341,6 +341,37 @@ def test_links_and_climbs_that_stay_inside_the_folder_are_read(tmp_path: Path) -
     assert sorted(f.path for f in files) == ["lib/common.mes", "lib/more.mes", "main.mes"]
 
 
+@pytest.mark.parametrize("written", [".env", "notes.txt", ".ssh/id_ed25519", "lib/.hidden.mes", "./.x/a.mes"])
+def test_an_include_reads_only_rule_files_never_hidden_ones(tmp_path: Path, written: str) -> None:
+    # a secret beside the rules must never reach an error message
+    folder = _folder(tmp_path, {"main.mes": f'include "{written}"\n' + GOOD})
+    for secret in (".env", "notes.txt", ".ssh/id_ed25519", "lib/.hidden.mes", ".x/a.mes"):
+        (folder / secret).parent.mkdir(parents=True, exist_ok=True)
+        (folder / secret).write_text("AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI\n", encoding="utf-8")
+    error = _load_error(folder)
+    assert _located(error) == ("L108", "main.mes:1:1")
+    assert "wJalr" not in error.render()
+
+
+def test_a_rule_file_linked_to_a_hidden_file_beside_it_is_refused(tmp_path: Path) -> None:
+    folder = _folder(tmp_path, {"main.mes": 'include "lib/a.mes"\n' + GOOD, "lib/x.mes": ""})
+    (folder / ".env").write_text("AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI\n", encoding="utf-8")
+    (folder / "lib" / "a.mes").symlink_to(folder / ".env")
+    error = _load_error(folder)
+    assert _located(error) == ("L107", "main.mes:1:1")
+    assert "wJalr" not in error.render()
+    (folder / "main.mes").write_text(GOOD, encoding="utf-8")
+    (folder / "env.mes").symlink_to(folder / ".env")
+    error = _load_error(folder)
+    assert _located(error) == ("L107", "env.mes:1:1")
+    assert "wJalr" not in error.render()
+
+
+def test_hidden_rule_files_are_not_part_of_the_policy(tmp_path: Path) -> None:
+    folder = _folder(tmp_path, {"main.mes": GOOD, ".#main.mes": "this is not rule text"})
+    assert [f.path for f in read_policy(folder)] == ["main.mes"]
+
+
 # -- finding 8: paths no file can have, links that loop, things that are not files -------------
 
 
@@ -369,15 +400,15 @@ def test_a_link_loop_is_a_located_error(tmp_path: Path) -> None:
 
 
 def test_a_fifo_is_refused_not_waited_on(tmp_path: Path) -> None:
-    folder = _folder(tmp_path, {"main.mes": 'include "pipe"\n' + GOOD})
-    os.mkfifo(folder / "pipe")
+    folder = _folder(tmp_path, {"main.mes": 'include "lib/pipe.mes"\n' + GOOD, "lib/a.mes": ""})
+    os.mkfifo(folder / "lib" / "pipe.mes")
     assert _located(_load_error(folder)) == ("L109", "main.mes:1:1")
     os.mkfifo(folder / "pipe.mes")
     assert _located(_load_error(folder)) == ("L109", "pipe.mes:1:1")
 
 
 def test_an_included_folder_is_not_a_file(tmp_path: Path) -> None:
-    folder = _folder(tmp_path, {"main.mes": 'include "lib"\n' + GOOD, "lib/a.mes": ""})
+    folder = _folder(tmp_path, {"main.mes": 'include "sub/lib.mes"\n' + GOOD, "sub/lib.mes/a.mes": ""})
     assert _located(_load_error(folder)) == ("C216", "main.mes:1:1")
 
 
