@@ -329,6 +329,7 @@ class _Generator:
                     self.let_function(name, index, item)
         rules = list(enumerate(action.rules))
         with self.block(f"def {_action_name(name)}(req):"):
+            self.emit(f"rt.meter({self.checked.limits.work_per_decision!r})")
             self.emit("loc = -1")
             self.blocks += 1
             with self.block("try:"):
@@ -435,7 +436,7 @@ class _Generator:
                     code = f"rt.field_number({code})"
                 self.emit(f"fields.append(({'.'.join(path)!r}, {code}))")
             case n.ForEach(variable=variable, collection=collection, condition=condition):
-                collection_code = self.expr(collection)
+                collection_code = f"rt.spent({self.expr(collection)})"
                 if self.blocks >= _LOOP_BLOCKS:
                     self.loop_function(rule, statement, collection_code)
                     return
@@ -480,7 +481,8 @@ class _Generator:
 
     def first_where_loop(self, name: str, search: n.FirstWhere) -> None:
         """`let k = first n from s where c` as a plain loop: no function call per number tried."""
-        start = self.expr(search.start)
+        start = self.fresh("start")
+        self.emit(f"{start} = {self.expr(search.start)}")
         saved = dict(self.scope)
         counter = self.bind(search.variable)
         condition = self.expr(search.condition)
@@ -490,6 +492,7 @@ class _Generator:
             self.emit(f"if {condition}: break")
         with self.block("else:"):
             self.emit(f"rt.nothing_found({start}, {span})")
+        self.emit(f"rt.spend({counter} - {start} + 1)")
         self.emit(f"{self.bind(name)} = {counter}")
 
     def bind(self, name: str) -> str:
@@ -710,7 +713,7 @@ class _Expressions:
             if node.function is n.AggregateFunction.COUNT:
                 return f"len({items})"
         else:
-            collection = self.expr(node.collection)
+            collection = f"rt.spent({self.expr(node.collection)})"
             bound = self.g.bind(node.variable or "it")
             value = self.expr(node.value)
             condition = f" if {self.expr(node.condition)}" if node.condition is not None else ""

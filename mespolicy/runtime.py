@@ -7,11 +7,12 @@ Numbers are exact (`exact.py`): a charge is rounded once, from the exact value
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal, DecimalException, DivisionByZero
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from mespolicy import exact
 from mespolicy.errors import EvaluationError
@@ -21,6 +22,9 @@ from mespolicy.model.calendar import add_months as _calendar_add_months
 from mespolicy.model.decision import Charge
 from mespolicy.model.money import Money, format_money, minor_units
 from mespolicy.model.request import RequestError
+
+
+T = TypeVar("T")
 
 
 class Cash:
@@ -181,9 +185,47 @@ def first_where(start: int, holds: Callable[[int], bool], span: int) -> int:
     """
     for k in range(start, start + span):
         if holds(k):
+            spend(k - start + 1)
             return k
     nothing_found(start, span)
     raise AssertionError  # pragma: no cover - nothing_found raises
+
+
+# -- the work of one decision
+#
+# The checker bounds a decision's work per item of the request's lists (L106); how many
+# items there are is known only here. Every loop spends what it went through (the numbers a
+# search tried, the items of a list), once, when it is done or before it starts, and a
+# decision past `Limits.work_per_decision` stops with R313 instead of running for minutes.
+
+
+class _Meter(threading.local):
+    left = 1 << 62  # outside a decision (a definition called by a test), nothing is metered
+    limit = 1 << 62
+
+
+_METER = _Meter()
+
+
+def meter(limit: int) -> None:
+    """Start metering one decision on this thread (the compiled action calls this first)."""
+    _METER.left = _METER.limit = limit
+
+
+def spend(steps: int) -> None:
+    left = _METER.left = _METER.left - steps
+    if left < 0:
+        raise EvaluationError(
+            f"this request takes more than {_METER.limit:,} steps to decide (limit work_per_decision): "
+            "its lists are too long for these rules",
+            code="R313",
+        )
+
+
+def spent(items: Sequence[T]) -> Sequence[T]:
+    """`items`, once their number is spent: a loop over a request's list costs one step an item."""
+    spend(len(items))
+    return items
 
 
 def nothing_found(start: int, span: int) -> None:

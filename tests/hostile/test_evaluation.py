@@ -580,3 +580,47 @@ def test_a_chain_of_squarings_stops_at_a_located_error_not_at_memory(start: str,
 
 def test_whole_numbers_within_the_bound_multiply_exactly() -> None:
     assert field("", "(count(contracts) + 9) * (count(contracts) + 9) * 1000") == 100_000
+
+
+# -- the work of one decision grows with the request's lists: counted, and stopped ------------------
+
+
+def _cotermination(contracts: int, target_end: str) -> dict[str, object]:
+    return {
+        "action": "coterminate",
+        "date": "2025-09-01",
+        "customer": {"id": "C1", "role": "customer", "existing": True},
+        "contracts": [
+            {
+                "id": f"M{i}",
+                "currency": "USD",
+                "start": "2025-01-15",
+                "end": f"2026-01-{1 + i % 28:02d}",
+                "annual_fee": "3650.00",
+                "licenses": [f"L{i}"],
+            }
+            for i in range(contracts)
+        ],
+        "target_end": target_end,
+    }
+
+
+def test_a_request_whose_lists_make_the_rules_run_too_long_is_refused_with_r313() -> None:
+    # the shipped fee() searches its fee years for each contract: 2,000 contracts and an end
+    # nine centuries out took seconds a line; counted, it stops at the limit instead
+    policy = mespolicy.load(limits=Limits(work_per_decision=400_000))
+    request = mespolicy.parse_request(_cotermination(2_000, "2999-01-15"))
+    with pytest.raises(EvaluationError) as caught:
+        policy.decide(request)
+    assert caught.value.code == "R313"
+    assert caught.value.span is not None
+    assert "work_per_decision" in str(caught.value)
+    small = mespolicy.parse_request(_cotermination(3, "2027-01-15"))
+    assert policy.decide(small).outcome.value == "approved"
+
+
+def test_the_meter_starts_anew_for_each_decision() -> None:
+    policy = mespolicy.load(limits=Limits(work_per_decision=400_000))
+    request = mespolicy.parse_request(_cotermination(200, "2099-01-15"))
+    decisions = {policy.decide(request).total for _ in range(50)}
+    assert len(decisions) == 1
