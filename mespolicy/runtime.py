@@ -23,7 +23,6 @@ from mespolicy.model.decision import Charge
 from mespolicy.model.money import Money, format_money, minor_units
 from mespolicy.model.request import RequestError
 
-
 T = TypeVar("T")
 
 
