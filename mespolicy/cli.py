@@ -512,7 +512,7 @@ def diff(
 
     before = _load(_policy_argument(old))
     after = _load(_policy_argument(new), assignments)
-    lines = [(line, text) for _, line, text in _request_texts((requests_file,), jsonl=True)]
+    lines = [(line, text) for _, line, text in _request_texts((requests_file,), True, after.limits)]
     show_progress = not as_json and len(lines) > 500 and sys.stderr.isatty()
     with Progress(disable=not show_progress, transient=True) as progress:
         task = progress.add_task("deciding", total=len(lines))

@@ -2,8 +2,9 @@
 
 As Jinja compiles templates, the generated source is built only from the checked
 tree: every identifier is made here from a name the checker resolved (`[a-z_0-9]`
-with a prefix), every literal is emitted with `repr`, and rule text is never
-evaluated. The source is kept on the result, so it can be read when in doubt.
+with a prefix), every literal is emitted with `repr` or, when it is a value worked
+out here (a folded constant), bound by name in the module's namespace, and rule
+text is never evaluated. The source is kept on the result, so it can be read when in doubt.
 """
 
 from __future__ import annotations
