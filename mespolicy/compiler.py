@@ -753,12 +753,5 @@ class _Expressions:
     def chain(self, node: n.Binary) -> str:
         """`a and b and c` flat, in one pair of parentheses, however long the chain (it short-circuits
         as the rule language does); a chain of the other operator inside is one operand."""
-        operands: list[n.Expr] = []
-        pending: list[n.Expr] = [node]
-        while pending:
-            item = pending.pop()
-            if isinstance(item, n.Binary) and item.op is node.op:
-                pending.extend((item.right, item.left))
-            else:
-                operands.append(item)
+        operands = n.chain(node, node.op)
         return "(" + f" {node.op.value} ".join(self.expr(operand) for operand in operands) + ")"

@@ -196,7 +196,7 @@ class _Walker:
     def reached(self, expr: n.Expr, env: _Env) -> Iterator[n.Expr]:
         match expr:
             case n.Binary(op=n.BinaryOp.AND | n.BinaryOp.OR as op):
-                operands = list(_chain(expr, op))
+                operands = list(n.chain(expr, op))
                 for index, operand in enumerate(operands):
                     yield from self.reached(operand, env)
                     last = index == len(operands) - 1
@@ -436,17 +436,6 @@ _MONEY_AGGREGATES: dict[n.AggregateFunction, Callable[[Iterator[Any]], Any]] = {
     n.AggregateFunction.MIN: runtime.money_minimum,
     n.AggregateFunction.MAX: runtime.money_maximum,
 }
-
-
-def _chain(expr: n.Expr, op: n.BinaryOp) -> Iterator[n.Expr]:
-    """The operands of an `and` (or `or`) chain, left to right, without recursion."""
-    pending = [expr]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, n.Binary) and item.op is op:
-            pending.extend((item.right, item.left))
-        else:
-            yield item
 
 
 def _bind(evaluate: Callable[[n.Expr, _Env], Any], expr: n.Expr, env: _Env) -> Callable[[], Any]:

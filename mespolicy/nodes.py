@@ -195,13 +195,21 @@ Expr: TypeAlias = (
 )
 
 
+def chain(expr: Expr, op: BinaryOp) -> Iterator[Expr]:
+    """The operands of an `op` chain (`a and b and c`), left to right, without recursion however long
+    it is; an expression that is no `op` is its own operand, and a chain of another operator is one."""
+    pending = [expr]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, Binary) and item.op is op:
+            pending.extend((item.right, item.left))
+        else:
+            yield item
+
+
 def conjuncts(condition: Expr) -> Iterator[Expr]:
     """The parts of an `and`-chain, left to right (a condition that is no `and` is its own part)."""
-    if isinstance(condition, Binary) and condition.op is BinaryOp.AND:
-        yield from conjuncts(condition.left)
-        yield from conjuncts(condition.right)
-    else:
-        yield condition
+    return chain(condition, BinaryOp.AND)
 
 
 # -- citations and provenance ------------------------------------------------

@@ -65,24 +65,13 @@ def _constraints(condition: n.Expr | None) -> Constraints | None:
     found: Constraints = {}
     if condition is None:
         return found
-    for atom in _conjuncts(condition):
+    for atom in n.conjuncts(condition):
         parsed = _atom(atom)
         if parsed is None:
             return None
         key, relations = parsed
         found[key] = found.get(key, relations) & relations
     return found
-
-
-def _conjuncts(condition: n.Expr) -> Iterator[n.Expr]:
-    """The parts of an `and`-chain, left to right, without recursion."""
-    pending = [condition]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, n.Binary) and item.op is n.BinaryOp.AND:
-            pending.extend((item.right, item.left))
-        else:
-            yield item
 
 
 def _atom(atom: n.Expr) -> tuple[Key, frozenset[str]] | None:
