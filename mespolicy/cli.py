@@ -18,7 +18,7 @@ from mespolicy.limits import DEFAULT as DEFAULT_LIMITS
 from mespolicy.limits import Limits, LimitSettingError
 from mespolicy.loader import shipped_rules
 from mespolicy.model.decision import decision_to_json
-from mespolicy.model.request import RequestError, parse_request_json
+from mespolicy.model.request import RequestError, parse_request_json, too_big
 from mespolicy.overrides import parse_assignments
 from mespolicy.pipeline import PASSES, run_passes
 from mespolicy.policy import Policy, load
@@ -344,7 +344,7 @@ def _request_texts(
         with stream:
             if not jsonl:
                 data = stream.read(most + 1)
-                yield str(path), None, data if len(data) <= most else _too_big(most, "request file")
+                yield str(path), None, data if len(data) <= most else too_big(most, what="request file")
                 continue
             number = 0
             while True:
@@ -354,7 +354,7 @@ def _request_texts(
                 number += 1
                 if len(line) > most and not line.endswith(b"\n"):
                     _skip_rest_of_line(stream)
-                    yield str(path), number, _too_big(most, "line")
+                    yield str(path), number, too_big(most, what="line")
                 elif not line.strip():
                     yield str(path), number, RequestError(
                         "<json>",
@@ -363,10 +363,6 @@ def _request_texts(
                     )
                 else:
                     yield str(path), number, line
-
-
-def _too_big(most: int, what: str) -> RequestError:
-    return RequestError("<json>", f"the {what} is over {most} bytes (limit request_bytes)", code="Q201")
 
 
 def _skip_rest_of_line(stream: IO[bytes]) -> None:
@@ -404,11 +400,11 @@ def _decide_one(
         return _json_text(decision_to_json(decision, trace=trace), indent), 0
     except RequestError as error:
         error.line = line
-        answer = _error_object(line, error.code, error.field, str(error))
+        answer = error.error_object(line)
     except MespolicyError as error:
-        answer = _error_object(line, error.code, None, str(error))
+        answer = error.error_object(line)
     except Exception as error:  # a bug of ours must not end a portfolio run: report it on its line
-        answer = _error_object(line, "E999", None, _internal(error))
+        answer = {"error": {"line": line, "code": "E999", "field": None, "message": _internal(error)}}
     return _json_text(answer, indent), 1
 
 
@@ -424,10 +420,6 @@ def _json_text(answer: dict[str, Any], indent: int | None) -> str:
 
 def _internal(error: BaseException) -> str:
     return f"internal error: {type(error).__name__}: {error}"
-
-
-def _error_object(line: int | None, code: str, field: str | None, message: str) -> dict[str, Any]:
-    return {"error": {"line": line, "code": code, "field": field, "message": message}}
 
 
 @main.command()

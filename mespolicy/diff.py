@@ -76,9 +76,7 @@ def diff_policies(
                 raise text
             request = parse_request_json(text, new.limits)
         except RequestError as error:
-            report.errors.append(
-                {"line": number, "code": error.code, "field": error.field, "message": str(error)}
-            )
+            report.errors.append(error.error_object(number)["error"])
         else:
             before, after = _decide(old, request), _decide(new, request)
             if isinstance(before, Decision) and isinstance(after, Decision):

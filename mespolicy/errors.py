@@ -47,6 +47,11 @@ class MespolicyError(Exception):
         """The printed form; `folder` leads the paths of errors located in a policy folder's files."""
         return f"error: {self.code}: {self}"
 
+    def error_object(self, line: int | None = None) -> dict[str, dict[str, object]]:
+        """The error as a JSON Lines run writes it in the place of a decision."""
+        field = getattr(self, "field", None)
+        return {"error": {"line": line, "code": self.code, "field": field, "message": str(self)}}
+
 
 class PolicyFileError(MespolicyError):
     """Errors located in rule files: one or more diagnostics, rendered together.

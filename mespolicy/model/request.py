@@ -411,7 +411,7 @@ def _text(text: str | bytes, limits: Limits) -> str:
     if isinstance(text, bytes | bytearray):
         size = len(text)
         if size > most:
-            raise _too_big(size, most)
+            raise too_big(most, size)
         try:
             decoded = bytes(text).decode("utf-8")
         except UnicodeDecodeError as err:
@@ -424,7 +424,7 @@ def _text(text: str | bytes, limits: Limits) -> str:
     elif isinstance(text, str):
         # a character is 1 to 4 bytes of UTF-8: count them only when it matters
         if len(text) > most or (len(text) * 4 > most and _utf8_size(text) > most):
-            raise _too_big(_utf8_size(text), most)
+            raise too_big(most, _utf8_size(text))
         decoded = text
     else:
         raise TypeError(f"a request's JSON is a str or bytes, not {type(text).__name__}")
@@ -435,10 +435,10 @@ def _utf8_size(text: str) -> int:
     return len(text.encode("utf-8", "surrogatepass"))
 
 
-def _too_big(size: int, most: int) -> RequestError:
-    return RequestError(
-        _JSON, f"the request is {size} bytes; at most {most} (limit request_bytes)", code="Q201"
-    )
+def too_big(most: int, size: int | None = None, what: str = "request") -> RequestError:
+    """Q201: a request (or a JSON Lines line, `what`) over `most` bytes; `size` where it was measured."""
+    found = f"{size} bytes" if size is not None else f"over {most} bytes"
+    return RequestError(_JSON, f"the {what} is {found}; at most {most} (limit request_bytes)", code="Q201")
 
 
 # A string (skipped whole) or a bracket: what the nesting pre-scan looks at.
