@@ -20,7 +20,7 @@ from mespolicy.checked import (
     CheckedPolicy,
     ParameterRef,
 )
-from mespolicy.cost import WorkBound, work_errors
+from mespolicy.cost import WorkBound, callees_first, work_errors
 from mespolicy.errors import Diagnostic, PolicyCheckError, collect, did_you_mean
 from mespolicy.limits import DEFAULT as DEFAULT_LIMITS
 from mespolicy.limits import Limits
@@ -232,29 +232,13 @@ class _Checker:
     def check_cycles(self) -> None:
         """C208 for definitions that call each other in a cycle (a walk with its own stack, so a chain
         of thousands of definitions needs no Python recursion)."""
-        state: dict[str, str] = {}
-        for root in self.calls:
-            if root in state:
-                continue
-            state[root] = "open"
-            path = [root]
-            pending = [iter(sorted(self.calls.get(root, ())))]
-            while pending:
-                callee = next(pending[-1], None)
-                if callee is None:
-                    state[path.pop()] = "done"
-                    pending.pop()
-                elif state.get(callee) == "open":
-                    cycle = [*path[path.index(callee) :], callee]
-                    self.fail(
-                        "C208",
-                        "definitions depend on each other in a cycle: " + " -> ".join(cycle),
-                        self.definitions[callee].node.span,
-                    )
-                elif callee not in state:
-                    state[callee] = "open"
-                    path.append(callee)
-                    pending.append(iter(sorted(self.calls.get(callee, ()))))
+        _, cycles = callees_first(self.calls, self.calls)
+        for cycle in cycles:
+            self.fail(
+                "C208",
+                "definitions depend on each other in a cycle: " + " -> ".join(cycle),
+                self.definitions[cycle[-1]].node.span,
+            )
 
     # -- actions, rules and statements
 

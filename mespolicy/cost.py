@@ -214,7 +214,8 @@ def work_errors(
     A definition is reported only where its own work crosses the limit, not again at every
     definition that calls it (`calls`: the definitions each one calls).
     """
-    for name in _callees_first(definitions, calls):
+    order, _ = callees_first(definitions, calls)  # cycles are the checker's C208, reported already
+    for name in order:
         bound.definition(name)  # callees first, so no chain of calls recurses here
         bound.definition_depth(name)
     _depth_errors(bound, definitions, actions, calls, depth_limit, fail)
@@ -256,28 +257,39 @@ def work_errors(
         )
 
 
-def _callees_first(
-    definitions: Mapping[str, CheckedDefinition], calls: Mapping[str, Iterable[str]]
-) -> list[str]:
-    """The definitions in an order where each comes after those it calls (a walk with its own stack)."""
+def callees_first(
+    names: Iterable[str], calls: Mapping[str, Iterable[str]]
+) -> tuple[list[str], list[list[str]]]:
+    """The definitions in an order where each comes after those it calls, and the cycles met.
+
+    One walk with its own stack, so a chain of thousands of definitions needs no Python
+    recursion; a cycle is given as the names around it, its first name again at its end.
+    """
+    roots = list(names)
+    known = set(roots)
     order: list[str] = []
-    state: dict[str, bool] = {}
-    for root in definitions:
-        if root in state:
+    cycles: list[list[str]] = []
+    done: dict[str, bool] = {}  # False while a name is on the path, True once left
+    for root in roots:
+        if root in done:
             continue
-        state[root] = False
-        pending = [(root, iter(sorted(calls.get(root, ()))))]
+        done[root] = False
+        path = [root]
+        pending = [iter(sorted(calls.get(root, ())))]
         while pending:
-            name, callees = pending[-1]
-            callee = next(callees, None)
+            callee = next(pending[-1], None)
             if callee is None:
-                pending.pop()
-                state[name] = True
+                name = path.pop()
+                done[name] = True
                 order.append(name)
-            elif callee not in state and callee in definitions:
-                state[callee] = False
-                pending.append((callee, iter(sorted(calls.get(callee, ())))))
-    return order
+                pending.pop()
+            elif done.get(callee) is False:
+                cycles.append([*path[path.index(callee) :], callee])
+            elif callee not in done and callee in known:
+                done[callee] = False
+                path.append(callee)
+                pending.append(iter(sorted(calls.get(callee, ()))))
+    return order, cycles
 
 
 def _depth_errors(
