@@ -37,6 +37,9 @@ class Limits:
     # -- rule folders: errors located in the rule file
     file_bytes: int = _limit(1_000_000, "L101", "bytes in one rule file")
     policy_files: int = _limit(500, "L102", "rule files in one policy, its includes and tests counted")
+    policy_bytes: int = _limit(
+        2_000_000, "L110", "bytes of all the rule files of one policy (reading takes about 3 s a megabyte)"
+    )
     rules_per_action: int = _limit(2_000, "L103", "rules, approve and reject, in one action")
     nesting_depth: int = _limit(
         100, "L104", "how deep expressions and blocks nest (an `and` of n operands nests n deep)"

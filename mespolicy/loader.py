@@ -5,8 +5,9 @@ folder (the folder given, or the folder of the one file given) are read; an
 `include` with an absolute path, a `..` that climbs out, or a symbolic link whose
 target leaves the folder is refused (L107), as is a path no file could have (L108).
 A file is read only up to `limits.file_bytes` (L101), a policy has at most
-`limits.policy_files` files (L102), and a file that cannot be read is L109. Each
-is a located error that never quotes the file it refused.
+`limits.policy_files` files (L102) of `limits.policy_bytes` in all (L110), and a
+file that cannot be read is L109. Each is a located error that never quotes the
+file it refused.
 
 Every file's `Source.path` is its place inside the policy folder in POSIX form
 (`renewal.mes`, `tests/renewal.mes`), so errors, traces and decisions read the same
@@ -141,6 +142,7 @@ class _Reader:
         self.root = root
         self.limits = limits
         self.seen: set[Path] = set()
+        self.read_bytes = 0  # of every file read so far, against limits.policy_bytes
 
     def inside(self, real: Path) -> bool:
         """Whether a real path is a rule file of the policy: inside the folder, `*.mes`, not hidden.
@@ -198,7 +200,16 @@ class _Reader:
                 )
             self.seen.add(current)
             name = self.name(current)
-            tree = parse(self.text(current, name, where), name, self.limits, in_folder=True)
+            text = self.text(current, name, where)
+            self.read_bytes += len(text.encode("utf-8", "surrogatepass"))
+            if self.read_bytes > self.limits.policy_bytes:
+                raise _refuse(
+                    "L110",
+                    f"the rule files of a policy may hold at most {self.limits.policy_bytes} bytes in all",
+                    where,
+                    "a caller trusting this folder may raise the policy_bytes limit",
+                )
+            tree = parse(text, name, self.limits, in_folder=True)
             files.append(tree)
             pending.extend(self.includes(tree, current))
         return tuple(files)

@@ -64,6 +64,12 @@ def policy_files(tmp: Path) -> set[str]:
     return _codes(_load(folder, policy_files=2))
 
 
+def policy_bytes(tmp: Path) -> set[str]:
+    folder = _policy(tmp / "p", _action(APPROVE))
+    (folder / "notes.mes").write_text("# " + "x" * 500 + "\n", encoding="utf-8")
+    return _codes(_load(folder, policy_bytes=600))
+
+
 def rules_per_action(tmp: Path) -> set[str]:
     rejects = "".join(f'  reject r{i} §1.1 when date < 1900-01-0{1 + i % 9} {{\n    reason "no"\n  }}\n'
                       for i in range(5))
@@ -133,6 +139,7 @@ def request_digits(_: Path) -> set[str]:
 CASES: dict[str, Callable[[Path], set[str]]] = {
     "file_bytes": file_bytes,
     "policy_files": policy_files,
+    "policy_bytes": policy_bytes,
     "rules_per_action": rules_per_action,
     "nesting_depth": nesting_depth,
     "number_digits": number_digits,
