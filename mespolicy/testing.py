@@ -12,6 +12,7 @@ import attrs
 
 from mespolicy import nodes as n
 from mespolicy import schema
+from mespolicy.clauses import undeclared
 from mespolicy import types as t
 from mespolicy.errors import Diagnostic, MespolicyError, PolicyCheckError, did_you_mean
 from mespolicy.formatter import format_expr
@@ -95,6 +96,7 @@ def check_tests(policy: Policy, tests: tuple[n.Test, ...]) -> None:
                 errors.append(
                     Diagnostic("C217", f"the policy has no action '{line.action}'", line.span, hint)
                 )
+    errors.extend(undeclared(tests, policy.checked.clauses))
     if errors:
         raise PolicyCheckError(errors)
 

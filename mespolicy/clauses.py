@@ -1,0 +1,107 @@
+"""The clauses a policy declares, and the check that every citation names one of them.
+
+A policy that declares no clause at all is not checked: declaring clauses is what
+turns the check on (a first draft, or a quick what-if folder, may cite freely).
+Once any `clauses { ... }` block is read, every citation of the policy — a rule's
+clauses, a reason's or a charge's, a parameter's, an enum's, a definition's, and
+a test's `expect` lines — must name a declared clause (C241), and no clause may be
+declared twice (C242).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+
+from mespolicy import nodes as n
+from mespolicy.errors import Diagnostic, closest
+
+
+def declared_clauses(
+    files: Iterable[n.PolicyFile],
+) -> tuple[dict[str, n.ClauseDeclaration], list[Diagnostic]]:
+    """The clauses declared in `files`, by id in the order written, and a C242 for each repeat."""
+    declared: dict[str, n.ClauseDeclaration] = {}
+    errors: list[Diagnostic] = []
+    for file in files:
+        for item in file.items:
+            if not isinstance(item, n.ClauseList):
+                continue
+            for clause in item.clauses:
+                first = declared.get(clause.id.text)
+                if first is not None:
+                    errors.append(
+                        Diagnostic(
+                            "C242",
+                            f"clause {clause.id.text} is declared twice",
+                            clause.id.span,
+                            f"first declared at {first.span}",
+                        )
+                    )
+                else:
+                    declared[clause.id.text] = clause
+    return declared, errors
+
+
+def undeclared(
+    items: Iterable[n.Item], declared: Mapping[str, n.ClauseDeclaration]
+) -> list[Diagnostic]:
+    """C241 for each citation in `items` of a clause not in `declared` (none when nothing is declared)."""
+    if not declared:
+        return []
+    return [
+        Diagnostic(
+            "C241",
+            f"clause {clause.text} is not declared by this policy",
+            clause.span,
+            nearest(clause.text, declared),
+        )
+        for item in items
+        for clause in citations(item)
+        if clause.text not in declared
+    ]
+
+
+def nearest(cited: str, declared: Iterable[str]) -> str:
+    """The hint for an undeclared clause: the declared ids of its section, else the closest id.
+
+    `§6.3` is nearest the other clauses of §6, which a spelling match alone would miss
+    (`§9.3` spells closer); a named id (`TECS-2`) has no section and gets the closest name.
+    """
+    known = list(declared)
+    section = cited.split(".")[0] + "."
+    near = [ident for ident in known if ident.startswith(section)] if "." in cited else []
+    if near:
+        shown = ", ".join(near[:8]) + (", ..." if len(near) > 8 else "")
+        return f"{section[:-1]} declares {shown}; or declare {cited} in a clauses block"
+    close = closest(cited, known)
+    if close is not None:
+        return f"did you mean {close}? or declare {cited} in a clauses block"
+    shown = ", ".join(known[:8]) + (", ..." if len(known) > 8 else "")
+    return f"the policy declares {shown}; or declare {cited} in a clauses block"
+
+
+def citations(item: n.Item) -> Iterator[n.Clause]:
+    """Every clause cited in an item, in the order written."""
+    match item:
+        case n.Parameter() | n.Enum() | n.Definition():
+            yield from item.clauses
+        case n.Action():
+            for rule in item.rules:
+                yield from rule.clauses
+                yield from _in_statements(rule.body)
+        case n.Test():
+            for line in item.lines:
+                if isinstance(line, n.ExpectOutcome):
+                    yield from line.clauses
+                elif isinstance(line, n.ExpectReason):
+                    yield line.clause
+
+
+def _in_statements(body: tuple[n.Statement, ...]) -> Iterator[n.Clause]:
+    pending = list(reversed(body))
+    while pending:
+        statement = pending.pop()
+        if isinstance(statement, n.Reason | n.Charge) and statement.clause is not None:
+            yield statement.clause
+        elif isinstance(statement, n.ForEach):
+            pending.extend(reversed(statement.body))
