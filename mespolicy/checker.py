@@ -12,7 +12,6 @@ from itertools import islice
 
 from mespolicy import nodes as n
 from mespolicy import schema
-from mespolicy.clauses import declared_clauses, undeclared
 from mespolicy import types as t
 from mespolicy.checked import (
     Binding,
@@ -21,6 +20,7 @@ from mespolicy.checked import (
     CheckedPolicy,
     ParameterRef,
 )
+from mespolicy.clauses import declared_clauses, undeclared
 from mespolicy.cost import WorkBound, work_errors
 from mespolicy.errors import Diagnostic, PolicyCheckError, collect, did_you_mean
 from mespolicy.limits import DEFAULT as DEFAULT_LIMITS

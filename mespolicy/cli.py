@@ -13,12 +13,13 @@ from typing import IO, Any, NoReturn
 
 import click
 
+from mespolicy import __version__
 from mespolicy.errors import MespolicyError
 from mespolicy.limits import DEFAULT as DEFAULT_LIMITS
 from mespolicy.limits import Limits, LimitSettingError
 from mespolicy.loader import shipped_rules
 from mespolicy.model.decision import decision_to_json
-from mespolicy.model.request import RequestError, parse_request_json
+from mespolicy.model.request import Request, RequestError, parse_request_json
 from mespolicy.overrides import parse_assignments
 from mespolicy.pipeline import PASSES, run_passes
 from mespolicy.policy import Policy, load
@@ -58,6 +59,13 @@ def _parse_limits(settings: tuple[str, ...]) -> Limits:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(
+    __version__,
+    "--version",
+    prog_name="mespolicy",
+    message="%(prog)s %(version)s",
+    help="Print the library's version (a policy's own: mespolicy identity) and exit.",
+)
 @click.option("--no-color", is_flag=True, help="Plain output, for pipes and logs.")
 @click.option(
     "--limit",
@@ -83,6 +91,28 @@ def main(context: click.Context, no_color: bool, limit_settings: tuple[str, ...]
         context.meta[_LIMITS] = _parse_limits(limit_settings)
     except LimitSettingError as error:
         _fail(error.render(), 2)
+
+
+@main.command()
+@click.option(
+    "--policy",
+    type=click.Path(exists=True, path_type=Path),
+    default=None,
+    help="Folder (or file) of rules; the shipped policy by default.",
+)
+def identity(policy: Path | None) -> None:
+    """Print the policy's identity as every decision carries it: name, version, content hash (JSON).
+
+    \b
+    Examples:
+      mespolicy identity
+      mespolicy identity --policy my-rules/
+    """
+    from mespolicy.identity import identity_of
+
+    loaded = _load(policy)
+    found = identity_of(loaded.checked.header, loaded.checked.files)
+    click.echo(json.dumps({"name": found.name, "version": found.version, "hash": found.hash}, indent=2))
 
 
 _POLICY = click.option(
@@ -233,7 +263,7 @@ def decide(
 
     A bad request is reported with the field at fault; with --jsonl every line,
     whatever it holds, gets one line out: its decision, or an error object
-    {"error": {"line", "code", "field", "message"}} (a blank line too). Exit
+    {"error": {"line", "code", "field", "message", "ref"}} (a blank line too). Exit
     status 0 when every request was decided, 1 when some were refused, 2 when
     the run could not go on (a file that cannot be read, output closed); it
     then says on stderr where it stopped.
@@ -386,6 +416,7 @@ def _decide_one(
     policy: Policy, text: Payload, line: int | None, trace: bool, explain: bool = False
 ) -> tuple[dict[str, Any], int]:
     """The decision on one request as JSON data, or its error object: never an exception."""
+    request: Request | None = None
     try:
         if isinstance(text, RequestError):
             raise text
@@ -394,19 +425,26 @@ def _decide_one(
         return decision_to_json(decision, trace=trace), 0
     except RequestError as error:
         error.line = line
-        return _error_object(line, error.code, error.field, str(error)), 1
+        return _error_object(line, error.code, error.field, str(error), error.ref or ref_of(request)), 1
     except MespolicyError as error:
-        return _error_object(line, error.code, None, str(error)), 1
+        return _error_object(line, error.code, None, str(error), ref_of(request)), 1
     except Exception as error:  # a bug of ours must not end a portfolio run: report it on its line
-        return _error_object(line, "E999", None, _internal(error)), 1
+        return _error_object(line, "E999", None, _internal(error), ref_of(request)), 1
 
 
 def _internal(error: BaseException) -> str:
     return f"internal error: {type(error).__name__}: {error}"
 
 
-def _error_object(line: int | None, code: str, field: str | None, message: str) -> dict[str, Any]:
-    return {"error": {"line": line, "code": code, "field": field, "message": message}}
+def ref_of(request: Request | None) -> str | None:
+    return None if request is None else request.ref
+
+
+def _error_object(
+    line: int | None, code: str, field: str | None, message: str, ref: str | None = None
+) -> dict[str, Any]:
+    """The answer to a request that was not decided; `ref` echoes the request's when it could be read."""
+    return {"error": {"line": line, "code": code, "field": field, "message": message, "ref": ref}}
 
 
 @main.command()

@@ -58,6 +58,11 @@ class Policy:
                 f"'{request.action}' is not an action of this policy; it decides: "
                 + ", ".join(self.checked.actions),
             )
+        if request.ref is not None and len(request.ref) > self.limits.request_ref_chars:
+            most = self.limits.request_ref_chars
+            raise RequestError(
+                "ref", f"{len(request.ref)} characters; at most {most} (limit request_ref_chars)", code="Q205"
+            )
         for name, enum, members in self.enum_facts:
             value = getattr(request, name)
             if value is not None and value not in members:

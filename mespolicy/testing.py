@@ -12,8 +12,8 @@ import attrs
 
 from mespolicy import nodes as n
 from mespolicy import schema
-from mespolicy.clauses import undeclared
 from mespolicy import types as t
+from mespolicy.clauses import undeclared
 from mespolicy.errors import Diagnostic, MespolicyError, PolicyCheckError, did_you_mean
 from mespolicy.formatter import format_expr
 from mespolicy.limits import DEFAULT as DEFAULT_LIMITS
