@@ -59,6 +59,7 @@ class _Checker:
         self.current_definition: str | None = None
         # parameters declared with a type and no value: another file (the including policy) gives them
         self.required: list[n.Parameter] = []
+        self.required_ids: set[int] = set()
         self.header: n.PolicyHeader | None = None
 
     def fail(self, code: str, message: str, span: Span, hint: str | None = None) -> t.Unknown:
@@ -76,7 +77,7 @@ class _Checker:
             if isinstance(item, n.Enum):
                 self.check_enum(item)
         for item in items:
-            if isinstance(item, n.Parameter):
+            if isinstance(item, n.Parameter) and id(item) not in self.required_ids:
                 self.check_parameter(item)
             elif isinstance(item, n.Definition):
                 self.declare_definition(item)
@@ -127,6 +128,7 @@ class _Checker:
             return
         if isinstance(item, n.Parameter) and not item.values and item.declared_type is not None:
             self.required.append(item)
+            self.required_ids.add(id(item))
             return
         if isinstance(item, n.Action):
             self.declare_name(item.name, item.span, "action", self.actions)
@@ -184,7 +186,8 @@ class _Checker:
                 "C214",
                 f"parameter '{item.name}' has no value",
                 item.span,
-                f"give it a value, or (in a library) its type alone: parameter {item.name}: months",
+                f"give it a value; or, for the including policy to give, its type: parameter {item.name}:"
+                " months (or days, money, rate, ...)",
             )
             self.parameters[item.name] = CheckedParameter(item, t.UNKNOWN, ())
             return

@@ -42,9 +42,7 @@ def declared_clauses(
     return declared, errors
 
 
-def undeclared(
-    items: Iterable[n.Item], declared: Mapping[str, n.ClauseDeclaration]
-) -> list[Diagnostic]:
+def undeclared(items: Iterable[n.Item], declared: Mapping[str, n.ClauseDeclaration]) -> list[Diagnostic]:
     """C241 for each citation in `items` of a clause not in `declared` (none when nothing is declared)."""
     if not declared:
         return []

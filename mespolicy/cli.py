@@ -24,6 +24,7 @@ from mespolicy.overrides import parse_assignments
 from mespolicy.pipeline import PASSES, run_passes
 from mespolicy.policy import Policy, load
 from mespolicy.publish import docs_command
+from mespolicy.publish.command import RUN_LIBRARIES
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
@@ -33,7 +34,8 @@ def _fail(message: str, code: int = 1) -> NoReturn:
 
 def _load(policy: Path | None, assignments: tuple[str, ...] = ()) -> Policy:
     try:
-        return load(policy, limits=_limits()).with_overrides(parse_assignments(assignments))
+        loaded = load(policy, limits=_limits(), libraries=_libraries())
+        return loaded.with_overrides(parse_assignments(assignments))
     except MespolicyError as error:
         _fail(error.render(_shown_folder(policy)))
 
@@ -46,6 +48,13 @@ def _limits() -> Limits:
     context = click.get_current_context(silent=True)
     found = None if context is None else context.meta.get(_LIMITS)
     return found if isinstance(found, Limits) else DEFAULT_LIMITS
+
+
+def _libraries() -> tuple[Path, ...]:
+    """The library folders of this run: the group's `--library DIR` options, in order."""
+    context = click.get_current_context(silent=True)
+    found = None if context is None else context.meta.get(RUN_LIBRARIES)
+    return found if isinstance(found, tuple) else ()
 
 
 def _parse_limits(settings: tuple[str, ...]) -> Limits:
@@ -74,8 +83,19 @@ def _parse_limits(settings: tuple[str, ...]) -> Limits:
     metavar="NAME=VALUE",
     help="Change one bound on rule files or requests (repeatable), e.g. --limit request_items=50000.",
 )
+@click.option(
+    "--library",
+    "libraries",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    metavar="DIR",
+    help='A folder that include library "..." may read from (repeatable; searched in order, '
+    "then the shipped library).",
+)
 @click.pass_context
-def main(context: click.Context, no_color: bool, limit_settings: tuple[str, ...]) -> None:
+def main(
+    context: click.Context, no_color: bool, limit_settings: tuple[str, ...], libraries: tuple[Path, ...]
+) -> None:
     """Software maintenance (ME&S) policy as code.
 
     \b
@@ -87,6 +107,7 @@ def main(context: click.Context, no_color: bool, limit_settings: tuple[str, ...]
       mespolicy --limit request_items=50000 decide big-request.json
     """
     context.color = False if no_color else None
+    context.meta[RUN_LIBRARIES] = libraries
     try:
         context.meta[_LIMITS] = _parse_limits(limit_settings)
     except LimitSettingError as error:
@@ -155,7 +176,7 @@ def check(path: Path | None, until: str) -> None:
     limits = _limits()
     try:
         # every file, the tests beside the rules too, read and parsed once
-        read = read_folder(folder, limits)
+        read = read_folder(folder, limits, libraries=_libraries())
         done = run_passes(read.policy, until, limits)
         # the tests beside the rules are rule text too: parsed, and checked against the policy
         tests = tests_in(read.files)
@@ -569,7 +590,7 @@ def test_command(path: Path | None, assignments: tuple[str, ...]) -> None:
     shown = _shown_folder(path)
     limits = _limits()
     try:
-        read = read_folder(folder, limits)  # each file read and parsed once
+        read = read_folder(folder, limits, libraries=_libraries())  # each file read and parsed once
         loaded = from_files(read.policy, str(folder), limits).with_overrides(parse_assignments(assignments))
         tests = tests_in(read.files)
         check_tests(loaded, tests)

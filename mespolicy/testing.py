@@ -57,9 +57,11 @@ class Result:
         return not self.failures
 
 
-def collect_tests(policy_path: Path, limits: Limits = DEFAULT_LIMITS) -> tuple[n.Test, ...]:
+def collect_tests(
+    policy_path: Path, limits: Limits = DEFAULT_LIMITS, libraries: tuple[Path, ...] = ()
+) -> tuple[n.Test, ...]:
     """The tests inside the policy's own files and in its `tests/` folder, in file order."""
-    return tests_in(read_folder(policy_path, limits).files)
+    return tests_in(read_folder(policy_path, limits, libraries=libraries).files)
 
 
 def tests_in(files: tuple[n.PolicyFile, ...]) -> tuple[n.Test, ...]:

@@ -49,9 +49,7 @@ def write(folder: Path, files: dict[str, str]) -> Path:
 
 TINY = {
     "a.mes": 'policy "Tiny" version "1"\n',
-    "b.mes": (
-        'action ping {\n  approve pong §1.1 {\n    reason "Pong."\n  }\n}\n'
-    ),
+    "b.mes": ('action ping {\n  approve pong §1.1 {\n    reason "Pong."\n  }\n}\n'),
 }
 PING = {
     "action": "ping",
@@ -201,8 +199,6 @@ def test_a_rejection_and_an_action_that_never_charges_have_no_total(shipped: mes
     rejected = shipped.decide(rq.renew("2030-03-02", "2026-03-01", "2027-03-01"))
     assert rejected.outcome is mespolicy.Outcome.REJECTED
     assert mespolicy.decision_to_json(rejected)["total"] is None
-    status = shipped.decide(
-        mespolicy.parse_request(renew_late(action="status", date="2026-01-01"))
-    )
+    status = shipped.decide(mespolicy.parse_request(renew_late(action="status", date="2026-01-01")))
     assert status.outcome is mespolicy.Outcome.APPROVED
     assert mespolicy.decision_to_json(status)["total"] is None
