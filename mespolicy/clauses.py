@@ -85,14 +85,19 @@ def citations(item: n.Item) -> Iterator[n.Clause]:
             yield from item.clauses
         case n.Action():
             for rule in item.rules:
-                yield from rule.clauses
-                yield from _in_statements(rule.body)
+                yield from rule_citations(rule)
         case n.Test():
             for line in item.lines:
                 if isinstance(line, n.ExpectOutcome):
                     yield from line.clauses
                 elif isinstance(line, n.ExpectReason):
                     yield line.clause
+
+
+def rule_citations(rule: n.Rule) -> Iterator[n.Clause]:
+    """The clauses a rule cites: after its name, then in its reasons and charges."""
+    yield from rule.clauses
+    yield from _in_statements(rule.body)
 
 
 def _in_statements(body: tuple[n.Statement, ...]) -> Iterator[n.Clause]:

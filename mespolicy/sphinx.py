@@ -13,6 +13,9 @@ prints its pages from):
     a worked example decided and explained when the docs are built.
 ``.. mespolicy-limits::``
     the bounds on untrusted input (`mespolicy.limits`): name, default, error code, what each bounds.
+``.. mespolicy-clauses::``
+    the clauses the policy declares: id, title, text (or summary), and what cites each;
+    ``mespolicy-rules`` also quotes, beside each rule, the clauses it cites.
 
 Each takes ``:policy: PATH``, a folder of rule files relative to the docs source
 folder; the config value ``mespolicy_policy`` sets the default, and without
@@ -47,6 +50,8 @@ from mespolicy.publish import (
     RULE_ORDER,
     SOURCE_NOTE,
     ActionEntry,
+    ClauseEntry,
+    ClauseText,
     Code,
     DefinitionEntry,
     EnumEntry,
@@ -182,6 +187,16 @@ class RulesDirective(_PolicyDirective):
         return self.section(title, action.anchor, body)
 
 
+class ClausesDirective(_PolicyDirective):
+    """``.. mespolicy-clauses::``: each declared clause, its words, and the rules and values citing it."""
+
+    def run(self) -> list[nodes.Node]:
+        page = self.page()
+        if not page.clauses:
+            return [nodes.paragraph("", "This policy declares no clauses.")]
+        return [_clause_entry(entry) for entry in page.clauses]
+
+
 class ExampleDirective(_PolicyDirective):
     """``.. mespolicy-example:: KEY``: request, decision and explanation, computed at build time."""
 
@@ -293,10 +308,29 @@ def _rule(rule: RuleEntry) -> list[nodes.Node]:
     where = nodes.paragraph(
         "", "", nodes.literal("", rule.name), nodes.Text(" · "), nodes.emphasis("", rule.location)
     )
-    out: list[nodes.Node] = [heading, where, _steps((Step(rule.condition), *rule.steps))]
+    out: list[nodes.Node] = [heading, where, *(_clause_quote(c) for c in rule.texts)]
+    out.append(_steps((Step(rule.condition), *rule.steps)))
     if rule.reading:
         out.append(_reading(rule.reading))
     return out + _source(rule.source)
+
+
+def _clause_quote(clause: ClauseText) -> nodes.block_quote:
+    kind = " (summary)" if clause.summary else ""
+    words = nodes.paragraph(
+        "", "", nodes.strong("", f"{clause.id} {clause.title}"), nodes.Text(f"{kind}: {clause.text}")
+    )
+    return nodes.block_quote("", words, classes=["mespolicy-clause"])
+
+
+def _clause_entry(entry: ClauseEntry) -> nodes.container:
+    clause = entry.clause
+    title = nodes.strong("", f"{clause.id} {clause.title}")
+    head = nodes.paragraph("", "", title, ids=[nodes.make_id(f"mespolicy-{clause.anchor}")])
+    words = nodes.paragraph("", ("Summary: " if clause.summary else "") + clause.text)
+    cited = ", ".join(c.label for c in entry.cited_by) or "no rule or value"
+    by = nodes.paragraph("", "", nodes.emphasis("", "Cited by: "), nodes.Text(f"{cited}."))
+    return nodes.container("", head, words, by, classes=["mespolicy-clause-entry"])
 
 
 def _definition(definition: DefinitionEntry) -> nodes.container:
@@ -351,6 +385,8 @@ div.admonition.mespolicy-reading { background: #fff8e1; border: none; border-lef
 div.admonition.mespolicy-reading p.admonition-title { color: #7d4e00; font-size: 1em; font-weight: bold; }
 table.mespolicy-parameters td, table.mespolicy-charges td { vertical-align: top; }
 table.mespolicy-parameters code { white-space: nowrap; }
+blockquote.mespolicy-clause { border-left: 4px solid #8c959f; background: #f6f8fa; margin: .5rem 0;
+  padding: .3rem .8rem; }
 """
 
 
@@ -373,6 +409,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("mespolicy-rules", RulesDirective)
     app.add_directive("mespolicy-example", ExampleDirective)
     app.add_directive("mespolicy-limits", LimitsDirective)
+    app.add_directive("mespolicy-clauses", ClausesDirective)
     app.add_lexer("mespolicy", MespolicyLexer)
     app.add_lexer("mes", MespolicyLexer)
     app.connect("builder-inited", _add_css)
