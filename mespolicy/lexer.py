@@ -66,7 +66,7 @@ class MespolicyLexer(RegexLexer):
             (r"§[0-9]+(?:\.[0-9]+)*", Name.Label),
             (r"\b[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+(?:\.[0-9]+)*", Name.Label),
             # a clause's wording in a clauses block
-            (r"(?m)^([ \t]*)(text|summary)(?=\s+\")", _groups(Whitespace, Keyword.Pseudo)),
+            (r"\b(?:text|summary)\b(?=[ \t]+\")", Keyword.Pseudo),
             include("headers"),
             include("literals"),
             include("keywords"),
