@@ -42,36 +42,54 @@ def declared_clauses(
     return declared, errors
 
 
-def undeclared(items: Iterable[n.Item], declared: Mapping[str, n.ClauseDeclaration]) -> list[Diagnostic]:
+# Hints for this many undeclared citations at most, and a spelling match only among this
+# many declared ids: a hostile folder of many clauses and citations stays linear to check.
+_HINTED = 50
+_SPELLING_CANDIDATES = 2_000
+
+
+def undeclared(
+    items: Iterable[n.Item], declared: Mapping[str, n.ClauseDeclaration]
+) -> list[Diagnostic]:
     """C241 for each citation in `items` of a clause not in `declared` (none when nothing is declared)."""
     if not declared:
         return []
-    return [
-        Diagnostic(
-            "C241",
-            f"clause {clause.text} is not declared by this policy",
-            clause.span,
-            nearest(clause.text, declared),
-        )
-        for item in items
-        for clause in citations(item)
-        if clause.text not in declared
-    ]
+    sections: dict[str, list[str]] = {}
+    for ident in declared:
+        sections.setdefault(_section(ident), []).append(ident)
+    found: list[Diagnostic] = []
+    for item in items:
+        for clause in citations(item):
+            if clause.text in declared:
+                continue
+            hint = nearest(clause.text, declared, sections) if len(found) < _HINTED else None
+            message = f"clause {clause.text} is not declared by this policy"
+            found.append(Diagnostic("C241", message, clause.span, hint))
+    return found
 
 
-def nearest(cited: str, declared: Iterable[str]) -> str:
+def _section(ident: str) -> str:
+    """`§8` for `§8.3`; a named id (`TECS-2`) or a bare section (`§8`) is its own section."""
+    return ident.split(".")[0] if ident.startswith("§") and "." in ident else ident
+
+
+def nearest(cited: str, declared: Iterable[str], sections: Mapping[str, list[str]] | None = None) -> str:
     """The hint for an undeclared clause: the declared ids of its section, else the closest id.
 
     `§6.3` is nearest the other clauses of §6, which a spelling match alone would miss
     (`§9.3` spells closer); a named id (`TECS-2`) has no section and gets the closest name.
     """
     known = list(declared)
-    section = cited.split(".")[0] + "."
-    near = [ident for ident in known if ident.startswith(section)] if "." in cited else []
+    if sections is None:
+        sections = {}
+        for ident in known:
+            sections.setdefault(_section(ident), []).append(ident)
+    section = _section(cited)
+    near = [ident for ident in sections.get(section, []) if ident != section] if section != cited else []
     if near:
         shown = ", ".join(near[:8]) + (", ..." if len(near) > 8 else "")
-        return f"{section[:-1]} declares {shown}; or declare {cited} in a clauses block"
-    close = closest(cited, known)
+        return f"{section} declares {shown}; or declare {cited} in a clauses block"
+    close = closest(cited, known) if len(known) <= _SPELLING_CANDIDATES else None
     if close is not None:
         return f"did you mean {close}? or declare {cited} in a clauses block"
     shown = ", ".join(known[:8]) + (", ..." if len(known) > 8 else "")
