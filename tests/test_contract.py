@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -12,9 +13,11 @@ from pathlib import Path
 import attrs
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
 
 import mespolicy
 from mespolicy.cli import main
+from tests.model.strategies import requests as model_requests
 from tests.policy import requests as rq
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
@@ -202,3 +205,21 @@ def test_a_rejection_and_an_action_that_never_charges_have_no_total(shipped: mes
     status = shipped.decide(mespolicy.parse_request(renew_late(action="status", date="2026-01-01")))
     assert status.outcome is mespolicy.Outcome.APPROVED
     assert mespolicy.decision_to_json(status)["total"] is None
+
+
+@settings(max_examples=60, deadline=None)
+@given(request=model_requests())
+def test_every_decision_echoes_its_requests_ref_and_names_its_policy(request: mespolicy.Request) -> None:
+    policy = _shipped()
+    try:
+        decision = policy.decide(request)
+    except (mespolicy.RequestError, mespolicy.EvaluationError):
+        return
+    assert decision.ref == request.ref
+    assert decision.policy is not None and decision.policy.name == "ME&S policy"
+    assert mespolicy.decision_to_json(decision)["ref"] == request.ref
+
+
+@functools.cache
+def _shipped() -> mespolicy.Policy:
+    return mespolicy.load()
