@@ -240,7 +240,8 @@ class _Layout:
             # each quoted piece keeps its own line: a long clause reads as the analyst wrapped it
             for index, piece in enumerate(clause.wording):
                 prefix = f"{kind} " if index == 0 else INDENT
-                body.append(_Line(2, prefix + _quote(piece)))
+                line = clause.lines[index] if index < len(clause.lines) else None
+                body.append(_Line(2, prefix + _quote(piece), line, line))
         return self.block("clauses", clauses.span.line, clauses.span, body, 0)
 
     def parameter(self, parameter: n.Parameter) -> list[_Line]:

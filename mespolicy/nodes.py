@@ -420,6 +420,8 @@ class ClauseDeclaration:
     wording: tuple[str, ...]
     summary: bool
     span: Span = _span()
+    # the line each quoted piece is written on, so the formatter keeps comments beside them
+    lines: tuple[int, ...] = attrs.field(default=(), eq=False, repr=False, kw_only=True)
 
     @property
     def text(self) -> str:

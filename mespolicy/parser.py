@@ -171,9 +171,10 @@ class _Builder(Transformer[Token, Any]):
         ident, title, kind, *wording = children
         clause = n.Clause(str(ident), span=self.span(ident))
         pieces = tuple(_unquote(piece) for piece in wording)
-        return n.ClauseDeclaration(
-            clause, _unquote(title), pieces, kind.type == "SUMMARY", span=self.span(meta)
-        )
+        lines = tuple(piece.line or 0 for piece in wording)
+        summary = kind.type == "SUMMARY"
+        span = self.span(meta)
+        return n.ClauseDeclaration(clause, _unquote(title), pieces, summary, span=span, lines=lines)
 
     @_with_meta
     def parameter(self, meta: Meta, children: list[Any]) -> n.Parameter:

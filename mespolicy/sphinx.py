@@ -19,7 +19,9 @@ prints its pages from):
 
 Each takes ``:policy: PATH``, a folder of rule files relative to the docs source
 folder; the config value ``mespolicy_policy`` sets the default, and without
-either the shipped policy is shown. The extension also registers the
+either the shipped policy is shown. The config value ``mespolicy_libraries``
+lists the library folders (relative to the docs source folder) that
+``include library`` may read, before the shipped library. The extension also registers the
 ``mespolicy`` Pygments lexer for ``.. code-block:: mespolicy``.
 """
 
@@ -70,9 +72,11 @@ Cell = str | Sequence[nodes.Node]
 
 
 @functools.lru_cache(maxsize=8)
-def _page(folder: str, stamp: tuple[tuple[str, int], ...], origin: str) -> PolicyPage:
+def _page(
+    folder: str, stamp: tuple[tuple[str, int], ...], origin: str, libraries: tuple[str, ...] = ()
+) -> PolicyPage:
     """The page of the rules in `folder`, built once per build while the files stay as they are."""
-    return policy_page(load(folder), origin=origin)
+    return policy_page(load(folder, libraries=libraries), origin=origin)
 
 
 def _rule_files(folder: Path) -> list[Path]:
@@ -89,13 +93,16 @@ class _PolicyDirective(SphinxDirective):
         folder = (Path(self.env.srcdir) / path).resolve() if path else shipped_rules()
         if not folder.exists():
             raise self.error(f"mespolicy: no rule folder or file at {folder}")
-        files = _rule_files(folder)
+        libraries = tuple(
+            str((Path(self.env.srcdir) / library).resolve()) for library in self.config.mespolicy_libraries
+        )
+        files = _rule_files(folder) + [f for library in libraries for f in _rule_files(Path(library))]
         for file in files:
             self.env.note_dependency(str(file))
         stamp = tuple((str(file), file.stat().st_mtime_ns) for file in files)
         origin = os.path.relpath(folder, self.env.srcdir)
         try:
-            return _page(str(folder), stamp, origin)
+            return _page(str(folder), stamp, origin, libraries)
         except MespolicyError as error:
             raise self.error(f"mespolicy: the rules at {folder} do not load:\n{error.render()}") from None
 
@@ -403,8 +410,10 @@ def _write_css(app: Sphinx, exception: Exception | None) -> None:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    """Register the directives, the config value ``mespolicy_policy``, the ``mespolicy`` lexer and its CSS."""
+    """Register the directives, the config values ``mespolicy_policy`` and ``mespolicy_libraries``,
+    the ``mespolicy`` lexer and its CSS."""
     app.add_config_value("mespolicy_policy", None, "env", types=(str, type(None)))
+    app.add_config_value("mespolicy_libraries", [], "env", types=(list, tuple))
     app.add_directive("mespolicy-parameters", ParametersDirective)
     app.add_directive("mespolicy-rules", RulesDirective)
     app.add_directive("mespolicy-example", ExampleDirective)
