@@ -124,3 +124,19 @@ def test_the_page_lists_each_clause_with_what_cites_it(shipped: mespolicy.Policy
     assert entries["§3.1"].cited_by == ()
     assert "## Clauses" in render_markdown(page)
     assert '<h2 id="clauses">Clauses</h2>' in render_html(page)
+
+
+def test_comments_beside_a_clauses_pieces_stay_beside_them() -> None:
+    from mespolicy.formatter import format_text
+
+    text = (
+        "clauses {\n"
+        "  # section 8\n"
+        '  §8.3 "Reinstatement fee"  # the fee\n'
+        '    text "In addition."  # first piece\n'
+        '      "More."  # second piece\n'
+        '  §8.4 "Start"\n'
+        '    summary "S."\n'
+        "}\n"
+    )
+    assert format_text(text) == text
