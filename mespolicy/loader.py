@@ -252,6 +252,15 @@ class _Reader:
                 item.span,
                 "name a file inside a library folder, relative to it",
             )
+        if not _rule_file(inner):
+            # only rule files: a `.env` or notes beside a library must never be read, since a
+            # syntax error would quote their first line
+            raise _refuse(
+                "L108",
+                f"include library names a rule file ({SUFFIX}), never a hidden one: not '{item.path}'",
+                item.span,
+                'write: include library "fees.mes"',
+            )
         for library in self.libraries:
             try:
                 real = Path(os.path.realpath(library / inner, strict=True))
@@ -260,10 +269,11 @@ class _Reader:
             except (OSError, ValueError) as error:
                 message = f"library file '{item.path}' cannot be read: {_why(error)}"
                 raise _refuse("L109", message, item.span) from None
-            if not self.inside(real, library):
+            if not self.inside(real, library) or not _rule_file(real.relative_to(library).as_posix()):
                 raise _refuse(
                     "L107",
-                    f"include library '{item.path}' is a link to a file outside its library folder",
+                    f"include library '{item.path}' is a link to a file outside its library folder"
+                    " (or not a rule file)",
                     item.span,
                 )
             if real.is_file():
@@ -322,6 +332,12 @@ class _Reader:
         if root != self.root:
             self.library_of.setdefault(real, root)
         return real
+
+
+def _rule_file(path: str) -> bool:
+    """A `*.mes` path without a hidden part (`.env`, `.git/...`): what a library may give."""
+    parts = path.split("/")
+    return path.endswith(SUFFIX) and not any(p.startswith(".") and p not in (".", "..") for p in parts)
 
 
 def _check_written(written: str, span: Span, kind: str) -> None:

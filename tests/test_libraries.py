@@ -139,11 +139,17 @@ def test_a_parameter_given_with_another_type_is_c245_at_the_value(tmp_path: Path
         ("/etc/passwd", "L107"),
         ("C:\\\\fees.mes", "L107"),
         ("", "L108"),
+        (".env", "L108"),
+        ("notes.txt", "L108"),
+        (".hidden/fees.mes", "L108"),
         ("nothing-here.mes", "C246"),
     ],
 )
 def test_include_library_stays_inside_the_library_folders(tmp_path: Path, written: str, code: str) -> None:
-    library = write(tmp_path / "shared", {"fees.mes": "parameter x = 1\n"})
+    library = write(
+        tmp_path / "shared",
+        {"fees.mes": "parameter x = 1\n", ".env": "SECRET=1\n", "notes.txt": "secret\n"},
+    )
     folder = write(tmp_path / "policy", {"policy.mes": f'include library "{written}"\n'})
     with pytest.raises(MespolicyError) as error:
         mespolicy.load(folder, libraries=[library])
@@ -161,6 +167,17 @@ def test_a_library_file_includes_its_own_folder_and_not_beyond(tmp_path: Path) -
     with pytest.raises(MespolicyError) as error:
         mespolicy.load(folder, libraries=[library])
     assert errors_of(error.value) == [("L107", "library:parts/more.mes:1")]
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symbolic links")
+def test_a_library_file_that_links_to_a_file_that_is_not_a_rule_file_is_refused(tmp_path: Path) -> None:
+    library = write(tmp_path / "shared", {".env": "SECRET=1\n"})
+    (library / "fees.mes").symlink_to(library / ".env")
+    folder = write(tmp_path / "policy", {"policy.mes": 'include library "fees.mes"\n'})
+    with pytest.raises(MespolicyError) as error:
+        mespolicy.load(folder, libraries=[library])
+    assert errors_of(error.value) == [("L107", "policy.mes:1")]
+    assert "SECRET" not in error.value.render()
 
 
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symbolic links")
