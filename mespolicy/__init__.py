@@ -7,6 +7,9 @@ Use::
     decision = policy.decide(request)    # a mespolicy.Request -> a mespolicy.Decision
 """
 
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _installed_version
+
 from mespolicy.errors import (
     Diagnostic,
     EvaluationError,
@@ -26,6 +29,7 @@ from mespolicy.model import (
     LicenseKind,
     Money,
     Outcome,
+    PolicyIdentity,
     Reason,
     Request,
     RequestError,
@@ -38,6 +42,11 @@ from mespolicy.model import (
     request_to_json,
 )
 from mespolicy.policy import Policy, load
+
+try:
+    __version__ = _installed_version("mespolicy")
+except PackageNotFoundError:  # a source checkout that was never installed
+    __version__ = "unknown"
 
 __all__ = [
     "Charge",
@@ -55,6 +64,7 @@ __all__ = [
     "Policy",
     "PolicyCheckError",
     "PolicyFileError",
+    "PolicyIdentity",
     "PolicyLoadError",
     "PolicySyntaxError",
     "Reason",
@@ -63,6 +73,7 @@ __all__ = [
     "Role",
     "Term",
     "TraceStep",
+    "__version__",
     "decision_to_json",
     "load",
     "parse_request",

@@ -87,6 +87,9 @@ class CheckedPolicy:
     types: Mapping[int, t.Type]
     bindings: Mapping[int, Binding]
     limits: Limits = DEFAULT_LIMITS
+    # the clauses the policy declares, by id (empty: citations are not checked), and its name line
+    clauses: Mapping[str, n.ClauseDeclaration] = attrs.field(factory=dict)
+    header: n.PolicyHeader | None = None
 
     def type_of(self, expr: n.Expr) -> t.Type:
         return self.types[id(expr)]

@@ -20,6 +20,7 @@ from mespolicy.checked import (
     CheckedPolicy,
     ParameterRef,
 )
+from mespolicy.clauses import declared_clauses, undeclared
 from mespolicy.cost import WorkBound, callees_first, work_errors
 from mespolicy.errors import Diagnostic, PolicyCheckError, collect, did_you_mean
 from mespolicy.limits import DEFAULT as DEFAULT_LIMITS
@@ -56,6 +57,10 @@ class _Checker:
         self.declared: dict[str, Span] = {}
         self.calls: dict[str, set[str]] = {}
         self.current_definition: str | None = None
+        # parameters declared with a type and no value: another file (the including policy) gives them
+        self.required: list[n.Parameter] = []
+        self.required_ids: set[int] = set()
+        self.header: n.PolicyHeader | None = None
 
     def fail(self, code: str, message: str, span: Span, hint: str | None = None) -> t.Unknown:
         self.errors.append(Diagnostic(code, message, span, hint))
@@ -63,16 +68,20 @@ class _Checker:
 
     def run(self) -> CheckedPolicy:
         items = [item for file in self.files for item in file.items]
+        clauses, repeated = declared_clauses(self.files)
+        self.errors.extend(repeated)
+        self.errors.extend(undeclared(items, clauses))
         for item in items:
             self.declare(item)
         for item in items:
             if isinstance(item, n.Enum):
                 self.check_enum(item)
         for item in items:
-            if isinstance(item, n.Parameter):
+            if isinstance(item, n.Parameter) and id(item) not in self.required_ids:
                 self.check_parameter(item)
             elif isinstance(item, n.Definition):
                 self.declare_definition(item)
+        self.check_required()
         for item in items:
             if isinstance(item, n.Definition) and self.definitions[item.name].node is item:
                 self.check_definition(item)
@@ -97,12 +106,29 @@ class _Checker:
             self.types,
             self.bindings,
             self.limits,
+            clauses,
+            self.header,
         )
 
     # -- declarations
 
     def declare(self, item: n.Item) -> None:
-        if isinstance(item, n.Include | n.Test):
+        if isinstance(item, n.Include | n.LibraryInclude | n.ClauseList | n.Test):
+            return
+        if isinstance(item, n.PolicyHeader):
+            if self.header is not None:
+                self.fail(
+                    "C243",
+                    "the policy is named twice",
+                    item.span,
+                    f"first named at {self.header.span}; a policy has one 'policy' line",
+                )
+            else:
+                self.header = item
+            return
+        if isinstance(item, n.Parameter) and not item.values and item.declared_type is not None:
+            self.required.append(item)
+            self.required_ids.add(id(item))
             return
         if isinstance(item, n.Action):
             self.declare_name(item.name, item.span, "action", self.actions)
@@ -156,7 +182,13 @@ class _Checker:
     def check_parameter(self, item: n.Parameter) -> None:
         self.check_provenance(f"parameter '{item.name}'", item.clauses, item.provenance, item.span)
         if not item.values:
-            self.fail("C214", f"parameter '{item.name}' has no value", item.span)
+            self.fail(
+                "C214",
+                f"parameter '{item.name}' has no value",
+                item.span,
+                f"give it a value; or, for the including policy to give, its type: parameter {item.name}:"
+                " months (or days, money, rate, ...)",
+            )
             self.parameters[item.name] = CheckedParameter(item, t.UNKNOWN, ())
             return
         declared = self.resolve_type(item.declared_type) if item.declared_type else None
@@ -175,6 +207,36 @@ class _Checker:
         self.check_effective_dates(item)
         values = tuple((v.effective, v.value) for v in item.values)
         self.parameters[item.name] = CheckedParameter(item, kind, values)
+
+    def check_required(self) -> None:
+        """Each parameter declared without a value (a library's) is given by the policy, with its type."""
+        for wanted in self.required:
+            assert wanted.declared_type is not None
+            kind = self.resolve_type(wanted.declared_type)
+            given = self.parameters.get(wanted.name)
+            if given is None:
+                self.fail(
+                    "C244",
+                    f"parameter '{wanted.name}' ({wanted.declared_type.name}) is declared here without a"
+                    " value, and the policy does not give it",
+                    wanted.span,
+                    f"give it in a file of the policy: parameter {wanted.name} = ..., with its clause and"
+                    " source or reading",
+                )
+                # uses of the name stay quiet: the one error is here
+                self.parameters[wanted.name] = CheckedParameter(wanted, t.UNKNOWN, ())
+            elif (
+                not isinstance(given.type, t.Unknown)
+                and not isinstance(kind, t.Unknown)
+                and not t.assignable(given.type, kind)
+            ):
+                self.fail(
+                    "C245",
+                    f"parameter '{wanted.name}' is given as {given.type}, but {wanted.span.source.path}"
+                    f" needs {_article(kind)}",
+                    given.node.values[0].span if given.node.values else given.node.span,
+                    f"declared at {wanted.span}",
+                )
 
     def check_effective_dates(self, item: n.Parameter) -> None:
         previous: date | None = None
@@ -439,7 +501,9 @@ def _article(found: t.Type) -> str:
 
 
 # The keys every decision has; a rule's `set` cannot use them.
-RESERVED_FIELDS = frozenset({"action", "outcome", "reasons", "term", "charges", "total", "trace"})
+RESERVED_FIELDS = frozenset(
+    {"action", "outcome", "reasons", "term", "charges", "total", "trace", "ref", "policy"}
+)
 
 
 def _sets(body: tuple[n.Statement, ...], looped: bool) -> Iterator[tuple[n.Set, bool]]:

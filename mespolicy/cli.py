@@ -13,16 +13,18 @@ from typing import IO, Any, NoReturn
 
 import click
 
+from mespolicy import __version__
 from mespolicy.errors import MespolicyError
 from mespolicy.limits import DEFAULT as DEFAULT_LIMITS
 from mespolicy.limits import Limits, LimitSettingError
 from mespolicy.loader import shipped_rules
 from mespolicy.model.decision import decision_to_json
-from mespolicy.model.request import RequestError, parse_request_json, too_big
+from mespolicy.model.request import Request, RequestError, parse_request_json, too_big
 from mespolicy.overrides import parse_assignments
 from mespolicy.pipeline import PASSES, run_passes
 from mespolicy.policy import Policy, load
 from mespolicy.publish import docs_command
+from mespolicy.publish.command import RUN_LIBRARIES
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
@@ -32,7 +34,8 @@ def _fail(message: str, code: int = 1) -> NoReturn:
 
 def _load(policy: Path | None, assignments: tuple[str, ...] = ()) -> Policy:
     try:
-        return load(policy, limits=_limits()).with_overrides(parse_assignments(assignments))
+        loaded = load(policy, limits=_limits(), libraries=_libraries())
+        return loaded.with_overrides(parse_assignments(assignments))
     except MespolicyError as error:
         _fail(error.render(_shown_folder(policy)), 2)
 
@@ -47,6 +50,13 @@ def _limits() -> Limits:
     return found if isinstance(found, Limits) else DEFAULT_LIMITS
 
 
+def _libraries() -> tuple[Path, ...]:
+    """The library folders of this run: the group's `--library DIR` options, in order."""
+    context = click.get_current_context(silent=True)
+    found = None if context is None else context.meta.get(RUN_LIBRARIES)
+    return found if isinstance(found, tuple) else ()
+
+
 def _parse_limits(settings: tuple[str, ...]) -> Limits:
     pairs = []
     for setting in settings:
@@ -58,6 +68,13 @@ def _parse_limits(settings: tuple[str, ...]) -> Limits:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(
+    __version__,
+    "--version",
+    prog_name="mespolicy",
+    message="%(prog)s %(version)s",
+    help="Print the library's version (a policy's own: mespolicy identity) and exit.",
+)
 @click.option("--no-color", is_flag=True, help="Plain output, for pipes and logs.")
 @click.option(
     "--limit",
@@ -66,8 +83,19 @@ def _parse_limits(settings: tuple[str, ...]) -> Limits:
     metavar="NAME=VALUE",
     help="Change one bound on rule files or requests (repeatable), e.g. --limit request_items=50000.",
 )
+@click.option(
+    "--library",
+    "libraries",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    metavar="DIR",
+    help='A folder that include library "..." may read from (repeatable; searched in order, '
+    "then the shipped library).",
+)
 @click.pass_context
-def main(context: click.Context, no_color: bool, limit_settings: tuple[str, ...]) -> None:
+def main(
+    context: click.Context, no_color: bool, limit_settings: tuple[str, ...], libraries: tuple[Path, ...]
+) -> None:
     """Software maintenance (ME&S) policy as code.
 
     \b
@@ -79,10 +107,33 @@ def main(context: click.Context, no_color: bool, limit_settings: tuple[str, ...]
       mespolicy --limit request_items=50000 decide big-request.json
     """
     context.color = False if no_color else None
+    context.meta[RUN_LIBRARIES] = libraries
     try:
         context.meta[_LIMITS] = _parse_limits(limit_settings)
     except LimitSettingError as error:
         _fail(error.render(), 2)
+
+
+@main.command()
+@click.option(
+    "--policy",
+    type=click.Path(exists=True, path_type=Path),
+    default=None,
+    help="Folder (or file) of rules; the shipped policy by default.",
+)
+def identity(policy: Path | None) -> None:
+    """Print the policy's identity as every decision carries it: name, version, content hash (JSON).
+
+    \b
+    Examples:
+      mespolicy identity
+      mespolicy identity --policy my-rules/
+    """
+    from mespolicy.identity import identity_of
+
+    loaded = _load(policy)
+    found = identity_of(loaded.checked.header, loaded.checked.files)
+    click.echo(json.dumps({"name": found.name, "version": found.version, "hash": found.hash}, indent=2))
 
 
 _POLICY = click.option(
@@ -125,7 +176,7 @@ def check(path: Path | None, until: str) -> None:
     limits = _limits()
     try:
         # every file, the tests beside the rules too, read and parsed once
-        read = read_folder(folder, limits)
+        read = read_folder(folder, limits, libraries=_libraries())
         done = run_passes(read.policy, until, limits)
         # the tests beside the rules are rule text too: parsed, and checked against the policy
         tests = tests_in(read.files)
@@ -233,7 +284,7 @@ def decide(
 
     A bad request is reported with the field at fault; with --jsonl every line,
     whatever it holds, gets one line out: its decision, or an error object
-    {"error": {"line", "code", "field", "message"}} (a blank line too). Exit
+    {"error": {"line", "code", "field", "message", "ref"}} (a blank line too). Exit
     status 0 when every request was decided, 1 when some were refused, 2 when
     the run could not go on (a file that cannot be read, output closed); it
     then says on stderr where it stopped.
@@ -392,6 +443,7 @@ def _decide_one(
     The text is made here, inside the line's own error handling, so that nothing a
     decision holds can fail the run when it is written.
     """
+    request: Request | None = None
     try:
         if isinstance(text, RequestError):
             raise text
@@ -400,11 +452,12 @@ def _decide_one(
         return _json_text(decision_to_json(decision, trace=trace), indent), 0
     except RequestError as error:
         error.line = line
-        answer = error.error_object(line)
+        answer = error.error_object(line, error.ref or ref_of(request))
     except MespolicyError as error:
-        answer = error.error_object(line)
+        answer = error.error_object(line, ref_of(request))
     except Exception as error:  # a bug of ours must not end a portfolio run: report it on its line
-        answer = {"error": {"line": line, "code": "E999", "field": None, "message": _internal(error)}}
+        internal = {"line": line, "code": "E999", "field": None, "message": _internal(error)}
+        answer = {"error": {**internal, "ref": ref_of(request)}}
     return _json_text(answer, indent), 1
 
 
@@ -420,6 +473,10 @@ def _json_text(answer: dict[str, Any], indent: int | None) -> str:
 
 def _internal(error: BaseException) -> str:
     return f"internal error: {type(error).__name__}: {error}"
+
+
+def ref_of(request: Request | None) -> str | None:
+    return None if request is None else request.ref
 
 
 @main.command()
@@ -544,7 +601,7 @@ def test_command(path: Path | None, assignments: tuple[str, ...]) -> None:
     shown = _shown_folder(path)
     limits = _limits()
     try:
-        read = read_folder(folder, limits)  # each file read and parsed once
+        read = read_folder(folder, limits, libraries=_libraries())  # each file read and parsed once
         loaded = from_files(read.policy, str(folder), limits).with_overrides(parse_assignments(assignments))
         tests = tests_in(read.files)
         check_tests(loaded, tests)

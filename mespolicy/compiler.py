@@ -34,6 +34,7 @@ from mespolicy.checked import (
     ParameterRef,
 )
 from mespolicy.errors import Diagnostic, EvaluationError, PolicyCheckError, collect
+from mespolicy.identity import identity_of
 from mespolicy.model.calendar import Term
 from mespolicy.model.decision import Decision, Outcome, Reason, TraceStep
 from mespolicy.schema import FACTS
@@ -122,6 +123,7 @@ def _namespace(checked: CheckedPolicy) -> dict[str, Any]:
         "datetime": datetime,
         "Cash": runtime.Cash,
         "Decision": Decision,
+        "IDENTITY": identity_of(checked.header, checked.files),
         "Reason": Reason,
         "Term": Term,
         "APPROVED": Outcome.APPROVED,
@@ -378,6 +380,8 @@ class _Generator:
             total = " + ".join(flags) if len(flags) <= 16 else f"({', '.join(flags)},).count(True)"
             names = ", ".join(f"({r.name!r}, c{i})" for i, r in approvals)
             self.emit(f"if {total} > 1: rt.conflict({name!r}, ({names},))")
+        # an approval of an action that can charge always has a total: zero when nothing is charged
+        currency = ", currency=rt.total_currency(req)" if can_charge(self.checked.actions[name]) else ""
         for index, rule in approvals:
             with self.at(rule.span), self.block(f"if c{index}:"):
                 self.emit(f"loc = {index}")
@@ -385,7 +389,8 @@ class _Generator:
                 self.body(rule, rule.body)
                 self.emit(
                     f"return Decision({name!r}, APPROVED, tuple(reasons), term,"
-                    " rt.charges_of(charges, term, req), tuple(fields), trace)"
+                    " rt.charges_of(charges, term, req), tuple(fields), trace,"
+                    f" ref=req.ref, policy=IDENTITY{currency})"
                 )
         self.emit(f"rt.no_rule_applies({name!r}, req.date)")
 
@@ -409,7 +414,10 @@ class _Generator:
             self.body(rule, rule.body)
             before = f"PASSED_{name}[:{passed}] + " if passed else ""
             trace = f"{before}(S_{name}[{index}][1],)"
-            self.emit(f"return Decision({name!r}, REJECTED, tuple(reasons), None, (), (), {trace})")
+            self.emit(
+                f"return Decision({name!r}, REJECTED, tuple(reasons), None, (), (), {trace},"
+                " ref=req.ref, policy=IDENTITY)"
+            )
 
     def body(self, rule: n.Rule, statements: tuple[n.Statement, ...]) -> None:
         for statement in statements:
@@ -755,3 +763,15 @@ class _Expressions:
         as the rule language does); a chain of the other operator inside is one operand."""
         operands = n.chain(node, node.op)
         return "(" + f" {node.op.value} ".join(self.expr(operand) for operand in operands) + ")"
+
+
+def can_charge(action: n.Action) -> bool:
+    """Whether some rule of the action has a charge statement (inside a `for` too)."""
+    pending: list[n.Statement] = [s for rule in action.rules for s in rule.body]
+    while pending:
+        statement = pending.pop()
+        if isinstance(statement, n.Charge):
+            return True
+        if isinstance(statement, n.ForEach):
+            pending.extend(statement.body)
+    return False

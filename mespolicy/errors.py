@@ -47,10 +47,11 @@ class MespolicyError(Exception):
         """The printed form; `folder` leads the paths of errors located in a policy folder's files."""
         return f"error: {self.code}: {self}"
 
-    def error_object(self, line: int | None = None) -> dict[str, dict[str, object]]:
-        """The error as a JSON Lines run writes it in the place of a decision."""
+    def error_object(self, line: int | None = None, ref: str | None = None) -> dict[str, dict[str, object]]:
+        """The error as a JSON Lines run writes it in the place of a decision; `ref` is the request's own
+        reference, echoed when the request could be read that far."""
         field = getattr(self, "field", None)
-        return {"error": {"line": line, "code": self.code, "field": field, "message": str(self)}}
+        return {"error": {"line": line, "code": self.code, "field": field, "message": str(self), "ref": ref}}
 
 
 class PolicyFileError(MespolicyError):

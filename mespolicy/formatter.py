@@ -181,7 +181,15 @@ class _Line:
 
 
 def _lines_of(
-    node: n.Expr | n.Statement | n.Include | n.Clause | n.Provenance | n.TestFact | n.Expectation,
+    node: n.Expr
+    | n.Statement
+    | n.Include
+    | n.LibraryInclude
+    | n.PolicyHeader
+    | n.Clause
+    | n.Provenance
+    | n.TestFact
+    | n.Expectation,
 ) -> tuple[int, int]:
     return node.span.line, node.span.end_line
 
@@ -204,6 +212,13 @@ class _Layout:
         match item:
             case n.Include(path):
                 return [_Line(0, f"include {_quote(path)}", *_lines_of(item))]
+            case n.LibraryInclude(path):
+                return [_Line(0, f"include library {_quote(path)}", *_lines_of(item))]
+            case n.PolicyHeader(name, version):
+                text = f"policy {_quote(name)}" + ("" if version is None else f" version {_quote(version)}")
+                return [_Line(0, text, *_lines_of(item))]
+            case n.ClauseList():
+                return self.clause_list(item)
             case n.Parameter():
                 return self.parameter(item)
             case n.Enum():
@@ -215,6 +230,19 @@ class _Layout:
             case n.Test():
                 return self.test(item)
         raise TypeError(f"not an item: {item!r}")
+
+    def clause_list(self, clauses: n.ClauseList) -> list[_Line]:
+        body: list[_Line] = []
+        for clause in clauses.clauses:
+            first = clause.span.line
+            body.append(_Line(1, f"{clause.id.text} {_quote(clause.title)}", first, first))
+            kind = "summary" if clause.summary else "text"
+            # each quoted piece keeps its own line: a long clause reads as the analyst wrapped it
+            for index, piece in enumerate(clause.wording):
+                prefix = f"{kind} " if index == 0 else INDENT
+                line = clause.lines[index] if index < len(clause.lines) else None
+                body.append(_Line(2, prefix + _quote(piece), line, line))
+        return self.block("clauses", clauses.span.line, clauses.span, body, 0)
 
     def parameter(self, parameter: n.Parameter) -> list[_Line]:
         header = f"parameter {parameter.name}"

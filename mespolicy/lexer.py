@@ -28,9 +28,9 @@ from pygments.token import (
 _NAME = r"[a-z_][a-z0-9_]*"
 _NUMBER = r"[0-9]+(?:\.[0-9]+)?"
 
-_DECLARATIONS = ("parameter", "enum", "define", "action", "test", "include")
+_DECLARATIONS = ("parameter", "enum", "define", "action", "test", "include", "policy", "clauses")
 _STATEMENTS = ("let", "reason", "term", "charge", "set", "for", "when", "result")
-_META = ("clause", "source", "reading")
+_META = ("clause", "source", "reading", "version", "library")
 _WORDS = ("from", "until", "on", "where", "first", "given", "if", "then", "else")
 _TEST_LINES = ("request", "customer", "partner", "contract", "license", "with", "expect")
 _AGGREGATES = ("sum", "count", "min", "max", "any", "all", "distinct")
@@ -64,6 +64,9 @@ class MespolicyLexer(RegexLexer):
             (r"#[^\n]*", Comment.Single),
             (r'"', String.Double, "text"),
             (r"§[0-9]+(?:\.[0-9]+)*", Name.Label),
+            (r"\b[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+(?:\.[0-9]+)*", Name.Label),
+            # a clause's wording in a clauses block
+            (r"\b(?:text|summary)\b(?=[ \t]+\")", Keyword.Pseudo),
             include("headers"),
             include("literals"),
             include("keywords"),

@@ -60,6 +60,7 @@ class Limits:
     )
     request_depth: int = _limit(32, "Q203", "how deep a request's JSON nests")
     request_digits: int = _limit(40, "Q204", "digits of one number in a request")
+    request_ref_chars: int = _limit(200, "Q205", "characters of a request's ref, which its decision echoes")
 
     def replace(self, settings: Iterable[tuple[str, str]]) -> Limits:
         """These limits with some changed by name (`--limit NAME=VALUE`), each value a whole number."""

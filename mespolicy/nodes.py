@@ -398,6 +398,52 @@ class Include:
     span: Span = _span()
 
 
+@attrs.frozen
+class LibraryInclude:
+    """`include library "fees.mes"`: a file of a library folder the caller named, not of the policy's."""
+
+    path: str
+    span: Span = _span()
+
+
+@attrs.frozen
+class PolicyHeader:
+    """`policy "ACME ME&S" version "2026.1"`: the name and version every decision carries."""
+
+    name: str
+    version: str | None
+    span: Span = _span()
+
+
+@attrs.frozen
+class ClauseDeclaration:
+    """`§8.3 "Reinstatement fee" text "..."`: a clause of the policy's document, its title and words.
+
+    `wording` holds the quoted pieces as written (a long text may be written over
+    several lines); `summary` says they summarise the clause rather than quote it.
+    """
+
+    id: Clause
+    title: str
+    wording: tuple[str, ...]
+    summary: bool
+    span: Span = _span()
+    # the line each quoted piece is written on, so the formatter keeps comments beside them
+    lines: tuple[int, ...] = attrs.field(default=(), eq=False, repr=False, kw_only=True)
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.wording)
+
+
+@attrs.frozen
+class ClauseList:
+    """`clauses { ... }`: clauses a policy declares; once any are declared, every citation is checked."""
+
+    clauses: tuple[ClauseDeclaration, ...]
+    span: Span = _span()
+
+
 # -- tests written next to the rules ------------------------------------------------
 
 
@@ -524,7 +570,9 @@ class Test:
     span: Span = _span()
 
 
-Item: TypeAlias = Include | Parameter | Enum | Definition | Action | Test
+Item: TypeAlias = (
+    Include | LibraryInclude | PolicyHeader | ClauseList | Parameter | Enum | Definition | Action | Test
+)
 
 
 @attrs.frozen
@@ -541,3 +589,5 @@ class PolicyFile:
     path: str
     items: tuple[Item, ...]
     comments: tuple[Comment, ...] = attrs.field(default=(), eq=False)
+    # the text as read, which the policy's content hash is made of
+    text: str = attrs.field(default="", eq=False, repr=False)

@@ -73,7 +73,7 @@ def parse(
     finally:
         _comments.reset(reset)
     found = tuple(n.Comment(c.line or 0, c.column or 0, str(c)) for c in comments)
-    return n.PolicyFile(path, tuple(items), found)
+    return n.PolicyFile(path, tuple(items), found, text)
 
 
 def _check_depth(tree: lark.Tree[Token], source: Source, limit: int) -> None:
@@ -152,6 +152,29 @@ class _Builder(Transformer[Token, Any]):
     @_with_meta
     def include(self, meta: Meta, children: list[Token]) -> n.Include:
         return n.Include(_unquote(children[0]), span=self.span(meta))
+
+    @_with_meta
+    def library_include(self, meta: Meta, children: list[Token]) -> n.LibraryInclude:
+        return n.LibraryInclude(_unquote(children[0]), span=self.span(meta))
+
+    @_with_meta
+    def policy_header(self, meta: Meta, children: list[Token]) -> n.PolicyHeader:
+        version = _unquote(children[1]) if len(children) > 1 else None
+        return n.PolicyHeader(_unquote(children[0]), version, span=self.span(meta))
+
+    @_with_meta
+    def clause_list(self, meta: Meta, children: list[n.ClauseDeclaration]) -> n.ClauseList:
+        return n.ClauseList(tuple(children), span=self.span(meta))
+
+    @_with_meta
+    def clause_declaration(self, meta: Meta, children: list[Token]) -> n.ClauseDeclaration:
+        ident, title, kind, *wording = children
+        clause = n.Clause(str(ident), span=self.span(ident))
+        pieces = tuple(_unquote(piece) for piece in wording)
+        lines = tuple(piece.line or 0 for piece in wording)
+        summary = kind.type == "SUMMARY"
+        span = self.span(meta)
+        return n.ClauseDeclaration(clause, _unquote(title), pieces, summary, span=span, lines=lines)
 
     @_with_meta
     def parameter(self, meta: Meta, children: list[Any]) -> n.Parameter:

@@ -60,10 +60,13 @@ PASSES: tuple[tuple[str, Pass], ...] = (
 
 
 def run_passes(
-    policy: Path | tuple[n.PolicyFile, ...], until: str = "compile", limits: Limits = DEFAULT_LIMITS
+    policy: Path | tuple[n.PolicyFile, ...],
+    until: str = "compile",
+    limits: Limits = DEFAULT_LIMITS,
+    libraries: tuple[Path, ...] = (),
 ) -> Passed:
     """Run the passes up to and including `until` on a folder, or on files already read."""
-    files = policy if isinstance(policy, tuple) else read_policy(policy, limits)
+    files = policy if isinstance(policy, tuple) else read_policy(policy, limits, libraries)
     done = Passed(files)
     for name, step in PASSES:
         done = step(done, limits)

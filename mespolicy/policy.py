@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -58,6 +58,11 @@ class Policy:
                 f"'{request.action}' is not an action of this policy; it decides: "
                 + ", ".join(self.checked.actions),
             )
+        if request.ref is not None and len(request.ref) > self.limits.request_ref_chars:
+            most = self.limits.request_ref_chars
+            raise RequestError(
+                "ref", f"{len(request.ref)} characters; at most {most} (limit request_ref_chars)", code="Q205"
+            )
         for name, enum, members in self.enum_facts:
             value = getattr(request, name)
             if value is not None and value not in members:
@@ -100,14 +105,22 @@ class Policy:
         return Policy(checked, compile_policy(checked), f"{self.origin} with {settings}", self.limits)
 
 
-def load(path: str | Path | None = None, *, limits: Limits = DEFAULT_LIMITS) -> Policy:
+def load(
+    path: str | Path | None = None,
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+    libraries: Sequence[str | Path] = (),
+) -> Policy:
     """The policy of a folder of rule files (or one file); the shipped policy when no path is given.
 
     `limits` bounds what the rule files and the requests decided under the policy may hold
-    (`mespolicy.limits`); the defaults suit any real policy.
+    (`mespolicy.limits`); the defaults suit any real policy. `libraries` are the folders
+    `include library "..."` may read from, searched in order before the library shipped
+    with mespolicy; only the caller names them, never the rule text.
     """
     folder = Path(path) if path is not None else shipped_rules()
-    return from_files(read_policy(folder, limits), str(folder), limits)
+    files = read_policy(folder, limits, tuple(Path(library) for library in libraries))
+    return from_files(files, str(folder), limits)
 
 
 def from_files(

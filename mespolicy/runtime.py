@@ -400,6 +400,15 @@ def contract_currency(contract: Any, request: Any) -> str | None:
     return None
 
 
+def total_currency(request: Any) -> str | None:
+    """The currency of an approval's total when it charges nothing: the contract's (as for a charge
+    in the contract's currency), else that of the request's first contract."""
+    found = contract_currency(None, request)
+    if found is None and request.contracts:
+        found = str(request.contracts[0].currency)
+    return found
+
+
 def field_money(value: Cash, request: Any) -> Money:
     currency = value.currency or contract_currency(None, request)
     if currency is None:

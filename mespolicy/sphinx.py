@@ -13,10 +13,15 @@ prints its pages from):
     a worked example decided and explained when the docs are built.
 ``.. mespolicy-limits::``
     the bounds on untrusted input (`mespolicy.limits`): name, default, error code, what each bounds.
+``.. mespolicy-clauses::``
+    the clauses the policy declares: id, title, text (or summary), and what cites each;
+    ``mespolicy-rules`` also quotes, beside each rule, the clauses it cites.
 
 Each takes ``:policy: PATH``, a folder of rule files relative to the docs source
 folder; the config value ``mespolicy_policy`` sets the default, and without
-either the shipped policy is shown. The extension also registers the
+either the shipped policy is shown. The config value ``mespolicy_libraries``
+lists the library folders (relative to the docs source folder) that
+``include library`` may read, before the shipped library. The extension also registers the
 ``mespolicy`` Pygments lexer for ``.. code-block:: mespolicy``.
 """
 
@@ -47,6 +52,8 @@ from mespolicy.publish import (
     RULE_ORDER,
     SOURCE_NOTE,
     ActionEntry,
+    ClauseEntry,
+    ClauseText,
     Code,
     DefinitionEntry,
     EnumEntry,
@@ -65,9 +72,11 @@ Cell = str | Sequence[nodes.Node]
 
 
 @functools.lru_cache(maxsize=8)
-def _page(folder: str, stamp: tuple[tuple[str, int], ...], origin: str) -> PolicyPage:
+def _page(
+    folder: str, stamp: tuple[tuple[str, int], ...], origin: str, libraries: tuple[str, ...] = ()
+) -> PolicyPage:
     """The page of the rules in `folder`, built once per build while the files stay as they are."""
-    return policy_page(load(folder), origin=origin)
+    return policy_page(load(folder, libraries=libraries), origin=origin)
 
 
 def _rule_files(folder: Path) -> list[Path]:
@@ -84,13 +93,16 @@ class _PolicyDirective(SphinxDirective):
         folder = (Path(self.env.srcdir) / path).resolve() if path else shipped_rules()
         if not folder.exists():
             raise self.error(f"mespolicy: no rule folder or file at {folder}")
-        files = _rule_files(folder)
+        libraries = tuple(
+            str((Path(self.env.srcdir) / library).resolve()) for library in self.config.mespolicy_libraries
+        )
+        files = _rule_files(folder) + [f for library in libraries for f in _rule_files(Path(library))]
         for file in files:
             self.env.note_dependency(str(file))
         stamp = tuple((str(file), file.stat().st_mtime_ns) for file in files)
         origin = os.path.relpath(folder, self.env.srcdir)
         try:
-            return _page(str(folder), stamp, origin)
+            return _page(str(folder), stamp, origin, libraries)
         except MespolicyError as error:
             raise self.error(f"mespolicy: the rules at {folder} do not load:\n{error.render()}") from None
 
@@ -180,6 +192,16 @@ class RulesDirective(_PolicyDirective):
         for rule in action.rules:
             body += _rule(rule)
         return self.section(title, action.anchor, body)
+
+
+class ClausesDirective(_PolicyDirective):
+    """``.. mespolicy-clauses::``: each declared clause, its words, and the rules and values citing it."""
+
+    def run(self) -> list[nodes.Node]:
+        page = self.page()
+        if not page.clauses:
+            return [nodes.paragraph("", "This policy declares no clauses.")]
+        return [_clause_entry(entry) for entry in page.clauses]
 
 
 class ExampleDirective(_PolicyDirective):
@@ -293,10 +315,29 @@ def _rule(rule: RuleEntry) -> list[nodes.Node]:
     where = nodes.paragraph(
         "", "", nodes.literal("", rule.name), nodes.Text(" · "), nodes.emphasis("", rule.location)
     )
-    out: list[nodes.Node] = [heading, where, _steps((Step(rule.condition), *rule.steps))]
+    out: list[nodes.Node] = [heading, where, *(_clause_quote(c) for c in rule.texts)]
+    out.append(_steps((Step(rule.condition), *rule.steps)))
     if rule.reading:
         out.append(_reading(rule.reading))
     return out + _source(rule.source)
+
+
+def _clause_quote(clause: ClauseText) -> nodes.block_quote:
+    kind = " (summary)" if clause.summary else ""
+    words = nodes.paragraph(
+        "", "", nodes.strong("", f"{clause.id} {clause.title}"), nodes.Text(f"{kind}: {clause.text}")
+    )
+    return nodes.block_quote("", words, classes=["mespolicy-clause"])
+
+
+def _clause_entry(entry: ClauseEntry) -> nodes.container:
+    clause = entry.clause
+    title = nodes.strong("", f"{clause.id} {clause.title}")
+    head = nodes.paragraph("", "", title, ids=[nodes.make_id(f"mespolicy-{clause.anchor}")])
+    words = nodes.paragraph("", ("Summary: " if clause.summary else "") + clause.text)
+    cited = ", ".join(c.label for c in entry.cited_by) or "no rule or value"
+    by = nodes.paragraph("", "", nodes.emphasis("", "Cited by: "), nodes.Text(f"{cited}."))
+    return nodes.container("", head, words, by, classes=["mespolicy-clause-entry"])
 
 
 def _definition(definition: DefinitionEntry) -> nodes.container:
@@ -351,6 +392,8 @@ div.admonition.mespolicy-reading { background: #fff8e1; border: none; border-lef
 div.admonition.mespolicy-reading p.admonition-title { color: #7d4e00; font-size: 1em; font-weight: bold; }
 table.mespolicy-parameters td, table.mespolicy-charges td { vertical-align: top; }
 table.mespolicy-parameters code { white-space: nowrap; }
+blockquote.mespolicy-clause { border-left: 4px solid #8c959f; background: #f6f8fa; margin: .5rem 0;
+  padding: .3rem .8rem; }
 """
 
 
@@ -367,12 +410,15 @@ def _write_css(app: Sphinx, exception: Exception | None) -> None:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    """Register the directives, the config value ``mespolicy_policy``, the ``mespolicy`` lexer and its CSS."""
+    """Register the directives, the config values ``mespolicy_policy`` and ``mespolicy_libraries``,
+    the ``mespolicy`` lexer and its CSS."""
     app.add_config_value("mespolicy_policy", None, "env", types=(str, type(None)))
+    app.add_config_value("mespolicy_libraries", [], "env", types=(list, tuple))
     app.add_directive("mespolicy-parameters", ParametersDirective)
     app.add_directive("mespolicy-rules", RulesDirective)
     app.add_directive("mespolicy-example", ExampleDirective)
     app.add_directive("mespolicy-limits", LimitsDirective)
+    app.add_directive("mespolicy-clauses", ClausesDirective)
     app.add_lexer("mespolicy", MespolicyLexer)
     app.add_lexer("mes", MespolicyLexer)
     app.connect("builder-inited", _add_css)

@@ -13,6 +13,7 @@ import attrs
 from mespolicy import nodes as n
 from mespolicy import schema
 from mespolicy import types as t
+from mespolicy.clauses import undeclared
 from mespolicy.errors import Diagnostic, MespolicyError, PolicyCheckError, did_you_mean
 from mespolicy.formatter import format_expr
 from mespolicy.limits import DEFAULT as DEFAULT_LIMITS
@@ -56,9 +57,11 @@ class Result:
         return not self.failures
 
 
-def collect_tests(policy_path: Path, limits: Limits = DEFAULT_LIMITS) -> tuple[n.Test, ...]:
+def collect_tests(
+    policy_path: Path, limits: Limits = DEFAULT_LIMITS, libraries: tuple[Path, ...] = ()
+) -> tuple[n.Test, ...]:
     """The tests inside the policy's own files and in its `tests/` folder, in file order."""
-    return tests_in(read_folder(policy_path, limits).files)
+    return tests_in(read_folder(policy_path, limits, libraries=libraries).files)
 
 
 def tests_in(files: tuple[n.PolicyFile, ...]) -> tuple[n.Test, ...]:
@@ -95,6 +98,7 @@ def check_tests(policy: Policy, tests: tuple[n.Test, ...]) -> None:
                 errors.append(
                     Diagnostic("C217", f"the policy has no action '{line.action}'", line.span, hint)
                 )
+    errors.extend(undeclared(tests, policy.checked.clauses))
     if errors:
         raise PolicyCheckError(errors)
 

@@ -85,9 +85,21 @@ class TraceStep:
     detail: tuple[tuple[str, str], ...] = attrs.field(default=(), validator=_check_detail)
 
 
+@attrs.frozen
+class PolicyIdentity:
+    """The policy a decision was made under: the name and version its rule files declare (``None``
+    when they declare none) and ``sha256:...`` of their content (``mespolicy.identity``)."""
+
+    name: str | None = attrs.field(validator=_optional(str))
+    version: str | None = attrs.field(validator=_optional(str))
+    hash: str = attrs.field(validator=check_id)
+
+
 # ---------------------------------------------------------------- field values
 
-_FIXED_KEYS = frozenset({"action", "outcome", "reasons", "term", "charges", "total", "trace"})
+_FIXED_KEYS = frozenset(
+    {"action", "outcome", "reasons", "term", "charges", "total", "trace", "ref", "policy"}
+)
 
 
 def _field_json(value: object) -> object:
@@ -172,10 +184,23 @@ class Decision:
     charges: tuple[Charge, ...] = attrs.field(validator=[_tuple_of(Charge), _check_currencies])
     fields: tuple[tuple[str, object], ...] = attrs.field(validator=_check_fields)
     trace: tuple[TraceStep, ...] = attrs.field(validator=_tuple_of(TraceStep))
+    # the caller's own reference of the request, echoed for correlation
+    ref: str | None = attrs.field(default=None, kw_only=True, validator=_optional(str))
+    policy: PolicyIdentity | None = attrs.field(
+        default=None, kw_only=True, validator=_optional(PolicyIdentity)
+    )
+    # the currency of a zero total: set on an approval of an action that can charge
+    currency: str | None = attrs.field(default=None, kw_only=True, validator=_optional(str))
 
     @property
     def total(self) -> Money | None:
-        """The sum of the (already rounded) charges; ``None`` when nothing is charged."""
+        """The sum of the (already rounded) charges.
+
+        When nothing is charged: zero in ``currency`` if the decision has one (an
+        approval of an action that can charge), else ``None``.
+        """
+        if not self.charges and self.currency is not None:
+            return Money.zero(self.currency)
         return _total(self.charges)
 
     def field(self, name: str) -> object:
@@ -210,6 +235,10 @@ def _charge_json(c: Charge) -> dict[str, object]:
     }
 
 
+def _identity_json(identity: PolicyIdentity) -> dict[str, object]:
+    return {"name": identity.name, "version": identity.version, "hash": identity.hash}
+
+
 def _step_json(step: TraceStep) -> dict[str, object]:
     return {
         "rule": step.rule,
@@ -225,9 +254,12 @@ def decision_to_json(d: Decision, *, trace: bool = True) -> dict[str, object]:
     """``d`` as plain JSON data, ready for ``json.dumps`` without a custom encoder.
 
     Amounts are strings with the currency's minor digits (``"12000.00"``,
-    ``"1000"`` for JPY), dates ISO strings. ``term`` and ``total`` are ``null``
-    when absent: no charges means no total, rather than a zero in a currency
-    the decision may not have. ``trace=False`` leaves the ``trace`` key out.
+    ``"1000"`` for JPY), dates ISO strings. ``term`` is ``null`` when absent.
+    ``total`` is zero in the contract's currency for an approval of an action
+    that can charge and charged nothing, and ``null`` for a rejection or an
+    action that never charges. ``ref`` echoes the request's (``null`` when it
+    has none); ``policy`` names the policy: name, version and content hash.
+    ``trace=False`` leaves the ``trace`` key out.
     """
     total = d.total
     out: dict[str, object] = {
@@ -237,6 +269,8 @@ def decision_to_json(d: Decision, *, trace: bool = True) -> dict[str, object]:
         "term": None if d.term is None else _term_json(d.term),
         "charges": [_charge_json(c) for c in d.charges],
         "total": None if total is None else _money_json(total),
+        "ref": d.ref,
+        "policy": None if d.policy is None else _identity_json(d.policy),
     }
     if trace:
         out["trace"] = [_step_json(step) for step in d.trace]

@@ -64,6 +64,8 @@ class RequestError(MespolicyError, ValueError):
         self.message = message
         self.line = line
         self.code = code
+        # the request's `ref`, when it could be read: a JSON Lines error object echoes it
+        self.ref: str | None = None
 
     def __str__(self) -> str:
         where = "" if self.line is None else f"line {self.line}: "
@@ -135,6 +137,8 @@ class Request:
     )
     target_end: dt.date | None = attrs.field(default=None, validator=attrs.validators.optional(check_date))
     tier: str | None = attrs.field(default=None, validator=attrs.validators.optional(check_id))
+    # The caller's own reference (a ticket, a row id): not a fact of the policy, echoed by the decision.
+    ref: str | None = attrs.field(default=None, validator=_optional(str))
 
 
 # ---------------------------------------------------------------- reading JSON
@@ -149,6 +153,7 @@ _TOP_OPTIONAL = (
     "cancel_licenses",
     "target_end",
     "tier",
+    "ref",
 )
 _CUSTOMER_KEYS = ("id", "role", "existing")
 _CONTRACT_KEYS = ("id", "currency", "start", "end", "annual_fee", "licenses")
@@ -339,6 +344,25 @@ def parse_request(data: object, limits: Limits = DEFAULT_LIMITS) -> Request:
     """
     _check_bounds(data, limits)
     obj = _object(data, _ROOT)
+    ref = _optional_value(obj, "ref", functools.partial(_caller_ref, most=limits.request_ref_chars))
+    try:
+        return _read_request(obj, ref)
+    except RequestError as error:
+        error.ref = ref
+        raise
+
+
+def _caller_ref(value: object, path: str, most: int) -> str:
+    """The caller's reference: any text of at most `most` characters (Q205)."""
+    if not isinstance(value, str):
+        raise RequestError(path, f"expected a string, got {_kind(value)}")
+    if len(value) > most:
+        message = f"{len(value)} characters; at most {most} (limit request_ref_chars)"
+        raise RequestError(path, message, code="Q205")
+    return value
+
+
+def _read_request(obj: dict[str, object], ref: str | None) -> Request:
     _keys(obj, _ROOT, _TOP_REQUIRED, _TOP_OPTIONAL)
     action = _string(obj["action"], "action")
     day = _date(obj["date"], "date")
@@ -365,6 +389,7 @@ def parse_request(data: object, limits: Limits = DEFAULT_LIMITS) -> Request:
             cancel_licenses,
             target_end,
             tier,
+            ref,
         ),
     )
 
@@ -659,6 +684,7 @@ def request_to_json(req: Request) -> dict[str, object]:
         "cancel_licenses": None if req.cancel_licenses is None else list(req.cancel_licenses),
         "target_end": req.target_end and req.target_end.isoformat(),
         "tier": req.tier,
+        "ref": req.ref,
     }
     out.update({key: value for key, value in optional.items() if value is not None})
     return out

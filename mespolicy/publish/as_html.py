@@ -15,6 +15,8 @@ from mespolicy.publish.page import (
     RULE_ORDER,
     SOURCE_NOTE,
     ActionEntry,
+    ClauseEntry,
+    ClauseText,
     Code,
     DefinitionEntry,
     ExampleEntry,
@@ -54,6 +56,8 @@ ul.steps { margin: .25rem 0; } details summary { cursor: pointer; color: #59636e
 .outcome.approved { color: #1a7f37; font-weight: 600; }
 .outcome.rejected { color: #cf222e; font-weight: 600; }
 nav ul { columns: 2; }
+blockquote.clause { border-left: 4px solid #8c959f; background: #f6f8fa; margin: .5rem 0;
+  padding: .3rem .8rem; color: #424a53; }
 """
 
 
@@ -118,6 +122,7 @@ def render_html(page: PolicyPage) -> str:
         "with the clause of the policy it rests on. "
         f"{_h_basis(Provenance('source', ''))} marks {_h(SOURCE_NOTE)}; "
         f"{_h_basis(Provenance('reading', ''))} marks {_h(READING_NOTE)}.</p>",
+        _h_identity(page),
         _h_contents(page),
         '<h2 id="parameters">Parameters</h2>',
     ]
@@ -147,6 +152,12 @@ def render_html(page: PolicyPage) -> str:
                 f"<li>{_h_code(enum.name)} ({_h(enum.cited)}): {members}{_h_provenance(enum.provenance)}</li>"
             )
         out.append("</ul>")
+    if page.clauses:
+        out += [
+            '<h2 id="clauses">Clauses</h2>',
+            "<p>The clauses of the policy, as the rule files declare them.</p>",
+        ]
+        out += [_h_clause_entry(entry) for entry in page.clauses]
     if page.examples:
         out += [
             '<h2 id="examples">Worked examples</h2>',
@@ -157,6 +168,35 @@ def render_html(page: PolicyPage) -> str:
     return "\n".join(out) + "\n"
 
 
+def _h_identity(page: PolicyPage) -> str:
+    identity = page.identity
+    if identity is None:
+        return ""
+    name = f"<em>{_h(identity.name)}</em>" if identity.name else "This policy (unnamed)"
+    version = f", version {_h(identity.version)}" if identity.version else ""
+    return f'<p class="meta">{name}{version}; content hash {_h_code(identity.hash)}.</p>'
+
+
+def _h_clause_quote(clause: ClauseText) -> str:
+    kind = " (summary)" if clause.summary else ""
+    return (
+        f'<blockquote class="clause"><a href="#{_h(clause.anchor)}"><strong>{_h(clause.id)} '
+        f"{_h(clause.title)}</strong></a>{kind}: {_h(clause.text)}</blockquote>"
+    )
+
+
+def _h_clause_entry(entry: ClauseEntry) -> str:
+    clause = entry.clause
+    words = ("<em>Summary:</em> " if clause.summary else "") + _h(clause.text)
+    cited = ", ".join(
+        f'<a href="#{_h(c.anchor)}">{_h(c.label)}</a>' if c.anchor else _h(c.label) for c in entry.cited_by
+    )
+    return (
+        f'<section id="{_h(clause.anchor)}"><h3>{_h(clause.id)} {_h(clause.title)}</h3>'
+        f"<p>{words}</p><p>Cited by: {cited or 'no rule or value'}.</p></section>"
+    )
+
+
 def _h_contents(page: PolicyPage) -> str:
     items = ['<li><a href="#parameters">Parameters</a></li>']
     items += [f'<li><a href="#{_h(a.anchor)}">Action {_h_code(a.name)}</a></li>' for a in page.actions]
@@ -164,6 +204,8 @@ def _h_contents(page: PolicyPage) -> str:
         items.append('<li><a href="#definitions">Definitions</a></li>')
     if page.enums:
         items.append('<li><a href="#named-values">Named values</a></li>')
+    if page.clauses:
+        items.append('<li><a href="#clauses">Clauses</a></li>')
     items += [f'<li><a href="#example-{_h(e.key)}">Example: {_h(e.title)}</a></li>' for e in page.examples]
     return "<nav><ul>" + "".join(items) + "</ul></nav>"
 
@@ -179,6 +221,7 @@ def _h_action(action: ActionEntry) -> str:
             f"<h4>{_h(rule.title)} ({_h(rule.cited)})</h4>"
             f'<p class="where">{_h_code(rule.name)} · {_h(rule.location)}</p>'
         )
+        out += [_h_clause_quote(clause) for clause in rule.texts]
         out.append(_h_steps((Step(rule.condition), *rule.steps)))
         if rule.reading:
             out.append(_h_provenance(Provenance(n.Basis.READING.value, rule.reading)))

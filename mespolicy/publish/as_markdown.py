@@ -17,6 +17,8 @@ from mespolicy.publish.page import (
     RULE_ORDER,
     SOURCE_NOTE,
     ActionEntry,
+    ClauseEntry,
+    ClauseText,
     Code,
     DefinitionEntry,
     ExampleEntry,
@@ -90,9 +92,10 @@ def render_markdown(page: PolicyPage) -> str:
         "Every number and rule below is read from the rule files, with the clause of the policy it rests on: "
         f"*source* is {SOURCE_NOTE}; **{READING_LABEL.lower()}** is {READING_NOTE}.",
         "",
-        "## Parameters",
-        "",
     ]
+    if page.identity is not None:
+        lines += [_md_identity(page), ""]
+    lines += ["## Parameters", ""]
     rows = [
         [
             _md_code(p.name),
@@ -120,6 +123,10 @@ def render_markdown(page: PolicyPage) -> str:
             lines += [f"- {_md_code(enum.name)} ({enum.cited}): {members}"]
             lines += _md_provenance(enum.provenance, "  ")
         lines += [""]
+    if page.clauses:
+        lines += ["## Clauses", "", "The clauses of the policy, as the rule files declare them.", ""]
+        for entry in page.clauses:
+            lines += _md_clause_entry(entry)
     if page.examples:
         lines += [
             "## Worked examples",
@@ -130,6 +137,33 @@ def render_markdown(page: PolicyPage) -> str:
         for example in page.examples:
             lines += _md_example(example)
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _md_identity(page: PolicyPage) -> str:
+    identity = page.identity
+    assert identity is not None
+    name = f"*{_md(identity.name)}*" if identity.name else "This policy (unnamed)"
+    version = f", version {_md(identity.version)}" if identity.version else ""
+    return f"{name}{version}; content hash {_md_code(identity.hash)}."
+
+
+def _md_clause_quote(clause: ClauseText) -> str:
+    kind = " (summary)" if clause.summary else ""
+    return f"> **{_md(clause.id)} {_md(clause.title)}**{kind}: {_md(clause.text)}"
+
+
+def _md_clause_entry(entry: ClauseEntry) -> list[str]:
+    clause = entry.clause
+    lines = [f'<a id="{clause.anchor}"></a>', "", f"### {_md(clause.id)} {_md(clause.title)}", ""]
+    lines += [("*Summary:* " if clause.summary else "") + _md(clause.text), ""]
+    if entry.cited_by:
+        cited = ", ".join(
+            f"[{_md(c.label)}](#{c.anchor})" if c.anchor else _md(c.label) for c in entry.cited_by
+        )
+        lines += [f"Cited by: {cited}.", ""]
+    else:
+        lines += ["Cited by no rule or value.", ""]
+    return lines
 
 
 def _md_provenance(provenance: Provenance | None, indent: str = "") -> list[str]:
@@ -151,6 +185,8 @@ def _md_action(action: ActionEntry) -> list[str]:
         lines += [f'<a id="{rule.anchor}"></a>', ""]
         lines += [f"#### {rule.title} ({rule.cited})", ""]
         lines += [f"{_md_code(rule.name)} · {_md(rule.location)}", ""]
+        for clause in rule.texts:
+            lines += [_md_clause_quote(clause), ""]
         lines += [f"- {_md_phrase(rule.condition)}"]
         lines += [
             f"{'  ' * (step.depth + 1) if step.depth else ''}- {_md_phrase(step.phrase)}"

@@ -16,6 +16,14 @@ from mespolicy.publish.as_markdown import policy_markdown
 # -- the command -------------------------------------------------------------------------------
 
 _SUFFIXES = {"html": "html", "markdown": "md"}
+# where the mespolicy group keeps its `--library DIR` folders for the commands of the run
+RUN_LIBRARIES = "mespolicy.libraries"
+
+
+def _libraries() -> tuple[Path, ...]:
+    context = click.get_current_context(silent=True)
+    found = None if context is None else context.meta.get(RUN_LIBRARIES)
+    return found if isinstance(found, tuple) else ()
 
 
 @click.command(name="docs")
@@ -57,7 +65,7 @@ def docs_command(policy: Path | None, out: Path, output_format: str, assignments
       mespolicy docs --out site/ --set reinstatement_fee_rate=20%
     """
     try:
-        loaded = load(policy).with_overrides(parse_assignments(assignments))
+        loaded = load(policy, libraries=_libraries()).with_overrides(parse_assignments(assignments))
     except MespolicyError as error:
         click.echo(error.render(), err=True)
         sys.exit(1)

@@ -12,17 +12,19 @@ from __future__ import annotations
 
 import json
 import textwrap
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
 
 import attrs
 
 from mespolicy import nodes as n
 from mespolicy import types as t
+from mespolicy.clauses import rule_citations
 from mespolicy.errors import MespolicyError
 from mespolicy.explain import render_text
 from mespolicy.formatter import format_expr
-from mespolicy.model.decision import Charge
+from mespolicy.identity import identity_of
+from mespolicy.model.decision import Charge, PolicyIdentity
 from mespolicy.model.money import Money
 from mespolicy.model.request import Request, RequestError, parse_request
 from mespolicy.policy import Policy, parameter_values
@@ -93,8 +95,42 @@ class Step:
 
 
 @attrs.frozen
+class ClauseText:
+    """A clause of the policy's document as the rule files declare it: id, title, its words."""
+
+    id: str
+    title: str
+    text: str
+    summary: bool = False
+
+    @property
+    def anchor(self) -> str:
+        return "clause-" + "".join(c if c.isalnum() else "-" for c in self.id.lstrip("§")).lower()
+
+
+@attrs.frozen
+class Citation:
+    """Who cites a clause: `rule renew / late_renewal`, `parameter fee_year`; `anchor` links a rule."""
+
+    label: str
+    anchor: str | None = None
+
+
+@attrs.frozen
+class ClauseEntry:
+    """A declared clause, and every rule, parameter, enum and definition that cites it."""
+
+    clause: ClauseText
+    cited_by: tuple[Citation, ...]
+
+
+@attrs.frozen
 class RuleEntry:
-    """One rule: its kind, name and clauses, its condition and statements in words, its text."""
+    """One rule: its kind, name and clauses, its condition and statements in words, its text.
+
+    `texts` holds the declared clauses it cites (none when the policy declares no clauses),
+    so every form of the page shows the policy's words beside the rule resting on them.
+    """
 
     action: str
     kind: str
@@ -105,6 +141,7 @@ class RuleEntry:
     reading: str | None
     source: str
     location: str
+    texts: tuple[ClauseText, ...] = ()
 
     @property
     def title(self) -> str:
@@ -194,6 +231,9 @@ class PolicyPage:
     definitions: tuple[DefinitionEntry, ...]
     enums: tuple[EnumEntry, ...]
     examples: tuple[ExampleEntry, ...]
+    # the clauses the policy declares (none: the page has no clause list), and who the policy is
+    clauses: tuple[ClauseEntry, ...] = ()
+    identity: PolicyIdentity | None = None
 
 
 # -- the worked examples: requests as data ------------------------------------------------
@@ -322,11 +362,43 @@ def policy_page(
         origin=origin or policy.origin,
         day=on,
         parameters=tuple(_parameters(policy, on)),
-        actions=tuple(_action(action) for action in checked.actions.values()),
+        actions=tuple(_action(action, checked.clauses) for action in checked.actions.values()),
         definitions=tuple(_definition(d.node) for d in checked.definitions.values()),
         enums=tuple(_enums(policy)),
         examples=tuple(worked_example(policy, key) for key in keys),
+        clauses=tuple(_clause_list(policy)),
+        identity=identity_of(checked.header, checked.files),
     )
+
+
+def _clause_text(clause: n.ClauseDeclaration) -> ClauseText:
+    return ClauseText(clause.id.text, clause.title, clause.text, clause.summary)
+
+
+def _clause_list(policy: Policy) -> Iterator[ClauseEntry]:
+    """Each declared clause in the order written, with what cites it, each citer once."""
+    checked = policy.checked
+    citers: dict[str, dict[Citation, None]] = {ident: {} for ident in checked.clauses}
+
+    def cite(clauses: Iterable[n.Clause], citation: Citation) -> None:
+        for clause in clauses:
+            if clause.text in citers:
+                citers[clause.text][citation] = None
+
+    for name, parameter in checked.parameters.items():
+        cite(parameter.node.clauses, Citation(f"parameter {name}"))
+    for action in checked.actions.values():
+        for rule in action.rules:
+            anchor = f"rule-{action.name}-{rule.name}"
+            cite(rule_citations(rule), Citation(f"rule {action.name} / {rule.name}", anchor))
+    for definition in checked.definitions.values():
+        cite(definition.node.clauses, Citation(f"definition {definition.node.name}"))
+    for file in checked.files:
+        for item in file.items:
+            if isinstance(item, n.Enum):
+                cite(item.clauses, Citation(f"named values {item.name}"))
+    for ident, clause in checked.clauses.items():
+        yield ClauseEntry(_clause_text(clause), tuple(citers[ident]))
 
 
 def _parameters(policy: Policy, day: date) -> Iterator[ParameterEntry]:
@@ -371,12 +443,13 @@ def _provenance(provenance: n.Provenance | None) -> Provenance | None:
     return Provenance(provenance.basis.value, provenance.description)
 
 
-def _action(action: n.Action) -> ActionEntry:
+def _action(action: n.Action, declared: Mapping[str, n.ClauseDeclaration]) -> ActionEntry:
     lets = tuple((Code(let.name), " = ", Code(format_expr(let.value))) for let in action.lets)
-    return ActionEntry(action.name, action.description, lets, tuple(_rule(action, r) for r in action.rules))
+    rules = tuple(_rule(action, r, declared) for r in action.rules)
+    return ActionEntry(action.name, action.description, lets, rules)
 
 
-def _rule(action: n.Action, rule: n.Rule) -> RuleEntry:
+def _rule(action: n.Action, rule: n.Rule, declared: Mapping[str, n.ClauseDeclaration]) -> RuleEntry:
     default = rule.clauses[0].text if rule.clauses else ""
     if rule.condition is not None:
         condition: Phrase = ("when ", Code(format_expr(rule.condition)))
@@ -395,6 +468,11 @@ def _rule(action: n.Action, rule: n.Rule) -> RuleEntry:
         reading=reading,
         source=source_text(rule.span),
         location=f"{rule.span.source.path}:{rule.span.line}",
+        texts=tuple(
+            _clause_text(declared[ident])
+            for ident in dict.fromkeys(c.text for c in rule_citations(rule))
+            if ident in declared
+        ),
     )
 
 

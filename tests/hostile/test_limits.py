@@ -136,6 +136,10 @@ def request_digits(_: Path) -> set[str]:
     return _request_error(json.dumps(REQUEST).replace('"12000.00"', "1" + "0" * 50, 1))
 
 
+def request_ref_chars(_: Path) -> set[str]:
+    return _request_error(json.dumps({**REQUEST, "ref": "x" * 11}), request_ref_chars=10)
+
+
 CASES: dict[str, Callable[[Path], set[str]]] = {
     "file_bytes": file_bytes,
     "policy_files": policy_files,
@@ -149,6 +153,7 @@ CASES: dict[str, Callable[[Path], set[str]]] = {
     "request_items": request_items,
     "request_depth": request_depth,
     "request_digits": request_digits,
+    "request_ref_chars": request_ref_chars,
 }
 
 

@@ -110,4 +110,6 @@ def requests(draw: st.DrawFn) -> Request:
         cancel_licenses=draw(st.none() | st.lists(ids(), unique=True).map(tuple)),
         target_end=draw(st.none() | days()),
         tier=draw(st.none() | ids()),
+        # any text, the empty string and lone surrogates' neighbours included, up to the limit
+        ref=draw(st.none() | st.text(st.characters(codec="utf-8"), max_size=200)),
     )

@@ -83,6 +83,8 @@ def test_decision_json_has_the_documented_shape() -> None:
             },
         ],
         "total": {"amount": "12328.77", "currency": "USD"},
+        "ref": None,
+        "policy": None,
         "trace": [
             {
                 "rule": "late_renewal",

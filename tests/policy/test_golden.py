@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -166,6 +167,11 @@ class TestRenew:
         assert isinstance(reasons, list)
         assert [r["clause"] for r in reasons] == ["§8.4", "§8.2", "§8.3"]
         assert all(set(r) == {"clause", "message"} for r in reasons)
+        # the policy's identity: the name and version of rules/clauses.mes, a hash of the rule files
+        identity = data.pop("policy")
+        assert isinstance(identity, dict)
+        assert (identity["name"], identity["version"]) == ("ME&S policy", "2026.1")
+        assert re.fullmatch(r"sha256:[0-9a-f]{64}", identity["hash"])
         assert data == {
             "action": "renew",
             "outcome": "approved",
@@ -191,6 +197,7 @@ class TestRenew:
                 },
             ],
             "total": {"amount": "12328.77", "currency": "USD"},
+            "ref": None,
         }
         # The messages name the dates the analyst checks.
         messages = [r.message for r in d.reasons]
@@ -328,7 +335,8 @@ class TestCancel:
         assert clauses(d) == ["§10.1"]
         assert d.field("effective") == date(2026, 3, 1)
         assert d.charges == ()
-        assert d.total is None
+        # cancel can charge (a late notice renews): its approval always has a total, here zero
+        assert total(d) == ("0.00", "USD")
 
     def test_twenty_nine_days_before_renews_once(self) -> None:
         # 2026-01-31..2026-03-01 = 29 days < 30: renews at 2026-03-01;

@@ -19,6 +19,7 @@ from hypothesis import Phase, example, find, given, settings
 from hypothesis import strategies as st
 
 import mespolicy
+from mespolicy.compiler import can_charge
 from tests.model.strategies import CURRENCIES, days
 from tests.policy import requests as rq
 
@@ -395,7 +396,13 @@ def test_charges_have_the_currency_digits_and_sum_to_the_total(
         digits = MINOR_DIGITS[charge.amount.currency]
         assert charge.amount.amount.as_tuple().exponent == -digits, charge
     if not decision.charges:
-        assert decision.total is None
+        action = policy().checked.actions[decision.action]
+        if decision.outcome is mespolicy.Outcome.APPROVED and can_charge(action):
+            # an approval of an action that can charge always has a total: zero here
+            assert decision.total is not None and decision.total.amount == 0
+            assert decision.total.amount.as_tuple().exponent == -MINOR_DIGITS[decision.total.currency]
+        else:
+            assert decision.total is None
         return
     assert decision.total is not None
     assert decision.total.amount == sum(c.amount.amount for c in decision.charges)
