@@ -10,6 +10,7 @@ import attrs
 from mespolicy import nodes as n
 from mespolicy import schema
 from mespolicy import types as t
+from mespolicy.bands import band_type
 from mespolicy.checked import (
     Binding,
     CheckedDefinition,
@@ -115,7 +116,52 @@ def type_of(ctx: Context, node: n.Expr, scope: Scope) -> t.Type:
             inner = scope.child({node.variable: t.INTEGER})
             ctx.expect(ctx.expr(node.condition, inner), t.BOOL, node.condition.span, "'where'")
             return t.INTEGER
+        case n.CalendarCount() | n.MonthOf() | n.Extreme() | n.Round():
+            return _construct(ctx, node, scope)
+        case n.Band():
+            return band_type(ctx, node, scope)
     raise AssertionError(f"no typing rule for {type(node).__name__}")
+
+
+def _construct(ctx: Context, node: n.CalendarCount | n.MonthOf | n.Extreme | n.Round, scope: Scope) -> t.Type:
+    """The calendar and number constructs: months between dates, parts of a month, min/max, rounding."""
+    match node:
+        case n.CalendarCount(start=start, end=end, rounding=rounding):
+            ctx.expect(ctx.expr(start, scope), t.DATE, start.span, f"'{node.unit.value} from'")
+            ctx.expect(ctx.expr(end, scope), t.DATE, end.span, "'until'")
+            if isinstance(rounding, n.WholeAfter):
+                found = ctx.expr(rounding.days, scope)
+                if found == t.MONTHS:
+                    return ctx.fail(
+                        "C204",
+                        "a remainder is counted in days, but this is months",
+                        rounding.days.span,
+                        "write the remainder in days: a remainder of 15 days or more counting whole",
+                    )
+                ctx.expect(found, t.DAYS, rounding.days.span, "'a remainder of'")
+            return t.MONTHS
+        case n.MonthOf(part=part, date=day):
+            ctx.expect(ctx.expr(day, scope), t.DATE, day.span, f"'{part.value} of month of'")
+            return t.INTEGER if part is n.MonthPart.DAY else t.DATE
+        case n.Extreme(function=function, values=values):
+            kinds = [ctx.expr(item, scope) for item in values]
+            shared = kinds[0]
+            for item, kind in zip(values[1:], kinds[1:], strict=True):
+                shared = _join(ctx, shared, kind, item.span, f"the values of '{function.value}'")
+            if isinstance(shared, t.Unknown):
+                return shared
+            if not t.is_orderable(shared):
+                return ctx.fail("C203", f"{shared} values have no {function.value}imum", node.span)
+            return shared
+        case n.Round(value=rounded, places=places):
+            kind = ctx.expr(rounded, scope)
+            if isinstance(kind, t.Unknown | t.Money):
+                return kind
+            if kind in (t.INTEGER, t.NUMBER):
+                return t.INTEGER if places == 0 else t.NUMBER
+            hint = "a rate is a fraction of one: round the amount it gives" if kind == t.RATE else None
+            return ctx.fail("C203", f"'round' takes a number or money, not {_a(kind)}", rounded.span, hint)
+    raise AssertionError(node)
 
 
 def literal_type(node: n.Literal, declared: t.Type | None = None) -> t.Type:
