@@ -7,6 +7,7 @@ the properties hold for any dates and numbers.
 from __future__ import annotations
 
 import re
+import shutil
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -27,6 +28,7 @@ from mespolicy.loader import read_policy, shipped_rules
 from mespolicy.model.calendar import add_months
 from mespolicy.parser import parse
 from mespolicy.policy import from_files
+from mespolicy.publish import policy_html, policy_markdown
 from mespolicy.source import nowhere
 from tests.policy.requests import renew
 
@@ -505,3 +507,60 @@ def test_the_examples_of_the_reference_check_with_the_shipped_rules(title: str) 
         files = (*read_policy(shipped_rules()), parse(text, "example.mes"))
         check(files)
         assert format_text(text) == text.rstrip("\n") + "\n"
+
+
+# -- the policy's pages show a band as a table ---------------------------------------------------------
+
+BAND_RULES = """\
+action reinstatement_fee "A flat fee by how long ME&S has lapsed." {
+  let lapse = months from contract.end until date, rounded up
+
+  approve by_lapse §8.3 {
+    charge reinstatement = band of lapse {
+      up to 1 month: 0 USD
+      up to 12 months: 60 USD
+      beyond: 120 USD
+    }
+  }
+}
+"""
+
+
+@pytest.fixture
+def banded(tmp_path: Path) -> Path:
+    folder = tmp_path / "rules"
+    shutil.copytree(shipped_rules(), folder)
+    (folder / "zz_bands.mes").write_text(BAND_RULES, encoding="utf-8")
+    return folder
+
+
+def test_the_markdown_and_html_pages_show_a_band_as_a_table(banded: Path) -> None:
+    policy = mespolicy.load(banded)
+    markdown = policy_markdown(policy)
+    assert "- charges `reinstatement` = `band of lapse (table)` (§8.3)" in markdown
+    assert "  | `lapse` | value |" in markdown
+    assert "  | `up to 12 months` | `60 USD` |" in markdown
+    assert "  | `beyond` | `120 USD` |" in markdown
+    html = policy_html(policy)
+    assert (
+        '<table class="band"><thead><tr><th><code>lapse</code></th><th>value</th></tr></thead>'
+        "<tbody><tr><td><code>up to 1 month</code></td><td><code>0 USD</code></td></tr>"
+    ) in html
+
+
+def test_the_sphinx_directive_shows_a_band_as_a_table(tmp_path: Path, banded: Path) -> None:
+    build = pytest.importorskip("sphinx.cmd.build")
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "conf.py").write_text('extensions = ["mespolicy.sphinx"]\n', encoding="utf-8")
+    (source / "index.rst").write_text(
+        "Fees\n====\n\n.. mespolicy-rules::\n   :policy: ../rules\n   :action: reinstatement_fee\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "html"
+    assert build.build_main(["-W", "-q", "-E", "-b", "html", str(source), str(out)]) == 0
+    page = (out / "index.html").read_text(encoding="utf-8")
+    table = page[page.index('class="mespolicy-band') :]
+    table = table[: table.index("</table>")]
+    cells = re.findall(r'<span class="pre">([^<]*)</span>', table)
+    assert " ".join(cells) == "lapse up to 1 month 0 USD up to 12 months 60 USD beyond 120 USD"
