@@ -686,7 +686,31 @@ def _known_mistake(error: UnexpectedToken, before: str) -> tuple[str, str, str] 
         return _PARAMETER_VALUE
     if token.type == "NUMBER" and "CLAUSE" in expected:
         return _CLAUSE_SIGN
+    if _in_calendar_count(before, token, expected):
+        return _COUNT_ROUNDING
     return None
+
+
+_COUNT_ROUNDING = (
+    "P122",
+    "a count of months runs from one date until another, and says how a part month counts",
+    "write: months from expiry until date, rounded up (or rounded down, or "
+    "a remainder of 15 days or more counting whole)",
+)
+_COUNT_LEAD = re.compile(r"\b(months|years)[ \t\r\n]+from\b")
+_COUNT_END = re.compile(r"\brounded\b|\bwhole\b")
+
+
+def _in_calendar_count(before: str, token: Token, expected: set[str]) -> bool:
+    """The mistake is inside a `months from ... until ...` that has no rounding yet.
+
+    Read in the last 2,000 characters only: a count is written on a line or two.
+    """
+    if not ("COMMA" in expected or "UNTIL" in expected or str(token) in ("rounded", "counting", "to")):
+        return False
+    tail = before[-2000:]
+    leads = list(_COUNT_LEAD.finditer(tail))
+    return bool(leads) and _COUNT_END.search(tail, leads[-1].end()) is None
 
 
 _NAME = re.compile(r"[a-z_][a-z0-9_]*")

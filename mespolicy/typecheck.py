@@ -265,7 +265,7 @@ def _call(ctx: Context, node: n.Call, scope: Scope) -> t.Type:
             "C201",
             f"unknown function '{node.function}'",
             node.span,
-            did_you_mean(node.function, sorted(set(ctx.definitions))),
+            _WRITTEN_OUT.get(node.function) or did_you_mean(node.function, sorted(set(ctx.definitions))),
         )
     ctx.note_call(node.function)
     if len(arguments) != len(definition.params):
@@ -278,6 +278,21 @@ def _call(ctx: Context, node: n.Call, scope: Scope) -> t.Type:
     for argument, found, (param, wanted) in zip(node.arguments, arguments, definition.params, strict=True):
         ctx.expect(found, wanted, argument.span, f"argument '{param}' of '{node.function}'")
     return definition.returns
+
+
+# Functions other languages have, and how the rule language writes them.
+_WRITTEN_OUT = {
+    "round": "write round up(x) or round down(x), or round up(x, 2 places)",
+    "ceil": "write round up(x)",
+    "floor": "write round down(x)",
+    "start_of_month": "write start of month of d",
+    "month_start": "write start of month of d",
+    "end_of_month": "write end of month of d",
+    "month_end": "write end of month of d",
+    "day_of_month": "write day of month of d",
+    "months_between": "write months from a until b, rounded up (or rounded down)",
+    "years_between": "write years from a until b, rounded down (or rounded up)",
+}
 
 
 def _aggregate(ctx: Context, node: n.Aggregate, scope: Scope) -> t.Type:

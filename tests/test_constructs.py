@@ -117,6 +117,34 @@ def test_months_from_one_date_until_another(start: str, end: str, rounding: str,
 
 
 @pytest.mark.parametrize(
+    "written",
+    [
+        "months from a until b",
+        "months from a to b, rounded up",
+        "years from a until b, rounded",
+        "f(months from a until b)",
+        "months from a until b, a remainder of 15 days counting whole",
+    ],
+)
+def test_a_count_without_until_or_its_rounding_says_how_to_write_it(written: str) -> None:
+    error = syntax_error(f"action a {{\n  let x = {written}\n}}\n")
+    if written.endswith("rounded"):
+        assert error.code == "P101" and "expected 'down' or 'up'" in str(error)
+    else:
+        assert error.code == "P122"
+        assert "hint: write: months from expiry until date, rounded up" in str(error)
+
+
+@pytest.mark.parametrize("function", ["round", "month_end", "months_between"])
+def test_a_function_of_another_language_is_answered_with_its_wording_here(function: str) -> None:
+    text = f"action a {{\n  let x = {function}(1)\n}}\n"
+    with pytest.raises(PolicyCheckError) as caught:
+        check((parse(text),))
+    assert caught.value.diagnostics[0].code == "C201"
+    assert (caught.value.diagnostics[0].hint or "").startswith("write ")
+
+
+@pytest.mark.parametrize(
     ("start", "end", "rounding", "months"),
     [
         ("2024-02-29", "2025-02-28", "rounded down", 12),  # a year from 29 February ends on the 28th
