@@ -9,14 +9,15 @@ found out by a request that falls between two bands.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from mespolicy import nodes as n
 from mespolicy import types as t
-from mespolicy.checked import ParameterRef
+from mespolicy.checked import Binding, CheckedParameter, ParameterRef
+from mespolicy.errors import Diagnostic
 from mespolicy.formatter import format_expr
 
 if TYPE_CHECKING:
@@ -61,7 +62,10 @@ def band_type(ctx: Context, node: n.Band, scope: Scope) -> t.Type:
                 ),
             )
     if constant:
-        _check_order(ctx, node)
+        ctx.bands.append(node)
+        problem = out_of_order(node, ctx.parameters, ctx.bindings)
+        if problem is not None:
+            ctx.fail(problem.code, problem.message, problem.span, problem.hint)
     return _value_type(ctx, node, scope)
 
 
@@ -101,10 +105,15 @@ def _is_constant(ctx: Context, threshold: n.Expr) -> bool:
     return False
 
 
-def _check_order(ctx: Context, node: n.Band) -> None:
-    """C241 at the first threshold not above the one before, on any day a parameter takes effect."""
-    for day in _days(ctx, node):
-        keys = [_key(ctx, step.threshold, day) for step in node.steps]
+def out_of_order(
+    node: n.Band, parameters: Mapping[str, CheckedParameter], bindings: Mapping[int, Binding]
+) -> Diagnostic | None:
+    """C241 at the first threshold not above the one before, on any day a parameter takes effect.
+
+    Also asked when a what-if run (`--set`) gives a threshold parameter another value.
+    """
+    for day in _days(node, parameters, bindings):
+        keys = [_key(step.threshold, day, parameters, bindings) for step in node.steps]
         for index in range(1, len(node.steps)):
             before, step = node.steps[index - 1], node.steps[index]
             low, high = keys[index - 1], keys[index]
@@ -114,32 +123,39 @@ def _check_order(ctx: Context, node: n.Band) -> None:
             if low < high or touching:  # type: ignore[operator]
                 continue
             when = f" (with the values in force from {day.isoformat()})" if day is not None else ""
-            ctx.fail(
+            return Diagnostic(
                 "C241",
                 f"the bands are out of order: '{_bound(step)}' comes after '{_bound(before)}'{when}",
                 step.threshold.span,
                 "each band ends above the one before it: write the thresholds from the lowest up",
             )
-            return
+    return None
 
 
-def _days(ctx: Context, node: n.Band) -> Iterator[date | None]:
+def _days(
+    node: n.Band, parameters: Mapping[str, CheckedParameter], bindings: Mapping[int, Binding]
+) -> Iterator[date | None]:
     """None (the first values) and each day a parameter among the thresholds changes value."""
     yield None
     changes: set[date] = set()
     for step in node.steps:
-        binding = ctx.bindings.get(id(step.threshold))
+        binding = bindings.get(id(step.threshold))
         if isinstance(binding, ParameterRef):
-            changes.update(day for day, _ in ctx.parameters[binding.name].values if day is not None)
+            changes.update(day for day, _ in parameters[binding.name].values if day is not None)
     yield from sorted(changes)
 
 
-def _key(ctx: Context, threshold: n.Expr, day: date | None) -> _Key | None:
+def _key(
+    threshold: n.Expr,
+    day: date | None,
+    parameters: Mapping[str, CheckedParameter],
+    bindings: Mapping[int, Binding],
+) -> _Key | None:
     literal: n.Expr | None = threshold
-    binding = ctx.bindings.get(id(threshold)) if isinstance(threshold, n.Name) else None
+    binding = bindings.get(id(threshold)) if isinstance(threshold, n.Name) else None
     if isinstance(binding, ParameterRef):
         literal = None
-        for effective, written in ctx.parameters[binding.name].values:
+        for effective, written in parameters[binding.name].values:
             if effective is None or (day is not None and effective <= day):
                 literal = written
     match literal:

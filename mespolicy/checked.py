@@ -87,6 +87,7 @@ class CheckedPolicy:
     types: Mapping[int, t.Type]
     bindings: Mapping[int, Binding]
     limits: Limits = DEFAULT_LIMITS
+    bands: tuple[n.Band, ...] = ()
 
     def type_of(self, expr: n.Expr) -> t.Type:
         return self.types[id(expr)]

@@ -56,6 +56,8 @@ class _Checker:
         self.declared: dict[str, Span] = {}
         self.calls: dict[str, set[str]] = {}
         self.current_definition: str | None = None
+        # bands whose thresholds check could order: a what-if run orders them again
+        self.bands: list[n.Band] = []
 
     def fail(self, code: str, message: str, span: Span, hint: str | None = None) -> t.Unknown:
         self.errors.append(Diagnostic(code, message, span, hint))
@@ -97,6 +99,7 @@ class _Checker:
             self.types,
             self.bindings,
             self.limits,
+            tuple(self.bands),
         )
 
     # -- declarations

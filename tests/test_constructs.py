@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pygments.token import Error, Keyword, Name, Number
 
 import mespolicy
 from mespolicy import nodes as n
@@ -24,8 +25,10 @@ from mespolicy.checker import check
 from mespolicy.errors import EvaluationError, PolicyCheckError, PolicySyntaxError
 from mespolicy.exact import Quotient, round_toward
 from mespolicy.formatter import format_text
+from mespolicy.lexer import MespolicyLexer
 from mespolicy.loader import read_policy, shipped_rules
 from mespolicy.model.calendar import add_months
+from mespolicy.overrides import OverrideError
 from mespolicy.parser import parse
 from mespolicy.policy import from_files
 from mespolicy.publish import policy_html, policy_markdown
@@ -592,3 +595,48 @@ def test_the_sphinx_directive_shows_a_band_as_a_table(tmp_path: Path, banded: Pa
     table = table[: table.index("</table>")]
     cells = re.findall(r'<span class="pre">([^<]*)</span>', table)
     assert " ".join(cells) == "lapse up to 1 month 0 USD up to 12 months 60 USD beyond 120 USD"
+
+
+def test_a_what_if_run_that_puts_the_bands_out_of_order_is_refused() -> None:
+    quantity = "months from contract.end until date, rounded up"
+    policy = policy_of(f"band of {quantity} {{ up to late_limit: 1  up to 36 months: 2  beyond: 3 }}")
+    assert policy.with_overrides({"late_limit": "24 months"}).decide(
+        renew("2028-05-10", "2025-03-01", "2026-03-01")  # 27 months begun: above 24
+    ).fields == (("value", 2),)
+    with pytest.raises(OverrideError) as caught:
+        policy.with_overrides({"late_limit": "40 months"})
+    assert caught.value.code == "S501"
+    assert "--set late_limit=40 months: the bands are out of order: 'up to 36 months' comes after" in str(
+        caught.value
+    )
+    assert "(t.mes:19)" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("band", "expected"),
+    [
+        # an exact third against thresholds written in decimals
+        ("band of 10 / 3 { up to 3.33: 1  up to 3.34: 2  beyond: 3 }", 2),
+        ("band of 1 / 3 { under 0.3333: 1  beyond: 2 }", 2),
+        ("band of 1.25% { up to 1%: 1  up to 1.25%: 2  beyond: 3 }", 2),
+        ("band of date { under 2026-04-10: 1  up to 2026-04-10: 2 }", 2),
+        ("band of contract.annual_fee / 365 { up to 32.87 USD: 1  up to 32.88 USD: 2 }", 2),
+    ],
+)
+def test_bands_of_exact_numbers_rates_dates_and_money(band: str, expected: int) -> None:
+    assert value_of(band) == expected
+
+
+def test_the_lexer_highlights_the_words_of_the_constructs() -> None:
+    text = (
+        "let f = band of lapse {\n  up to 30 days: round up(x, 2 places)\n  under 12 months: max(a, b)\n"
+        "  beyond: months from a until b, a remainder of 15 days or more counting whole\n}\n"
+        "let g = start of month of d + (years from a until b, rounded down) * 1.25 %\n"
+    )
+    tokens = [(kind, value) for kind, value in MespolicyLexer().get_tokens(text) if value.strip()]
+    assert not [value for kind, value in tokens if Error in kind.split()]
+    keywords = {value for kind, value in tokens if kind is Keyword}
+    expected = "band of up to round places under beyond months from until remainder more counting whole"
+    assert set(expected.split()) | {"a", "start", "month", "years", "rounded", "down"} <= keywords
+    assert (Number, "1.25 %") in tokens
+    assert (Name.Builtin, "max") in tokens
