@@ -149,6 +149,12 @@ def _construct(ctx: Context, node: n.CalendarCount | n.MonthOf | n.Extreme | n.R
             kinds = [ctx.expr(item, scope) for item in values]
             shared = kinds[0]
             for item, kind in zip(values[1:], kinds[1:], strict=True):
+                if isinstance(shared, t.Money) and isinstance(kind, t.Money) and t.join(shared, kind) is None:
+                    return ctx.fail(
+                        "C205",
+                        f"'{function.value}' of money in {shared.currency} and in {kind.currency}",
+                        item.span,
+                    )
                 shared = _join(ctx, shared, kind, item.span, f"the values of '{function.value}'")
             if isinstance(shared, t.Unknown):
                 return shared

@@ -264,7 +264,7 @@ def test_min_and_max_of_two_or_more_values(expression: str, expected: object) ->
     ("expression", "code"),
     [
         ("max(30 days, 1 month)", "C204"),
-        ("max(1.00 USD, 1.00 EUR)", "C203"),
+        ("max(1.00 USD, 1.00 EUR)", "C205"),
         ("min(true, false)", "C203"),
         ("max(1, 2026-01-01)", "C203"),
     ],
