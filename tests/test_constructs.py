@@ -14,6 +14,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 from pygments.token import Error, Keyword, Name, Number
@@ -22,6 +23,7 @@ import mespolicy
 from mespolicy import nodes as n
 from mespolicy import runtime
 from mespolicy.checker import check
+from mespolicy.cli import main as cli
 from mespolicy.errors import EvaluationError, PolicyCheckError, PolicySyntaxError
 from mespolicy.exact import Quotient, round_toward
 from mespolicy.formatter import format_text
@@ -640,3 +642,29 @@ def test_the_lexer_highlights_the_words_of_the_constructs() -> None:
     assert set(expected.split()) | {"a", "start", "month", "years", "rounded", "down"} <= keywords
     assert (Number, "1.25 %") in tokens
     assert (Name.Builtin, "max") in tokens
+
+
+# -- a whole policy written with the constructs --------------------------------------------------------
+
+BACK_BILLING = Path(__file__).parent / "policy" / "back_billing"
+
+
+def test_a_back_billing_policy_checks_and_passes_its_tests_from_the_command_line() -> None:
+    runner = CliRunner()
+    checked = runner.invoke(cli, ["--no-color", "check", str(BACK_BILLING)])
+    assert checked.exit_code == 0, checked.output
+    tested = runner.invoke(cli, ["--no-color", "test", str(BACK_BILLING)])
+    assert tested.exit_code == 0, tested.output
+    assert "9 passed, 0 failed" in tested.output
+
+
+@pytest.mark.parametrize("path", sorted(BACK_BILLING.rglob("*.mes")), ids=lambda p: p.name)
+def test_the_back_billing_policy_is_in_the_canonical_layout(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert format_text(text) == text
+
+
+def test_the_back_billing_page_shows_its_bands_as_tables() -> None:
+    markdown = policy_markdown(mespolicy.load(BACK_BILLING))
+    assert markdown.count("| `lapse` | value |") == 2
+    assert "| `up to 12 months` | `60 USD` |" in markdown
