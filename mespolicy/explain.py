@@ -430,6 +430,12 @@ class _Walker:
             return self.render_binary(expr, env)
         if isinstance(expr, n.Call):
             return self.call(expr, env)[1]
+        if isinstance(expr, n.Round):
+            places = f", {expr.places} place{'' if expr.places == 1 else 's'}" if expr.places else ""
+            return f"round {expr.direction.value}({self.render(expr.value, env)}{places})"
+        if isinstance(expr, n.Band):
+            quantity = runtime.show(self.value(expr.quantity, env), kind_of(self.type_of(expr.quantity)))
+            return f"band of {format_expr(expr.quantity)} at {quantity}"
         if isinstance(expr, n.PercentLiteral | n.NumberLiteral | n.MoneyLiteral):
             return format_expr(expr)
         return runtime.show(self.value(expr, env), kind_of(found))

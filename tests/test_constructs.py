@@ -511,7 +511,21 @@ def test_explain_shows_the_value_of_each_construct() -> None:
     assert values["max(1, 2)"] == "2"
     assert values["round up(1 / 3)"] == "1"
     assert values["band of date - contract.end"] == "yes"
-    assert [(a.code, a.amount) for a in explanation.amounts] == [("fee", "60.00 USD")]
+    assert [(a.code, a.formula, a.amount) for a in explanation.amounts] == [
+        ("fee", "band of date - contract.end at 40 days", "60.00 USD")
+    ]
+
+
+def test_explain_opens_up_a_rounding_in_a_formula() -> None:
+    text = PRELUDE + (
+        "action renew {\n  approve r §1.1 {\n"
+        "    charge late = round up(contract.annual_fee / 12 * 1.25%, 2 places)\n  }\n}\n"
+    )
+    policy = from_files((parse(text, "t.mes"),), "t")
+    explanation = policy.explain(renew("2026-04-10", "2025-03-01", "2026-03-01", fee="1000.00"))
+    amount = explanation.amounts[0]
+    assert amount.formula == "round up(1,000.00 USD / 12 × 1.25%, 2 places)"
+    assert amount.amount == "1.05 USD"  # 1.041666... rounded up, where half-up would give 1.04
 
 
 def test_the_work_bound_counts_the_constructs() -> None:
