@@ -9,7 +9,9 @@ found out by a request that falls between two bands.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import bisect
+import itertools
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -110,19 +112,20 @@ def out_of_order(
 ) -> Diagnostic | None:
     """C241 at the first threshold not above the one before, on any day a parameter takes effect.
 
+    Each pair of neighbours is compared on the days either of them changes value, so the
+    work grows with the thresholds and their dated values, not with their product.
     Also asked when a what-if run (`--set`) gives a threshold parameter another value.
     """
-    for day in _days(node, parameters, bindings):
-        keys = [_key(step.threshold, day, parameters, bindings) for step in node.steps]
-        for index in range(1, len(node.steps)):
-            before, step = node.steps[index - 1], node.steps[index]
-            low, high = keys[index - 1], keys[index]
+    for before, step in itertools.pairwise(node.steps):
+        pair = (before.threshold, step.threshold)
+        for day in sorted(_changes(pair, parameters, bindings)):
+            low, high = (_key(threshold, day, parameters, bindings) for threshold in pair)
             if low is None or high is None:
                 continue
             touching = low == high and before.bound is n.Bound.UNDER and step.bound is n.Bound.UP_TO
             if low < high or touching:  # type: ignore[operator]
                 continue
-            when = f" (with the values in force from {day.isoformat()})" if day is not None else ""
+            when = f" (with the values in force from {day.isoformat()})" if day > date.min else ""
             return Diagnostic(
                 "C241",
                 f"the bands are out of order: '{_bound(step)}' comes after '{_bound(before)}'{when}",
@@ -132,32 +135,33 @@ def out_of_order(
     return None
 
 
-def _days(
-    node: n.Band, parameters: Mapping[str, CheckedParameter], bindings: Mapping[int, Binding]
-) -> Iterator[date | None]:
-    """None (the first values) and each day a parameter among the thresholds changes value."""
-    yield None
-    changes: set[date] = set()
-    for step in node.steps:
-        binding = bindings.get(id(step.threshold))
+def _changes(
+    thresholds: tuple[n.Expr, ...],
+    parameters: Mapping[str, CheckedParameter],
+    bindings: Mapping[int, Binding],
+) -> set[date]:
+    """The first day (`date.min`, for values since always) and each day a threshold changes value."""
+    days = {date.min}
+    for threshold in thresholds:
+        binding = bindings.get(id(threshold))
         if isinstance(binding, ParameterRef):
-            changes.update(day for day, _ in parameters[binding.name].values if day is not None)
-    yield from sorted(changes)
+            days.update(day for day, _ in parameters[binding.name].values if day is not None)
+    return days
 
 
 def _key(
     threshold: n.Expr,
-    day: date | None,
+    day: date,
     parameters: Mapping[str, CheckedParameter],
     bindings: Mapping[int, Binding],
 ) -> _Key | None:
     literal: n.Expr | None = threshold
     binding = bindings.get(id(threshold)) if isinstance(threshold, n.Name) else None
     if isinstance(binding, ParameterRef):
-        literal = None
-        for effective, written in parameters[binding.name].values:
-            if effective is None or (day is not None and effective <= day):
-                literal = written
+        values = parameters[binding.name].values
+        # dated values are in order (C214): the last that took effect on or before `day`
+        index = bisect.bisect_right(values, day, key=lambda value: value[0] or date.min)
+        literal = values[index - 1][1] if index else None
     match literal:
         case n.NumberLiteral(value=value) | n.PercentLiteral(value=value) | n.DateLiteral(value=value):
             return value

@@ -486,13 +486,14 @@ class _Builder(Transformer[Token, Any]):
             count, word = rest
             if str(word) not in ("place", "places"):
                 self.fail("P120", f"expected places, found '{word}'", word, "write: round up(x, 2 places)")
-            if "." in str(count) or int(str(count)) > _MOST_PLACES:
+            written = self._digits(count)
+            if "." in written or len(written) > 2 or int(written) > _MOST_PLACES:
                 self.fail(
                     "P120",
                     f"round to a whole number of places from 0 to {_MOST_PLACES}, not {count}",
                     count,
                 )
-            places = int(str(count))
+            places = int(written)
         return n.Round(n.Rounding(str(lead).split()[-1]), value, places, span=self.span(meta))
 
     @_with_meta

@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from pygments.token import Error, Keyword, Name, Number
 
 import mespolicy
+from mespolicy import bands, runtime
 from mespolicy import nodes as n
-from mespolicy import runtime
 from mespolicy.checker import check
 from mespolicy.cli import main as cli
 from mespolicy.errors import EvaluationError, PolicyCheckError, PolicySyntaxError
@@ -313,6 +313,9 @@ def test_round_takes_numbers_and_money_to_at_most_twenty_places() -> None:
     assert codes("round up(30 days)") == ["C203"]
     assert syntax_error("action a { let x = round up(1, 21 places) }").code == "P120"
     assert syntax_error("action a { let x = round up(1, 2 days) }").code == "P120"
+    assert syntax_error("action a { let x = round up(1, 000000000000000000002 places) }").code == "P120"
+    # a number of places too long to read is refused as any such number is
+    assert syntax_error(f"action a {{ let x = round up(1, {'9' * 5000} places) }}").code == "L105"
 
 
 @given(
@@ -682,3 +685,34 @@ def test_the_back_billing_page_shows_its_bands_as_tables() -> None:
     markdown = policy_markdown(mespolicy.load(BACK_BILLING))
     assert markdown.count("| `lapse` | value |") == 2
     assert "| `up to 12 months` | `60 USD` |" in markdown
+
+
+def test_ordering_a_long_band_of_dated_parameters_grows_with_its_size_not_its_square() -> None:
+    """Each threshold a parameter with 40 dated values: pairs are compared on their own days only."""
+    count = 300
+    parameters = "".join(
+        f"parameter t{i} = {i * 100} days\n"
+        + "".join(
+            f"  = {i * 100 + k} days from {date(2000, 1, 1) + timedelta(days=40 * i + k)}\n"
+            for k in range(1, 40)
+        )
+        + '  clause §1.1\n  source "x"\n'
+        for i in range(count)
+    )
+    rows = " ".join(f"up to t{i}: {i}" for i in range(count))
+    text = parameters + f"action renew {{\n  let x = band of date - contract.end {{ {rows} }}\n}}\n"
+    checked = check((parse(text, "t.mes"),))
+    assert len(checked.bands) == 1
+    calls = 0
+    original = bands._key
+
+    def counted(*args: object) -> object:
+        nonlocal calls
+        calls += 1
+        return original(*args)  # type: ignore[arg-type]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(bands, "_key", counted)
+        assert bands.out_of_order(checked.bands[0], checked.parameters, checked.bindings) is None
+    # each of the 299 pairs on its 1 + 2 x 39 days, two thresholds a day
+    assert calls == 2 * (count - 1) * (1 + 2 * 39)
