@@ -645,6 +645,10 @@ _WORDS = {
     "DATE": "a date (YYYY-MM-DD)",
     "CURRENCY": "a currency code such as USD",
     "$END": "the end of the file",
+    "CALENDAR_COUNT": "'months from'",
+    "MONTH_OF": "'start of month of'",
+    "ROUND": "'round up'",
+    "BAND_OF": "'band of'",
 }
 
 # Hand-picked messages for mistakes analysts make. Each is recognised from the token
