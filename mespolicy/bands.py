@@ -29,7 +29,7 @@ _Key = Decimal | int | date
 
 
 def band_type(ctx: Context, node: n.Band, scope: Scope) -> t.Type:
-    """The type of a band's values; errors (C203, C240-C243) are reported to `ctx`."""
+    """The type of a band's values; errors (C203, C260-C263) are reported to `ctx`."""
     quantity = ctx.expr(node.quantity, scope)
     if not isinstance(quantity, t.Unknown) and not t.is_orderable(quantity):
         ctx.fail(
@@ -45,7 +45,7 @@ def band_type(ctx: Context, node: n.Band, scope: Scope) -> t.Type:
         if not _is_constant(ctx, step.threshold):
             constant = False
             ctx.fail(
-                "C243",
+                "C263",
                 "a band's threshold is a value written in the rule or a parameter",
                 step.threshold.span,
                 "so that check can see the bands rise; name a computed threshold with a parameter",
@@ -55,7 +55,7 @@ def band_type(ctx: Context, node: n.Band, scope: Scope) -> t.Type:
         elif not t.comparable(n.BinaryOp.LE, quantity, found):
             constant = False
             ctx.fail(
-                "C240",
+                "C260",
                 f"this threshold is {_described(found)}, but the band's quantity is {_described(quantity)}",
                 step.threshold.span,
                 "a band's thresholds are in the unit of its quantity"
@@ -85,7 +85,7 @@ def _value_type(ctx: Context, node: n.Band, scope: Scope) -> t.Type:
         joined = t.join(shared, found)
         if joined is None:
             ctx.fail(
-                "C242",
+                "C262",
                 f"this band gives {_described(found)}, but the bands before it give {_described(shared)}",
                 value.span,
                 "every band of a table gives the same kind of value",
@@ -110,7 +110,7 @@ def _is_constant(ctx: Context, threshold: n.Expr) -> bool:
 def out_of_order(
     node: n.Band, parameters: Mapping[str, CheckedParameter], bindings: Mapping[int, Binding]
 ) -> Diagnostic | None:
-    """C241 at the first threshold not above the one before, on any day a parameter takes effect.
+    """C261 at the first threshold not above the one before, on any day a parameter takes effect.
 
     Each pair of neighbours is compared on the days either of them changes value, so the
     work grows with the thresholds and their dated values, not with their product.
@@ -127,7 +127,7 @@ def out_of_order(
                 continue
             when = f" (with the values in force from {day.isoformat()})" if day > date.min else ""
             return Diagnostic(
-                "C241",
+                "C261",
                 f"the bands are out of order: '{_bound(step)}' comes after '{_bound(before)}'{when}",
                 step.threshold.span,
                 "each band ends above the one before it: write the thresholds from the lowest up",

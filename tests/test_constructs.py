@@ -422,16 +422,16 @@ def test_every_quantity_falls_in_exactly_one_band(
 @pytest.mark.parametrize(
     ("band", "code", "words"),
     [
-        ("band of date - contract.end { up to 30 days: 1  up to 12 months: 2 }", "C240", "in months"),
-        ("band of 3 { up to 30 days: 1 }", "C240", "in days"),
-        ("band of date { up to 1: 1 }", "C240", "integer"),
-        ("band of 3 { up to 10: 1  up to 5: 2 }", "C241", "'up to 5' comes after 'up to 10'"),
-        ("band of 3 { up to 10: 1  up to 10: 2 }", "C241", "'up to 10' comes after 'up to 10'"),
-        ("band of 3 { up to 10: 1  under 10: 2 }", "C241", "'under 10' comes after 'up to 10'"),
-        ("band of date - contract.end { up to grace_limit: 1  up to 20 days: 2 }", "C241", "'up to 20 days'"),
-        ("band of 3 { up to 1: 1  up to 2: 2 USD }", "C242", "money"),
-        ("band of 3 { up to 1: 1  beyond: true }", "C242", "bool"),
-        ("band of 3 { up to 1 + 1: 1 }", "C243", "written in the rule or a parameter"),
+        ("band of date - contract.end { up to 30 days: 1  up to 12 months: 2 }", "C260", "in months"),
+        ("band of 3 { up to 30 days: 1 }", "C260", "in days"),
+        ("band of date { up to 1: 1 }", "C260", "integer"),
+        ("band of 3 { up to 10: 1  up to 5: 2 }", "C261", "'up to 5' comes after 'up to 10'"),
+        ("band of 3 { up to 10: 1  up to 10: 2 }", "C261", "'up to 10' comes after 'up to 10'"),
+        ("band of 3 { up to 10: 1  under 10: 2 }", "C261", "'under 10' comes after 'up to 10'"),
+        ("band of date - contract.end { up to grace_limit: 1  up to 20 days: 2 }", "C261", "'up to 20 days'"),
+        ("band of 3 { up to 1: 1  up to 2: 2 USD }", "C262", "money"),
+        ("band of 3 { up to 1: 1  beyond: true }", "C262", "bool"),
+        ("band of 3 { up to 1 + 1: 1 }", "C263", "written in the rule or a parameter"),
         ("band of true { up to 1: 1 }", "C203", "has an order"),
     ],
 )
@@ -443,7 +443,7 @@ def test_check_reports_a_band_table_that_is_not_one(band: str, code: str, words:
 
 def test_band_thresholds_are_checked_on_every_day_a_parameter_changes() -> None:
     quantity = "months from contract.end until date, rounded up"
-    assert codes(f"band of {quantity} {{ up to shifting: 1  up to 36 months: 2 }}") == ["C241"]
+    assert codes(f"band of {quantity} {{ up to shifting: 1  up to 36 months: 2 }}") == ["C261"]
     message = errors(f"band of {quantity} {{ up to shifting: 1  up to 36 months: 2 }}")[0][1]
     assert "from 2027-01-01" in message
     policy_of(f"band of {quantity} {{ up to late_limit: 1  up to 36 months: 2  beyond: 3 }}")
