@@ -90,6 +90,7 @@ class CheckedPolicy:
     # the clauses the policy declares, by id (empty: citations are not checked), and its name line
     clauses: Mapping[str, n.ClauseDeclaration] = attrs.field(factory=dict)
     header: n.PolicyHeader | None = None
+    bands: tuple[n.Band, ...] = ()
 
     def type_of(self, expr: n.Expr) -> t.Type:
         return self.types[id(expr)]

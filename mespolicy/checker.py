@@ -61,6 +61,8 @@ class _Checker:
         self.required: list[n.Parameter] = []
         self.required_ids: set[int] = set()
         self.header: n.PolicyHeader | None = None
+        # bands whose thresholds check could order: a what-if run orders them again
+        self.bands: list[n.Band] = []
 
     def fail(self, code: str, message: str, span: Span, hint: str | None = None) -> t.Unknown:
         self.errors.append(Diagnostic(code, message, span, hint))
@@ -108,6 +110,7 @@ class _Checker:
             self.limits,
             clauses,
             self.header,
+            tuple(self.bands),
         )
 
     # -- declarations

@@ -634,7 +634,38 @@ class _Expressions:
                 self.g.scope = saved
                 span = self.g.checked.limits.search_span
                 return f"rt.first_where({start_code}, lambda {bound}: {holds}, {span})"
+            case n.CalendarCount() | n.MonthOf() | n.Extreme() | n.Round():
+                return self.construct(node)
+            case n.Band():
+                return self.band(node)
         raise AssertionError(f"no code for {type(node).__name__}")
+
+    def construct(self, node: n.CalendarCount | n.MonthOf | n.Extreme | n.Round) -> str:
+        match node:
+            case n.CalendarCount(unit=unit, start=start, end=end, rounding=rounding):
+                step = 12 if unit is n.CalendarUnit.YEARS else 1
+                up = rounding is n.Rounding.UP
+                whole_after = self.expr(rounding.days) if isinstance(rounding, n.WholeAfter) else "None"
+                return f"rt.calendar_count({self.expr(start)}, {self.expr(end)}, {step}, {up}, {whole_after})"
+            case n.MonthOf(part=part, date=day):
+                return f"rt.{operations.MONTH_PARTS[part]}({self.expr(day)})"
+            case n.Extreme(function=function, values=values):
+                items = "".join(f"{self.expr(value)}, " for value in values)
+                return f"rt.{operations.extreme(function, self.type_of(node))}(({items}))"
+            case n.Round(direction=direction, value=value, places=places):
+                helper = operations.rounding(self.type_of(node))
+                return f"rt.{helper}({self.expr(value)}, {places}, {direction is n.Rounding.UP})"
+        raise AssertionError(node)
+
+    def band(self, node: n.Band) -> str:
+        """`rt.band(quantity, thresholds, under, values, kind)`, each value a lambda: only the one chosen
+        is computed, as only one branch of an `if` is."""
+        thresholds = "".join(f"{self.expr(step.threshold)}, " for step in node.steps)
+        under = "".join(f"{step.bound is n.Bound.UNDER}, " for step in node.steps)
+        values = [step.value for step in node.steps] + ([node.beyond] if node.beyond is not None else [])
+        thunks = "".join(f"lambda: {self.expr(value)}, " for value in values)
+        kind = kind_of(self.type_of(node.quantity))
+        return f"rt.band({self.expr(node.quantity)}, ({thresholds}), ({under}), ({thunks}), {kind!r})"
 
     def folded(self, node: n.Expr) -> str | None:
         """Arithmetic on literals and one-value parameters, worked out once here (Jinja folds constants).

@@ -162,6 +162,11 @@ class WorkBound:
                 return 1
             case n.IfThenElse(condition=condition, then=then, otherwise=otherwise):
                 return _add(1, self.expr(condition), max(self.expr(then), self.expr(otherwise)))
+            case n.Band(quantity=quantity, steps=steps, beyond=beyond):
+                # every threshold may be compared, one value computed (the costliest)
+                values = [step.value for step in steps] + ([beyond] if beyond is not None else [])
+                thresholds = (self.expr(step.threshold) for step in steps)
+                return _add(1, self.expr(quantity), *thresholds, max(self.expr(v) for v in values))
         return _add(1, *(self.expr(child) for child in children(node)))
 
     def costliest(self, node: n.Expr, limit: int) -> n.Expr:
@@ -192,6 +197,17 @@ def children(node: n.Expr) -> tuple[n.Expr, ...]:
             return (condition, then, otherwise)
         case n.FirstWhere(start=start, condition=condition):
             return (start, condition)
+        case n.CalendarCount(start=start, end=end, rounding=rounding):
+            return (start, end, rounding.days) if isinstance(rounding, n.WholeAfter) else (start, end)
+        case n.MonthOf(date=day):
+            return (day,)
+        case n.Extreme(values=values):
+            return values
+        case n.Round(value=value):
+            return (value,)
+        case n.Band(quantity=quantity, steps=steps, beyond=beyond):
+            rows = tuple(e for step in steps for e in (step.threshold, step.value))
+            return (quantity, *rows, beyond) if beyond is not None else (quantity, *rows)
     return ()
 
 

@@ -10,7 +10,17 @@ arithmetic stays in C-implemented Decimal and integer operations.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Context, Decimal, DivisionByZero, Inexact, InvalidOperation, Overflow
+from decimal import (
+    ROUND_CEILING,
+    ROUND_FLOOR,
+    ROUND_HALF_UP,
+    Context,
+    Decimal,
+    DivisionByZero,
+    Inexact,
+    InvalidOperation,
+    Overflow,
+)
 from fractions import Fraction
 from math import gcd
 from typing import Any
@@ -182,6 +192,22 @@ def round_half_up(value: Number, places: int) -> Decimal:
     if scaled < 0 and whole:
         whole = EXACT.minus(whole)
     return EXACT.scaleb(whole, -places).quantize(Decimal(1).scaleb(-places), context=EXACT)
+
+
+def round_toward(value: Number, places: int, up: bool) -> Decimal:
+    """`value` rounded up (toward the greater number) or down (toward the lesser) to `places` decimals.
+
+    Rounded from the exact value: a Quotient is rounded from its fraction, never from an approximation.
+    """
+    quantum = _QUANTA.get(places) or Decimal(1).scaleb(-places)
+    if isinstance(value, Quotient):
+        scaled = value.fraction() * 10**places
+        whole = -(-scaled.numerator // scaled.denominator) if up else scaled.numerator // scaled.denominator
+        rounded = Decimal(whole).scaleb(-places).quantize(quantum, context=_ROUNDING)
+    else:
+        rounding = ROUND_CEILING if up else ROUND_FLOOR
+        rounded = Decimal(value).quantize(quantum, rounding=rounding, context=_ROUNDING)
+    return rounded.copy_abs() if rounded.is_zero() else rounded
 
 
 def to_fraction(value: Number) -> Fraction:

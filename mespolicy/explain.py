@@ -188,7 +188,8 @@ class _Walker:
         `and` only when its left side held, of an `or` only when it did not, one branch of an `if`."""
         seen: set[str] = set()
         for leaf in self.reached(expr, env):
-            text = format_expr(leaf)
+            # a band is named by its quantity: its whole table is in the rule
+            text = f"band of {format_expr(leaf.quantity)}" if isinstance(leaf, n.Band) else format_expr(leaf)
             if text not in seen:
                 seen.add(text)
                 yield text, self.shown(leaf, env)
@@ -301,6 +302,37 @@ class _Walker:
                     lambda k: bool(self.value(condition, env.child({variable: k}))),
                     self.checked.limits.search_span,
                 )
+            case n.CalendarCount() | n.MonthOf() | n.Extreme() | n.Round() | n.Band():
+                return self.construct(expr, env)
+        raise AssertionError(expr)
+
+    def construct(self, expr: n.CalendarCount | n.MonthOf | n.Extreme | n.Round | n.Band, env: _Env) -> Any:
+        """The calendar and number constructs and bands, by the runtime helpers the compiled code calls."""
+        match expr:
+            case n.CalendarCount(unit=unit, start=start, end=end, rounding=rounding):
+                whole_after = self.value(rounding.days, env) if isinstance(rounding, n.WholeAfter) else None
+                step = 12 if unit is n.CalendarUnit.YEARS else 1
+                up = rounding is n.Rounding.UP
+                return runtime.calendar_count(
+                    self.value(start, env), self.value(end, env), step, up, whole_after
+                )
+            case n.MonthOf(part=part, date=day):
+                return getattr(runtime, operations.MONTH_PARTS[part])(self.value(day, env))
+            case n.Extreme(function=function, values=items):
+                helper = getattr(runtime, operations.extreme(function, self.type_of(expr)))
+                return helper(tuple(self.value(item, env) for item in items))
+            case n.Round(direction=direction, value=rounded, places=places):
+                helper = getattr(runtime, operations.rounding(self.type_of(expr)))
+                return helper(self.value(rounded, env), places, direction is n.Rounding.UP)
+            case n.Band(quantity=quantity, steps=steps, beyond=beyond):
+                values = [step.value for step in steps] + ([beyond] if beyond is not None else [])
+                return runtime.band(
+                    self.value(quantity, env),
+                    tuple(self.value(step.threshold, env) for step in steps),
+                    tuple(step.bound is n.Bound.UNDER for step in steps),
+                    tuple(_bind(self.value, value, env) for value in values),
+                    kind_of(self.type_of(quantity)),
+                )
         raise AssertionError(expr)
 
     def name(self, expr: n.Name, env: _Env) -> Any:
@@ -398,6 +430,12 @@ class _Walker:
             return self.render_binary(expr, env)
         if isinstance(expr, n.Call):
             return self.call(expr, env)[1]
+        if isinstance(expr, n.Round):
+            places = f", {expr.places} place{'' if expr.places == 1 else 's'}" if expr.places else ""
+            return f"round {expr.direction.value}({self.render(expr.value, env)}{places})"
+        if isinstance(expr, n.Band):
+            quantity = runtime.show(self.value(expr.quantity, env), kind_of(self.type_of(expr.quantity)))
+            return f"band of {format_expr(expr.quantity)} at {quantity}"
         if isinstance(expr, n.PercentLiteral | n.NumberLiteral | n.MoneyLiteral):
             return format_expr(expr)
         return runtime.show(self.value(expr, env), kind_of(found))
@@ -473,6 +511,8 @@ def _leaves(expr: n.Expr) -> Iterator[n.Expr]:
             yield from _leaves(a)
             yield from _leaves(b)
         case n.Aggregate() | n.FirstWhere() | n.Given():
+            yield expr
+        case n.CalendarCount() | n.MonthOf() | n.Extreme() | n.Round() | n.Band():
             yield expr
 
 

@@ -16,6 +16,7 @@ as one. Formatting twice gives the same text as formatting once.
 from __future__ import annotations
 
 import bisect
+import re
 from collections import deque
 from collections.abc import Iterable, Sequence
 
@@ -89,6 +90,12 @@ def _expr(expr: n.Expr) -> tuple[str, int]:
             return ("- " if text.startswith("-") else "-") + text, _NEGATE
         case n.FieldAccess(subject, field):
             return f"{_operand(subject, _POSTFIX)}.{field}", _POSTFIX
+        case n.CalendarCount(unit, start, end, rounding):
+            # an atom to the parser (its rounding closes it), but bracketed as an operand to be read
+            text = f"{unit.value} from {format_expr(start)} until {format_expr(end)}"
+            return f"{text}, {_count_rounding(rounding)}", _TOP
+        case n.MonthOf(part, day):
+            return f"{part.value} of month of {_operand(day, _NEGATE)}", _NEGATE
         case _:
             return _atom(expr), _ATOM
 
@@ -112,8 +119,42 @@ def _atom(expr: n.Expr) -> str:
             return f"{function}({', '.join(format_expr(a) for a in arguments)})"
         case n.Aggregate(function, value, variable, collection, condition):
             return f"{function.value}({_aggregate(value, variable, collection, condition)})"
+        case n.Extreme(function, values):
+            return f"{function.value}({', '.join(format_expr(v) for v in values)})"
+        case n.Round(direction, value, places):
+            written = f", {places} place{'' if places == 1 else 's'}" if places else ""
+            return f"round {direction.value}({format_expr(value)}{written})"
+        case n.Band():
+            return _band(expr)
         case _:
             return _literal(expr)
+
+
+def _count_rounding(rounding: n.Rounding | n.WholeAfter) -> str:
+    if isinstance(rounding, n.WholeAfter):
+        return f"a remainder of {_operand(rounding.days, 5)} or more counting whole"
+    return f"rounded {rounding.value}"
+
+
+def _band(band: n.Band) -> str:
+    """A band as its table: one band a line, each line one level in from the band's own line."""
+    rows = [
+        f"{step.bound.value} {format_expr(step.threshold)}: {_band_value(step.value)}" for step in band.steps
+    ]
+    if band.beyond is not None:
+        rows.append(f"beyond: {format_expr(band.beyond)}")
+    inner = "".join(f"\n{INDENT}" + row.replace("\n", f"\n{INDENT}") for row in rows)
+    return f"band of {format_expr(band.quantity)} {{{inner}\n}}"
+
+
+def _band_value(value: n.Expr) -> str:
+    # a value ending in the name `round` before the next row's `up to` would read as `round up(`
+    text = format_expr(value)
+    return f"({text})" if _ENDS_WITH_ROUND.search(text) else text
+
+
+_ENDS_WITH_COUNT_WORD = re.compile(r"(?<![a-z0-9_.])(months|years)\Z")
+_ENDS_WITH_ROUND = re.compile(r"(?<![a-z0-9_.])round\Z")
 
 
 def _aggregate(
@@ -379,9 +420,13 @@ def _charge(charge: n.Charge) -> str:
     text = f"charge {charge.code}"
     if charge.clause is not None:
         text += f" {charge.clause.text}"
-    text += f" = {format_expr(charge.amount)}"
+    amount = format_expr(charge.amount)
     if charge.start is not None and charge.end is not None:
+        # `... * months from a until b` would read as a count of months (`months from ... until ...`)
+        text += f" = ({amount})" if _ENDS_WITH_COUNT_WORD.search(amount) else f" = {amount}"
         text += f" from {format_expr(charge.start)} until {format_expr(charge.end)}"
+    else:
+        text += f" = {amount}"
     if charge.contract is not None:
         text += f" on {format_expr(charge.contract)}"
     return text
@@ -463,7 +508,8 @@ class _Printer:
         self.opened = False  # the last line printed opens a block
 
     def line(self, line: _Line, following: int | None) -> None:
-        text = INDENT * line.indent + line.text
+        # a band prints as a table over several lines, each indented as the line it starts on
+        text = INDENT * line.indent + line.text.replace("\n", "\n" + INDENT * line.indent)
         if line.first is None or line.last is None:
             self.emit(text if line.text else "", line.text.endswith("{"))
             return

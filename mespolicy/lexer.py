@@ -68,6 +68,7 @@ class MespolicyLexer(RegexLexer):
             # a clause's wording in a clauses block
             (r"\b(?:text|summary)\b(?=[ \t]+\")", Keyword.Pseudo),
             include("headers"),
+            include("constructs"),
             include("literals"),
             include("keywords"),
             (r"==|!=|<=|>=|<|>|\+|-|\*|/", Operator),
@@ -81,9 +82,27 @@ class MespolicyLexer(RegexLexer):
             _declares("approve|reject", Keyword, Name.Function),
             (r"\b(include)\b", Keyword.Namespace),
         ],
+        # the calendar and number constructs and bands, each a phrase of several words
+        "constructs": [
+            (r"\b(months|years)(\s+)(from)\b", _groups(Keyword, Whitespace, Keyword)),
+            (
+                r"\b(start|end|day)(\s+)(of)(\s+)(month)(\s+)(of)\b",
+                _groups(Keyword, Whitespace, Keyword, Whitespace, Keyword, Whitespace, Keyword),
+            ),
+            (r"\b(rounded|round)(\s+)(up|down)\b", _groups(Keyword, Whitespace, Keyword)),
+            (r"\b(a)(\s+)(remainder)(\s+)(of)\b", _groups(Keyword, Whitespace, Keyword, Whitespace, Keyword)),
+            (
+                r"\b(or)(\s+)(more)(\s+)(counting)(\s+)(whole)\b",
+                _groups(Operator.Word, Whitespace, Keyword, Whitespace, Keyword, Whitespace, Keyword),
+            ),
+            (r"([0-9]+)(\s+)(places?)\b", _groups(Number.Integer, Whitespace, Keyword)),
+            (r"\b(band)(\s+)(of)\b", _groups(Keyword, Whitespace, Keyword)),
+            (r"\b(up)(\s+)(to)\b", _groups(Keyword, Whitespace, Keyword)),
+            (r"\b(under|beyond)\b(?=\s*[-0-9(:a-z])", Keyword),
+        ],
         "literals": [
             (r"[0-9]{4}-[0-9]{2}-[0-9]{2}\b", Literal.Date),
-            (rf"{_NUMBER}%", Number),
+            (rf"{_NUMBER}[ \t]*%", Number),
             (rf"({_NUMBER})(\s+)([A-Z]{{3}})\b", _groups(Number.Float, Whitespace, Name.Constant)),
             (rf"([0-9]+)(\s+)({'|'.join(_UNITS)})\b", _groups(Number.Integer, Whitespace, Keyword.Type)),
             (r"[0-9]+\.[0-9]+", Number.Float),

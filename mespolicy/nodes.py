@@ -187,11 +187,124 @@ class FirstWhere:
     span: Span = _span()
 
 
+class Rounding(enum.Enum):
+    """Which way a count or a number is rounded: up toward the later date or greater number, down
+    toward the earlier or lesser."""
+
+    UP = "up"
+    DOWN = "down"
+
+
+@attrs.frozen
+class WholeAfter:
+    """`a remainder of 15 days or more counting whole`: a part month of at least `days` counts whole."""
+
+    days: Expr
+    span: Span = _span()
+
+
+class CalendarUnit(enum.Enum):
+    MONTHS = "months"
+    YEARS = "years"
+
+
+@attrs.frozen
+class CalendarCount:
+    """`months from expiry until date, rounded up`: the whole months (or years) from `start` to `end`.
+
+    A month is counted from `start` as `start + k months` counts it (clamped at month end);
+    the part left over is rounded as `rounding` says.
+    """
+
+    unit: CalendarUnit
+    start: Expr
+    end: Expr
+    rounding: Rounding | WholeAfter
+    span: Span = _span()
+
+
+class MonthPart(enum.Enum):
+    START = "start"
+    END = "end"
+    DAY = "day"
+
+
+@attrs.frozen
+class MonthOf:
+    """`start of month of d` (its first day), `end of month of d` (its last), `day of month of d` (1-31)."""
+
+    part: MonthPart
+    date: Expr
+    span: Span = _span()
+
+
+@attrs.frozen
+class Extreme:
+    """`max(a, b)`: the greater (or, `min`, the lesser) of two or more values ("whichever is greater")."""
+
+    function: AggregateFunction
+    values: tuple[Expr, ...]
+    span: Span = _span()
+
+
+@attrs.frozen
+class Round:
+    """`round up(x)`, `round down(x, 2 places)`: a number or amount rounded as written, not half-up."""
+
+    direction: Rounding
+    value: Expr
+    places: int = 0
+    span: Span = _span()
+
+
+class Bound(enum.Enum):
+    UP_TO = "up to"
+    UNDER = "under"
+
+
+@attrs.frozen
+class BandStep:
+    """`up to 30 days: 0 USD`: the value up to (or under) `threshold`, above the band before."""
+
+    bound: Bound
+    threshold: Expr
+    value: Expr
+    span: Span = _span()
+
+
+@attrs.frozen
+class Band:
+    """`band of lapse { up to 30 days: 0 USD ... beyond: 120 USD }`: a value chosen by thresholds.
+
+    Each band starts where the one before it ends, so bands neither overlap nor leave gaps;
+    `beyond` (optional) is the value above the last threshold.
+    """
+
+    quantity: Expr
+    steps: tuple[BandStep, ...]
+    beyond: Expr | None
+    span: Span = _span()
+
+
 Literal: TypeAlias = (
     NumberLiteral | PercentLiteral | DurationLiteral | MoneyLiteral | DateLiteral | BoolLiteral | TextLiteral
 )
 Expr: TypeAlias = (
-    Literal | Name | FieldAccess | Call | Aggregate | Given | Unary | Binary | IfThenElse | FirstWhere
+    Literal
+    | Name
+    | FieldAccess
+    | Call
+    | Aggregate
+    | Given
+    | Unary
+    | Binary
+    | IfThenElse
+    | FirstWhere
+    | CalendarCount
+    | MonthOf
+    | Extreme
+    | Round
+    | Band
 )
 
 

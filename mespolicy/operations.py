@@ -16,7 +16,7 @@ import attrs
 
 from mespolicy import runtime
 from mespolicy import types as t
-from mespolicy.nodes import BinaryOp, UnaryOp
+from mespolicy.nodes import AggregateFunction, BinaryOp, MonthPart, UnaryOp
 
 
 @attrs.frozen
@@ -106,3 +106,22 @@ def unary(op: UnaryOp, operand: t.Type) -> Operation:
     if operand in _PLAIN:
         return Operation(symbol="-")
     return Operation(helper="num_neg")
+
+
+# The runtime helpers of the calendar and number constructs, by what they are asked of.
+MONTH_PARTS = {
+    MonthPart.START: "start_of_month",
+    MonthPart.END: "end_of_month",
+    MonthPart.DAY: "day_of_month",
+}
+
+
+def extreme(function: AggregateFunction, found: t.Type) -> str:
+    """The helper for `min(a, b)` / `max(a, b)` of values of type `found` (money keeps its currency rule)."""
+    word = "minimum" if function is AggregateFunction.MIN else "maximum"
+    return f"money_{word}" if isinstance(found, t.Money) else word
+
+
+def rounding(found: t.Type) -> str:
+    """The helper for `round up(x)` / `round down(x)` of a value of type `found`."""
+    return "money_round" if isinstance(found, t.Money) else "num_round"

@@ -8,6 +8,7 @@ import attrs
 
 from mespolicy import nodes as n
 from mespolicy import types as t
+from mespolicy.bands import out_of_order
 from mespolicy.checked import CheckedParameter, CheckedPolicy
 from mespolicy.errors import MespolicyError, PolicySyntaxError, closest
 from mespolicy.parser import parse
@@ -38,6 +39,12 @@ def apply_overrides(checked: CheckedPolicy, overrides: Mapping[str, str]) -> Che
     parameters = dict(checked.parameters)
     for name, text in overrides.items():
         parameters[name] = _override(checked, name, text)
+    for band in checked.bands:
+        problem = out_of_order(band, parameters, checked.bindings)
+        if problem is not None:
+            where = f"{problem.span.source.path}:{problem.span.line}"
+            given = ", ".join(f"{name}={text}" for name, text in overrides.items())
+            raise OverrideError(f"--set {given}: {problem.message} ({where})")
     return attrs.evolve(checked, parameters=parameters)
 
 

@@ -123,6 +123,8 @@ def _unquote(token: Token) -> str:
 _PLACEHOLDER = re.compile(r"\\(.)|\{\{|\}\}|\{([^{}]*)\}|[{}]")
 _DOTTED = re.compile(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*\Z")
 _STATEMENT_NODES = (n.Let, n.Reason, n.Term, n.Charge, n.Set, n.ForEach)
+# `round up(x, 20 places)` at most: finer than any currency or rate a policy states
+_MOST_PLACES = 20
 _UNITS = {"day": n.Unit.DAYS, "days": n.Unit.DAYS, "month": n.Unit.MONTHS, "months": n.Unit.MONTHS}
 
 
@@ -468,6 +470,69 @@ class _Builder(Transformer[Token, Any]):
     def given(self, meta: Meta, children: list[Token]) -> n.Given:
         return n.Given(str(children[0]), span=self.span(meta))
 
+    # -- calendar and number constructs
+
+    @_with_meta
+    def calendar_count(self, meta: Meta, children: list[Any]) -> n.CalendarCount:
+        lead, start, end, rounding = children
+        unit = n.CalendarUnit(str(lead).split()[0])
+        if isinstance(rounding, Token):
+            rounding = n.Rounding(str(rounding))
+        return n.CalendarCount(unit, start, end, rounding, span=self.span(meta))
+
+    @_with_meta
+    def whole_after(self, meta: Meta, children: list[Any]) -> n.WholeAfter:
+        return n.WholeAfter(children[0], span=self.span(meta))
+
+    @_with_meta
+    def month_of(self, meta: Meta, children: list[Any]) -> n.MonthOf:
+        part = n.MonthPart(str(children[0]).split()[0])
+        return n.MonthOf(part, children[1], span=self.span(meta))
+
+    @_with_meta
+    def extreme(self, meta: Meta, children: list[Any]) -> n.Extreme:
+        function = n.AggregateFunction(str(children[0]))
+        if function not in (n.AggregateFunction.MIN, n.AggregateFunction.MAX):
+            self.fail(
+                "P121",
+                f"'{function.value}' goes over a list; only min and max take two or more values",
+                children[0],
+                f"write: {function.value}(x for x in list)",
+            )
+        return n.Extreme(function, tuple(children[1:]), span=self.span(meta))
+
+    @_with_meta
+    def round(self, meta: Meta, children: list[Any]) -> n.Round:
+        lead, value, *rest = children
+        places = 0
+        if rest:
+            count, word = rest
+            if str(word) not in ("place", "places"):
+                self.fail("P120", f"expected places, found '{word}'", word, "write: round up(x, 2 places)")
+            written = self._digits(count)
+            if "." in written or len(written) > 2 or int(written) > _MOST_PLACES:
+                self.fail(
+                    "P120",
+                    f"round to a whole number of places from 0 to {_MOST_PLACES}, not {count}",
+                    count,
+                )
+            places = int(written)
+        return n.Round(n.Rounding(str(lead).split()[-1]), value, places, span=self.span(meta))
+
+    @_with_meta
+    def band(self, meta: Meta, children: list[Any]) -> n.Band:
+        _, quantity, *rest = children
+        beyond = rest.pop() if rest and not isinstance(rest[-1], n.BandStep) else None
+        return n.Band(quantity, tuple(rest), beyond, span=self.span(meta))
+
+    @_with_meta
+    def band_step(self, meta: Meta, children: list[Any]) -> n.BandStep:
+        bound = n.Bound.UNDER if str(children[0]) == "under" else n.Bound.UP_TO
+        return n.BandStep(bound, children[1], children[2], span=self.span(meta))
+
+    def band_beyond(self, children: list[Any]) -> n.Expr:
+        return children[0]  # type: ignore[no-any-return]
+
     # -- literals
 
     def _digits(self, token: Token) -> str:
@@ -490,7 +555,7 @@ class _Builder(Transformer[Token, Any]):
 
     @_with_meta
     def percent(self, meta: Meta, children: list[Token]) -> n.PercentLiteral:
-        return n.PercentLiteral(Decimal(self._digits(children[0])[:-1]), span=self.span(meta))
+        return n.PercentLiteral(Decimal(self._digits(children[0])[:-1].rstrip()), span=self.span(meta))
 
     @_with_meta
     def quantity(self, meta: Meta, children: list[Token]) -> n.DurationLiteral:
@@ -603,6 +668,10 @@ _WORDS = {
     "DATE": "a date (YYYY-MM-DD)",
     "CURRENCY": "a currency code such as USD",
     "$END": "the end of the file",
+    "CALENDAR_COUNT": "'months from'",
+    "MONTH_OF": "'start of month of'",
+    "ROUND": "'round up'",
+    "BAND_OF": "'band of'",
 }
 
 # Hand-picked messages for mistakes analysts make. Each is recognised from the token
@@ -645,7 +714,31 @@ def _known_mistake(error: UnexpectedToken, before: str) -> tuple[str, str, str] 
         return _PARAMETER_VALUE
     if token.type == "NUMBER" and "CLAUSE" in expected:
         return _CLAUSE_SIGN
+    if _in_calendar_count(before, token, expected):
+        return _COUNT_ROUNDING
     return None
+
+
+_COUNT_ROUNDING = (
+    "P122",
+    "a count of months runs from one date until another, and says how a part month counts",
+    "write: months from expiry until date, rounded up (or rounded down, or "
+    "a remainder of 15 days or more counting whole)",
+)
+_COUNT_LEAD = re.compile(r"\b(months|years)[ \t\r\n]+from\b")
+_COUNT_END = re.compile(r"\brounded\b|\bwhole\b")
+
+
+def _in_calendar_count(before: str, token: Token, expected: set[str]) -> bool:
+    """The mistake is inside a `months from ... until ...` that has no rounding yet.
+
+    Read in the last 2,000 characters only: a count is written on a line or two.
+    """
+    if not ("COMMA" in expected or "UNTIL" in expected or str(token) in ("rounded", "counting", "to")):
+        return False
+    tail = before[-2000:]
+    leads = list(_COUNT_LEAD.finditer(tail))
+    return bool(leads) and _COUNT_END.search(tail, leads[-1].end()) is None
 
 
 _NAME = re.compile(r"[a-z_][a-z0-9_]*")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import threading
+from calendar import monthrange
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal, DecimalException, DivisionByZero
@@ -84,7 +85,7 @@ def num_div(a: Number, b: Number) -> Number:
 # -- money
 
 
-def _currency(a: Cash, b: Cash) -> str | None:
+def _currency(a: Cash | Money, b: Cash | Money) -> str | None:
     if a.currency is None or b.currency is None or a.currency == b.currency:
         return a.currency or b.currency
     raise EvaluationError(f"cannot combine money in {a.currency} and in {b.currency}", code="R303")
@@ -119,7 +120,7 @@ def money_neg(m: Cash) -> Cash:
     return Cash(-m.amount, m.currency)
 
 
-def money_key(a: Cash, b: Cash) -> tuple[Number, Number]:
+def money_key(a: Cash | Money, b: Cash | Money) -> tuple[Number, Number]:
     """The two amounts, for comparing money of one currency."""
     _currency(a, b)
     return a.amount, b.amount
@@ -172,6 +173,91 @@ def days_add_date(days: int, day: date) -> date:
 
 def months_add_date(months: int, day: date) -> date:
     return add_months(day, months)
+
+
+# -- calendar and number constructs
+
+
+def calendar_count(start: date, end: date, step: int, up: bool, whole_after: int | None) -> int:
+    """The months from `start` until `end` in whole steps of `step` months (1, or 12 for years).
+
+    A step is counted as `start + k months` counts it, clamped at month end, so from
+    2024-01-31 a month ends on 2024-02-29. Rounded down, the count is the most steps that
+    end on or before `end`; what is left over is counted as one more step when `up`, or
+    when it is at least `whole_after` days. An `end` before `start` counts below zero.
+    """
+    steps, reached = _whole_steps(start, end, step)
+    if reached != end and (up or (whole_after is not None and (end - reached).days >= whole_after)):
+        steps += 1
+    return steps * step
+
+
+def _whole_steps(start: date, end: date, step: int) -> tuple[int, date]:
+    # the step whose month is `end`'s month (or the last before it), then one back if it passed `end`
+    months = (end.year - start.year) * 12 + end.month - start.month
+    steps = months // step
+    reached = add_months(start, steps * step)
+    if reached > end:
+        steps -= 1
+        reached = add_months(start, steps * step)
+    return steps, reached
+
+
+def start_of_month(day: date) -> date:
+    return day.replace(day=1)
+
+
+def end_of_month(day: date) -> date:
+    return day.replace(day=monthrange(day.year, day.month)[1])
+
+
+def day_of_month(day: date) -> int:
+    return day.day
+
+
+def num_round(value: Number, places: int, up: bool) -> Number:
+    """A number rounded up or down; to whole numbers (an int) when `places` is 0."""
+    if type(value) is int:
+        return value
+    rounded = exact.round_toward(value, places, up)
+    return int(rounded) if places == 0 else rounded
+
+
+def money_round(value: Cash, places: int, up: bool) -> Cash:
+    return Cash(exact.round_toward(value.amount, places, up), value.currency)
+
+
+def band(
+    quantity: Any,
+    thresholds: tuple[Any, ...],
+    under: tuple[bool, ...],
+    values: tuple[Callable[[], Any], ...],
+    kind: str,
+) -> Any:
+    """The value of the band `quantity` falls in (only that value is computed).
+
+    Band k holds what is up to `thresholds[k]` (below it, when `under[k]`) and above the band
+    before; a value past the last threshold takes the last of `values` when there is one more
+    value than thresholds (`beyond`), and is an error (R320) when there is not.
+    """
+    return values[band_index(quantity, thresholds, under, len(values) > len(thresholds), kind)]()
+
+
+def band_index(
+    quantity: Any, thresholds: tuple[Any, ...], under: tuple[bool, ...], beyond: bool, kind: str
+) -> int:
+    for index, (threshold, strict) in enumerate(zip(thresholds, under, strict=True)):
+        # money (a Cash, or a request's Money) is compared by amount, in one currency
+        money = isinstance(quantity, Cash | Money)
+        low, high = money_key(quantity, threshold) if money else (quantity, threshold)
+        if low < high or (low == high and not strict):
+            return index
+    if beyond:
+        return len(thresholds)
+    last = ("under " if under[-1] else "up to ") + show(thresholds[-1], kind)
+    raise EvaluationError(
+        f"{show(quantity, kind)} is beyond the last band ({last}), and the band has no 'beyond'", code="R320"
+    )
 
 
 # -- collections and searches

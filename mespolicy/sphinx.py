@@ -52,6 +52,7 @@ from mespolicy.publish import (
     RULE_ORDER,
     SOURCE_NOTE,
     ActionEntry,
+    BandTable,
     ClauseEntry,
     ClauseText,
     Code,
@@ -189,6 +190,7 @@ class RulesDirective(_PolicyDirective):
             body.append(nodes.paragraph("", action.description))
         if action.lets:
             body.append(_paragraph(("Where ", *_join(action.lets, "; "), ".")))
+            body.extend(_band(table) for table in action.tables)
         for rule in action.rules:
             body += _rule(rule)
         return self.section(title, action.anchor, body)
@@ -269,6 +271,13 @@ def _table(
     return nodes.table("", group, classes=[name, "colwidths-given"], width="100%")
 
 
+def _band(table: BandTable) -> nodes.table:
+    """A band as the vendor's fee table: the quantity's bounds, and the value of each band."""
+    header: list[Cell] = [[nodes.literal("", table.quantity)], "value"]
+    rows = [[[nodes.literal("", bound)], [nodes.literal("", value)]] for bound, value in table.rows]
+    return _table(header, rows, (1, 2), "mespolicy-band")  # type: ignore[arg-type]
+
+
 def _steps(steps: Sequence[Step]) -> nodes.bullet_list:
     """Steps as a bullet list; a step one `for` deeper goes in a list inside the step before it."""
     top = nodes.bullet_list()
@@ -280,7 +289,7 @@ def _steps(steps: Sequence[Step]) -> nodes.bullet_list:
             inner = nodes.bullet_list()
             items[-1] += inner
             lists.append(inner)
-        item = nodes.list_item("", _paragraph(step.phrase))
+        item = nodes.list_item("", _paragraph(step.phrase), *(_band(table) for table in step.tables))
         lists[-1] += item
         del items[len(lists) - 1 :]
         items.append(item)
@@ -315,8 +324,9 @@ def _rule(rule: RuleEntry) -> list[nodes.Node]:
     where = nodes.paragraph(
         "", "", nodes.literal("", rule.name), nodes.Text(" · "), nodes.emphasis("", rule.location)
     )
+    condition = Step(rule.condition, 0, rule.condition_tables)
     out: list[nodes.Node] = [heading, where, *(_clause_quote(c) for c in rule.texts)]
-    out.append(_steps((Step(rule.condition), *rule.steps)))
+    out.append(_steps((condition, *rule.steps)))
     if rule.reading:
         out.append(_reading(rule.reading))
     return out + _source(rule.source)

@@ -10,6 +10,7 @@ import attrs
 from mespolicy import nodes as n
 from mespolicy import schema
 from mespolicy import types as t
+from mespolicy.bands import band_type
 from mespolicy.checked import (
     Binding,
     CheckedDefinition,
@@ -63,6 +64,8 @@ class Context(Protocol):
     def members(self) -> Mapping[str, t.EnumType]: ...
     @property
     def bindings(self) -> dict[int, Binding]: ...
+    @property
+    def bands(self) -> list[n.Band]: ...
 
     def fail(self, code: str, message: str, span: Span, hint: str | None = None) -> t.Unknown: ...
     def expr(self, node: n.Expr, scope: Scope) -> t.Type: ...
@@ -115,7 +118,58 @@ def type_of(ctx: Context, node: n.Expr, scope: Scope) -> t.Type:
             inner = scope.child({node.variable: t.INTEGER})
             ctx.expect(ctx.expr(node.condition, inner), t.BOOL, node.condition.span, "'where'")
             return t.INTEGER
+        case n.CalendarCount() | n.MonthOf() | n.Extreme() | n.Round():
+            return _construct(ctx, node, scope)
+        case n.Band():
+            return band_type(ctx, node, scope)
     raise AssertionError(f"no typing rule for {type(node).__name__}")
+
+
+def _construct(ctx: Context, node: n.CalendarCount | n.MonthOf | n.Extreme | n.Round, scope: Scope) -> t.Type:
+    """The calendar and number constructs: months between dates, parts of a month, min/max, rounding."""
+    match node:
+        case n.CalendarCount(start=start, end=end, rounding=rounding):
+            ctx.expect(ctx.expr(start, scope), t.DATE, start.span, f"'{node.unit.value} from'")
+            ctx.expect(ctx.expr(end, scope), t.DATE, end.span, "'until'")
+            if isinstance(rounding, n.WholeAfter):
+                found = ctx.expr(rounding.days, scope)
+                if found == t.MONTHS:
+                    return ctx.fail(
+                        "C204",
+                        "a remainder is counted in days, but this is months",
+                        rounding.days.span,
+                        "write the remainder in days: a remainder of 15 days or more counting whole",
+                    )
+                ctx.expect(found, t.DAYS, rounding.days.span, "'a remainder of'")
+            return t.MONTHS
+        case n.MonthOf(part=part, date=day):
+            ctx.expect(ctx.expr(day, scope), t.DATE, day.span, f"'{part.value} of month of'")
+            return t.INTEGER if part is n.MonthPart.DAY else t.DATE
+        case n.Extreme(function=function, values=values):
+            kinds = [ctx.expr(item, scope) for item in values]
+            shared = kinds[0]
+            for item, kind in zip(values[1:], kinds[1:], strict=True):
+                if isinstance(shared, t.Money) and isinstance(kind, t.Money) and t.join(shared, kind) is None:
+                    return ctx.fail(
+                        "C205",
+                        f"'{function.value}' of money in {shared.currency} and in {kind.currency}",
+                        item.span,
+                    )
+                shared = _join(ctx, shared, kind, item.span, f"the values of '{function.value}'")
+            if isinstance(shared, t.Unknown):
+                return shared
+            if not t.is_orderable(shared):
+                return ctx.fail("C203", f"{shared} values have no {function.value}imum", node.span)
+            return shared
+        case n.Round(value=rounded, places=places):
+            kind = ctx.expr(rounded, scope)
+            if isinstance(kind, t.Unknown | t.Money):
+                return kind
+            if kind in (t.INTEGER, t.NUMBER):
+                return t.INTEGER if places == 0 else t.NUMBER
+            hint = "a rate is a fraction of one: round the amount it gives" if kind == t.RATE else None
+            return ctx.fail("C203", f"'round' takes a number or money, not {_a(kind)}", rounded.span, hint)
+    raise AssertionError(node)
 
 
 def literal_type(node: n.Literal, declared: t.Type | None = None) -> t.Type:
@@ -219,7 +273,7 @@ def _call(ctx: Context, node: n.Call, scope: Scope) -> t.Type:
             "C201",
             f"unknown function '{node.function}'",
             node.span,
-            did_you_mean(node.function, sorted(set(ctx.definitions))),
+            _WRITTEN_OUT.get(node.function) or did_you_mean(node.function, sorted(set(ctx.definitions))),
         )
     ctx.note_call(node.function)
     if len(arguments) != len(definition.params):
@@ -232,6 +286,21 @@ def _call(ctx: Context, node: n.Call, scope: Scope) -> t.Type:
     for argument, found, (param, wanted) in zip(node.arguments, arguments, definition.params, strict=True):
         ctx.expect(found, wanted, argument.span, f"argument '{param}' of '{node.function}'")
     return definition.returns
+
+
+# Functions other languages have, and how the rule language writes them.
+_WRITTEN_OUT = {
+    "round": "write round up(x) or round down(x), or round up(x, 2 places)",
+    "ceil": "write round up(x)",
+    "floor": "write round down(x)",
+    "start_of_month": "write start of month of d",
+    "month_start": "write start of month of d",
+    "end_of_month": "write end of month of d",
+    "month_end": "write end of month of d",
+    "day_of_month": "write day of month of d",
+    "months_between": "write months from a until b, rounded up (or rounded down)",
+    "years_between": "write years from a until b, rounded down (or rounded up)",
+}
 
 
 def _aggregate(ctx: Context, node: n.Aggregate, scope: Scope) -> t.Type:

@@ -135,6 +135,10 @@ def _leaves() -> st.SearchStrategy[n.Expr]:
     return st.one_of(
         literals(),
         st.builds(n.Name, names(), span=_SPAN),
+        # the words that lead constructs stay names (`months from`, `round up(` lead them only together)
+        st.builds(
+            n.Name, st.sampled_from(["months", "years", "start", "end", "day", "round", "band"]), span=_SPAN
+        ),
         st.builds(n.Given, names(), span=_SPAN),
     )
 
@@ -163,6 +167,27 @@ def _compound(children: st.SearchStrategy[n.Expr]) -> st.SearchStrategy[n.Expr]:
         _aggregates(children),
         st.builds(n.IfThenElse, children, children, children, span=_SPAN),
         st.builds(n.FirstWhere, names(), children, children, span=_SPAN),
+        *_constructs(children),
+    )
+
+
+def _constructs(children: st.SearchStrategy[n.Expr]) -> tuple[st.SearchStrategy[n.Expr], ...]:
+    """The calendar and number constructs and bands."""
+    rounding = st.sampled_from(n.Rounding) | st.builds(n.WholeAfter, children, span=_SPAN)
+    extreme = st.sampled_from([n.AggregateFunction.MIN, n.AggregateFunction.MAX])
+    step = st.builds(n.BandStep, st.sampled_from(n.Bound), children, children, span=_SPAN)
+    return (
+        st.builds(n.CalendarCount, st.sampled_from(n.CalendarUnit), children, children, rounding, span=_SPAN),
+        st.builds(n.MonthOf, st.sampled_from(n.MonthPart), children, span=_SPAN),
+        st.builds(n.Extreme, extreme, st.lists(children, min_size=2, max_size=3).map(tuple), span=_SPAN),
+        st.builds(n.Round, st.sampled_from(n.Rounding), children, st.integers(0, 20), span=_SPAN),
+        st.builds(
+            n.Band,
+            children,
+            st.lists(step, min_size=1, max_size=3).map(tuple),
+            st.none() | children,
+            span=_SPAN,
+        ),
     )
 
 

@@ -15,6 +15,7 @@ from mespolicy.publish.page import (
     RULE_ORDER,
     SOURCE_NOTE,
     ActionEntry,
+    BandTable,
     ClauseEntry,
     ClauseText,
     Code,
@@ -215,6 +216,7 @@ def _h_action(action: ActionEntry) -> str:
     out = [f'<section id="{_h(action.anchor)}"><h3>{title}</h3>']
     if action.lets:
         out.append("<p>Where " + "; ".join(_h_phrase(let) for let in action.lets) + ".</p>")
+        out.extend(_h_band(table) for table in action.tables)
     for rule in action.rules:
         out.append(
             f'<article class="rule {_h(rule.kind)}" id="{_h(rule.anchor)}">'
@@ -222,7 +224,7 @@ def _h_action(action: ActionEntry) -> str:
             f'<p class="where">{_h_code(rule.name)} · {_h(rule.location)}</p>'
         )
         out += [_h_clause_quote(clause) for clause in rule.texts]
-        out.append(_h_steps((Step(rule.condition), *rule.steps)))
+        out.append(_h_steps((Step(rule.condition, 0, rule.condition_tables), *rule.steps)))
         if rule.reading:
             out.append(_h_provenance(Provenance(n.Basis.READING.value, rule.reading)))
         if rule.source:
@@ -230,6 +232,15 @@ def _h_action(action: ActionEntry) -> str:
         out.append("</article>")
     out.append("</section>")
     return "\n".join(out)
+
+
+def _h_band(table: BandTable) -> str:
+    """A band as the vendor's fee table: the quantity's bounds, and the value of each band."""
+    head = f"<tr><th>{_h_code(table.quantity)}</th><th>value</th></tr>"
+    body = "".join(
+        f"<tr><td>{_h_code(bound)}</td><td>{_h_code(value)}</td></tr>" for bound, value in table.rows
+    )
+    return f'<table class="band"><thead>{head}</thead><tbody>{body}</tbody></table>'
 
 
 def _h_steps(steps: Sequence[Step]) -> str:
@@ -243,7 +254,8 @@ def _h_steps(steps: Sequence[Step]) -> str:
             out.append("</ul></li>")
             depth -= 1
         following = steps[index + 1].depth if index + 1 < len(steps) else 0
-        out.append(f"<li>{_h_phrase(step.phrase)}" + ("" if following > step.depth else "</li>"))
+        tables = "".join(_h_band(table) for table in step.tables)
+        out.append(f"<li>{_h_phrase(step.phrase)}{tables}" + ("" if following > step.depth else "</li>"))
     while depth > 0:
         out.append("</ul></li>")
         depth -= 1

@@ -17,6 +17,7 @@ from mespolicy.publish.page import (
     RULE_ORDER,
     SOURCE_NOTE,
     ActionEntry,
+    BandTable,
     ClauseEntry,
     ClauseText,
     Code,
@@ -25,6 +26,7 @@ from mespolicy.publish.page import (
     Phrase,
     PolicyPage,
     Provenance,
+    Step,
     policy_page,
 )
 
@@ -71,6 +73,20 @@ def _md_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]
     lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
     lines += ["| " + " | ".join(_md_cell(cell) for cell in row) + " |" for row in rows]
     return lines
+
+
+def _md_step(step: Step) -> list[str]:
+    """A step as a list item (one level in per `for`), each band of it a table inside the item."""
+    indent = "  " * (step.depth + 1) if step.depth else ""
+    lines = [f"{indent}- {_md_phrase(step.phrase)}"]
+    for table in step.tables:
+        lines += ["", *(f"{indent}  {line}" for line in _md_band(table)), ""]
+    return lines
+
+
+def _md_band(table: BandTable) -> list[str]:
+    rows = [(_md_code(bound), _md_code(value)) for bound, value in table.rows]
+    return _md_table((_md_code(table.quantity), "value"), rows)
 
 
 def _md_fence(text: str, language: str) -> list[str]:
@@ -181,17 +197,16 @@ def _md_action(action: ActionEntry) -> list[str]:
     lines = [f'<a id="{action.anchor}"></a>', "", title, ""]
     if action.lets:
         lines += ["Where " + "; ".join(_md_phrase(let) for let in action.lets) + ".", ""]
+        for table in action.tables:
+            lines += [*_md_band(table), ""]
     for rule in action.rules:
         lines += [f'<a id="{rule.anchor}"></a>', ""]
         lines += [f"#### {rule.title} ({rule.cited})", ""]
         lines += [f"{_md_code(rule.name)} · {_md(rule.location)}", ""]
         for clause in rule.texts:
             lines += [_md_clause_quote(clause), ""]
-        lines += [f"- {_md_phrase(rule.condition)}"]
-        lines += [
-            f"{'  ' * (step.depth + 1) if step.depth else ''}- {_md_phrase(step.phrase)}"
-            for step in rule.steps
-        ]
+        for step in (Step(rule.condition, 0, rule.condition_tables), *rule.steps):
+            lines += _md_step(step)
         lines += [""]
         if rule.reading:
             lines += [*_md_provenance(Provenance(n.Basis.READING.value, rule.reading)), ""]
@@ -206,7 +221,7 @@ def _md_definition(definition: DefinitionEntry) -> list[str]:
         + (f" ({', '.join(definition.clauses)})" if definition.clauses else ""),
         "",
     ]
-    lines += [f"- {_md_phrase(step.phrase)}" for step in definition.steps] + [""]
+    lines += [line for step in definition.steps for line in _md_step(step)] + [""]
     provenance = _md_provenance(definition.provenance)
     lines += provenance + ([""] if provenance else [])
     if definition.source:

@@ -20,6 +20,7 @@ import attrs
 from mespolicy import nodes as n
 from mespolicy import types as t
 from mespolicy.clauses import rule_citations
+from mespolicy.cost import children
 from mespolicy.errors import MespolicyError
 from mespolicy.explain import render_text
 from mespolicy.formatter import format_expr
@@ -87,11 +88,27 @@ class ParameterEntry:
 
 
 @attrs.frozen
+class BandTable:
+    """A band as a vendor's fee table: each row a band's bound and its value."""
+
+    quantity: str
+    rows: tuple[tuple[str, str], ...]
+
+    @property
+    def header(self) -> tuple[str, str]:
+        return (self.quantity, "value")
+
+
+@attrs.frozen
 class Step:
-    """One statement of a rule in plain language; `depth` counts the `for` loops around it."""
+    """One statement of a rule in plain language; `depth` counts the `for` loops around it.
+
+    A band in the statement is named in the phrase by its quantity and shown whole in `tables`.
+    """
 
     phrase: Phrase
     depth: int = 0
+    tables: tuple[BandTable, ...] = ()
 
 
 @attrs.frozen
@@ -142,6 +159,7 @@ class RuleEntry:
     source: str
     location: str
     texts: tuple[ClauseText, ...] = ()
+    condition_tables: tuple[BandTable, ...] = ()
 
     @property
     def title(self) -> str:
@@ -163,6 +181,7 @@ class ActionEntry:
     description: str | None
     lets: tuple[Phrase, ...]
     rules: tuple[RuleEntry, ...]
+    tables: tuple[BandTable, ...] = ()
 
     @property
     def anchor(self) -> str:
@@ -444,15 +463,16 @@ def _provenance(provenance: n.Provenance | None) -> Provenance | None:
 
 
 def _action(action: n.Action, declared: Mapping[str, n.ClauseDeclaration]) -> ActionEntry:
-    lets = tuple((Code(let.name), " = ", Code(format_expr(let.value))) for let in action.lets)
+    lets = tuple((Code(let.name), " = ", _code(let.value)) for let in action.lets)
+    tables = tuple(table for let in action.lets for table in band_tables(let.value))
     rules = tuple(_rule(action, r, declared) for r in action.rules)
-    return ActionEntry(action.name, action.description, lets, rules)
+    return ActionEntry(action.name, action.description, lets, rules, tables)
 
 
 def _rule(action: n.Action, rule: n.Rule, declared: Mapping[str, n.ClauseDeclaration]) -> RuleEntry:
     default = rule.clauses[0].text if rule.clauses else ""
     if rule.condition is not None:
-        condition: Phrase = ("when ", Code(format_expr(rule.condition)))
+        condition: Phrase = ("when ", _code(rule.condition))
     elif rule.kind is n.RuleKind.APPROVE:
         condition = ("always, once no reject rule applies",)
     else:
@@ -464,6 +484,7 @@ def _rule(action: n.Action, rule: n.Rule, declared: Mapping[str, n.ClauseDeclara
         name=rule.name,
         clauses=_clauses(rule.clauses),
         condition=condition,
+        condition_tables=band_tables(rule.condition) if rule.condition is not None else (),
         steps=tuple(_steps(rule.body, default, 0)),
         reading=reading,
         source=source_text(rule.span),
@@ -482,39 +503,86 @@ def _steps(body: Sequence[n.Statement], default: str, depth: int) -> Iterator[St
             yield Step(_for_each(statement), depth)
             yield from _steps(statement.body, default, depth + 1)
         else:
-            yield Step(_statement(statement, default), depth)
+            yield Step(_statement(statement, default), depth, _statement_tables(statement))
+
+
+def _statement_tables(statement: n.Statement) -> tuple[BandTable, ...]:
+    match statement:
+        case n.Let(value=value) | n.Set(value=value):
+            return band_tables(value)
+        case n.Term(start=start, end=end):
+            return band_tables(start) + band_tables(end)
+        case n.Charge(amount=amount, start=start, end=end, contract=contract):
+            found = (e for e in (amount, start, end, contract) if e is not None)
+            return tuple(table for e in found for table in band_tables(e))
+    return ()
+
+
+def band_tables(expr: n.Expr) -> tuple[BandTable, ...]:
+    """The bands of an expression as tables, outermost first (a band in a band's row has its own)."""
+    tables: list[BandTable] = []
+    pending = [expr]
+    while pending:
+        node = pending.pop(0)
+        if isinstance(node, n.Band):
+            rows = [(f"{step.bound.value} {format_expr(step.threshold)}", step.value) for step in node.steps]
+            if node.beyond is not None:
+                rows.append(("beyond", node.beyond))
+            quantity = format_expr(node.quantity)
+            tables.append(BandTable(quantity, tuple((bound, _briefly(value)) for bound, value in rows)))
+            pending.extend(value for _, value in rows)
+        else:
+            pending.extend(children(node))
+    return tuple(tables)
+
+
+def _briefly(expr: n.Expr) -> str:
+    """An expression on one line: each band in it named by its quantity (its table is shown apart)."""
+    text = format_expr(expr)
+    pending = [expr]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, n.Band):
+            text = text.replace(format_expr(node), f"band of {format_expr(node.quantity)} (table)")
+        else:
+            pending.extend(children(node))
+    return text
+
+
+def _code(expr: n.Expr) -> Code:
+    return Code(_briefly(expr))
 
 
 def _for_each(loop: n.ForEach) -> Phrase:
-    phrase: Phrase = ("for each ", Code(loop.variable), " in ", Code(format_expr(loop.collection)))
+    phrase: Phrase = ("for each ", Code(loop.variable), " in ", _code(loop.collection))
     if loop.condition is not None:
-        phrase += (" when ", Code(format_expr(loop.condition)))
+        phrase += (" when ", _code(loop.condition))
     return (*phrase, ":")
 
 
 def _statement(statement: n.Statement, default: str) -> Phrase:
     match statement:
         case n.Let(name, value):
-            return ("let ", Code(name), " = ", Code(format_expr(value)))
+            return ("let ", Code(name), " = ", _code(value))
         case n.Reason(clause, message):
             cited = clause.text if clause is not None else default
             return (f"says ({cited}): “", *message_phrase(message), "”")
         case n.Term(start, end):
-            return ("term from ", Code(format_expr(start)), " until ", Code(format_expr(end)))
+            return ("term from ", _code(start), " until ", _code(end))
         case n.Charge():
             return _charge(statement, default)
         case n.Set(path, value):
-            return ("sets ", Code(".".join(path)), " = ", Code(format_expr(value)))
+            return ("sets ", Code(".".join(path)), " = ", _code(value))
     raise TypeError(f"not a statement: {statement!r}")
 
 
 def _charge(charge: n.Charge, default: str) -> Phrase:
     cited = charge.clause.text if charge.clause is not None else default
-    phrase: Phrase = ("charges ", Code(charge.code), " = ", Code(format_expr(charge.amount)), f" ({cited})")
+    phrase: Phrase = ("charges ", Code(charge.code), " = ", _code(charge.amount), f" ({cited})")
     if charge.start is not None and charge.end is not None:
-        phrase += (" from ", Code(format_expr(charge.start)), " until ", Code(format_expr(charge.end)))
+        phrase += (" from ", _code(charge.start), " until ", _code(charge.end))
     if charge.contract is not None:
-        phrase += (" on ", Code(format_expr(charge.contract)))
+        phrase += (" on ", _code(charge.contract))
     return phrase
 
 
@@ -530,8 +598,11 @@ def _definition(node: n.Definition) -> DefinitionEntry:
     signature = (
         f"{node.name}({params}): {node.returns.name}" if node.params else f"{node.name}: {node.returns.name}"
     )
-    steps = [Step(("let ", Code(let.name), " = ", Code(format_expr(let.value)))) for let in node.lets]
-    steps.append(Step(("gives ", Code(format_expr(node.result)))))
+    steps = [
+        Step(("let ", Code(let.name), " = ", _code(let.value)), 0, band_tables(let.value))
+        for let in node.lets
+    ]
+    steps.append(Step(("gives ", _code(node.result)), 0, band_tables(node.result)))
     return DefinitionEntry(
         name=node.name,
         signature=signature,

@@ -16,7 +16,7 @@ literal's code, or the contract's currency), durations are whole days or months.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import TypeVar
 
@@ -296,19 +296,22 @@ class _Builder:
         return self.pick(makers)(wanted, scope, depth - 1)
 
     def compound(self, wanted: t.Type) -> list[_Maker]:
-        common: list[_Maker] = [self.if_then_else, self.aggregate_minmax, self.call]
+        common: list[_Maker] = [self.if_then_else, self.aggregate_minmax, self.call, self.band]
+        ordered: list[_Maker] = [self.extreme]
         if wanted == t.INTEGER:
-            return [self.arith, self.negate, self.count_of, self.first_where, *common, self.aggregate_sum]
+            made = [self.arith, self.negate, self.count_of, self.first_where, *common, self.aggregate_sum]
+            return [*made, *ordered, self.rounded, self.month_part]
         if wanted == t.NUMBER:
-            return [self.arith, self.ratio, self.negate, *common, self.aggregate_sum]
+            return [self.arith, self.ratio, self.negate, *common, self.aggregate_sum, *ordered, self.rounded]
         if wanted == t.RATE:
-            return [self.arith, self.negate, *common, self.aggregate_sum]
+            return [self.arith, self.negate, *common, self.aggregate_sum, *ordered]
         if wanted in t.DURATIONS:
-            return [self.duration, self.negate, *common, self.aggregate_sum]
+            made = [self.duration, self.negate, *common, self.aggregate_sum, *ordered]
+            return [*made, self.calendar_count] if wanted == t.MONTHS else made
         if isinstance(wanted, t.Money):
-            return [self.money, self.negate, *common, self.aggregate_sum]
+            return [self.money, self.negate, *common, self.aggregate_sum, *ordered, self.rounded]
         if wanted == t.DATE:
-            return [self.date_shift, *common]
+            return [self.date_shift, *common, *ordered, self.month_part]
         if wanted == t.BOOL:
             return [
                 self.compare,
@@ -318,8 +321,9 @@ class _Builder:
                 self.member,
                 self.if_then_else,
                 self.call,
+                self.band,
             ]
-        return [self.if_then_else, self.call]
+        return [self.if_then_else, self.call, self.band]
 
     def if_then_else(self, wanted: t.Type, scope: dict[str, t.Type], depth: int) -> n.Expr:
         condition = self.expr(t.BOOL, scope, depth)
@@ -457,6 +461,60 @@ class _Builder:
         start = self.expr(t.INTEGER, scope, depth)
         condition = self.expr(t.BOOL, {**scope, variable: t.INTEGER}, depth)
         return n.FirstWhere(variable, start, condition, span=SPAN)
+
+    # -- calendar and number constructs, bands
+
+    def calendar_count(self, wanted: t.Type, scope: dict[str, t.Type], depth: int) -> n.Expr:
+        unit = self.pick(list(n.CalendarUnit))
+        start, end = self.expr(t.DATE, scope, depth), self.expr(t.DATE, scope, depth)
+        rounding: n.Rounding | n.WholeAfter = self.pick(list(n.Rounding))
+        if self.chance(0.4):
+            rounding = n.WholeAfter(self.expr(t.DAYS, scope, depth), span=SPAN)
+        return n.CalendarCount(unit, start, end, rounding, span=SPAN)
+
+    def month_part(self, wanted: t.Type, scope: dict[str, t.Type], depth: int) -> n.Expr:
+        part = n.MonthPart.DAY if wanted == t.INTEGER else self.pick([n.MonthPart.START, n.MonthPart.END])
+        return n.MonthOf(part, self.expr(t.DATE, scope, depth), span=SPAN)
+
+    def extreme(self, wanted: t.Type, scope: dict[str, t.Type], depth: int) -> n.Expr:
+        function = self.pick([n.AggregateFunction.MIN, n.AggregateFunction.MAX])
+        values = tuple(self.expr(wanted, scope, depth) for _ in range(self.count(2, 3)))
+        return n.Extreme(function, values, span=SPAN)
+
+    def rounded(self, wanted: t.Type, scope: dict[str, t.Type], depth: int) -> n.Expr:
+        places = 0 if wanted == t.INTEGER else self.count(0 if isinstance(wanted, t.Money) else 1, 4)
+        kind = self.pick([t.INTEGER, t.NUMBER]) if not isinstance(wanted, t.Money) else t.MONEY
+        value = self.expr(kind, scope, depth)
+        return n.Round(self.pick(list(n.Rounding)), value, places, span=SPAN)
+
+    def band(self, wanted: t.Type, scope: dict[str, t.Type], depth: int) -> n.Expr:
+        """Thresholds written in rising order (an `under` may share the next `up to`'s threshold)."""
+        kinds: list[t.Type] = [t.INTEGER, t.NUMBER, t.DAYS, t.MONTHS, t.MONEY, t.DATE]
+        kind = self.pick(kinds)
+        rows = self.count(1, 4)
+        points = sorted(self.draw(st.lists(st.integers(0, 5000), min_size=rows, max_size=rows, unique=True)))
+        steps: list[n.BandStep] = []
+        for point in points:
+            bound = self.pick(list(n.Bound))
+            if bound is n.Bound.UNDER and self.chance(0.3):
+                threshold = self.threshold(kind, point)
+                steps.append(n.BandStep(bound, threshold, self.expr(wanted, scope, depth), span=SPAN))
+                bound = n.Bound.UP_TO
+            threshold = self.threshold(kind, point)
+            steps.append(n.BandStep(bound, threshold, self.expr(wanted, scope, depth), span=SPAN))
+        beyond = self.expr(wanted, scope, depth) if self.chance(0.7) else None
+        return n.Band(self.expr(kind, scope, depth), tuple(steps), beyond, span=SPAN)
+
+    def threshold(self, kind: t.Type, point: int) -> n.Expr:
+        if kind == t.DATE:
+            return n.DateLiteral(date(2026, 3, 1) + timedelta(days=point), span=SPAN)
+        if kind in t.DURATIONS:
+            unit = n.Unit.DAYS if kind == t.DAYS else n.Unit.MONTHS
+            return n.DurationLiteral(point, unit, span=SPAN)
+        if isinstance(kind, t.Money):
+            return n.MoneyLiteral(Decimal(point).scaleb(-2), self.d.currency, span=SPAN)
+        # a threshold is a literal, written without a sign (check refuses `-5` as computed)
+        return n.NumberLiteral(Decimal(point).scaleb(-1 if kind == t.NUMBER else 0), span=SPAN)
 
     # -- declarations
 
