@@ -12,7 +12,8 @@ import attrs
 
 from mespolicy.errors import MespolicyError
 from mespolicy.model.decision import Decision, decision_to_json
-from mespolicy.model.request import Request, RequestError, parse_request_json
+from mespolicy.model.facts import Facts
+from mespolicy.model.request import RequestError, parse_request_json
 from mespolicy.policy import Policy
 
 OUTCOME = "outcome flipped"
@@ -92,7 +93,7 @@ def diff_policies(
     return report
 
 
-def _decide(policy: Policy, request: Request) -> Decision | str:
+def _decide(policy: Policy, request: Facts) -> Decision | str:
     """The decision, or the error the policy met deciding it (in words)."""
     try:
         return policy.decide(request)

@@ -214,6 +214,10 @@ class _Layout:
                 return self.action(item)
             case n.Test():
                 return self.test(item)
+            case n.Record() | n.RequestFacts():
+                return self.facts(item)
+            case n.Output():
+                return self.output(item)
         raise TypeError(f"not an item: {item!r}")
 
     def parameter(self, parameter: n.Parameter) -> list[_Line]:
@@ -244,6 +248,28 @@ class _Layout:
             text = f"{provenance.basis.value} {_quote(provenance.description)}"
             lines.append(_Line(indent, text, *_lines_of(provenance)))
         return lines
+
+    def facts(self, item: n.Record | n.RequestFacts) -> list[_Line]:
+        header = f"record {item.name}" if isinstance(item, n.Record) else "request"
+        if item.description is not None:
+            header += f" {_quote(item.description)}"
+        meta = self.meta(item.clauses, item.provenance, 1)
+        body: list[_Line] = []
+        for field in item.fields:
+            body.append(_Line(1, _fact_field(field), field.span.line, field.type.span.end_line))
+            body.extend(self.meta(field.clauses, field.provenance, 2))
+        if meta:
+            lines = [_Line(0, header, item.span.line, item.span.line), *meta, _Line(0, "{")]
+        else:
+            lines = [_Line(0, header + " {", item.span.line, item.span.line)]
+        return [*lines, *body, self.closing(item.span, 0)]
+
+    def output(self, output: n.Output) -> list[_Line]:
+        text = f"output {output.name}: {output.type.name}"
+        if output.description is not None:
+            text += f" {_quote(output.description)}"
+        header = _Line(0, text, output.span.line, output.type.span.end_line)
+        return [header, *self.meta(output.clauses, output.provenance, 1)]
 
     def enum(self, enum: n.Enum) -> list[_Line]:
         members = " | ".join(m.name for m in enum.members)
@@ -356,6 +382,34 @@ def _charge(charge: n.Charge) -> str:
         text += f" from {format_expr(charge.start)} until {format_expr(charge.end)}"
     if charge.contract is not None:
         text += f" on {format_expr(charge.contract)}"
+    return text
+
+
+def _fact_field(field: n.FactField) -> str:
+    ftype = field.type
+    if ftype.shape is n.FactShape.REFERENCE:
+        written = f"{ftype.name} from {ftype.source}"
+    else:
+        written = ("list of " if ftype.shape is n.FactShape.LIST else "") + ftype.name
+        if ftype.currency is not None:
+            written += f" in {ftype.currency}"
+    text = f"{field.name}: " + ("optional " if field.optional else "") + written
+    if isinstance(field.default, n.EmptyList):
+        text += " = empty"
+    elif field.default is not None:
+        text += f" = {_test_value(field.default)}"
+    options = []
+    if field.key:
+        options.append("key")
+    if field.distinct:
+        options.append("distinct")
+    if field.at_least is not None:
+        options.append(f"at least {_literal(field.at_least)}")
+    if field.not_before is not None:
+        options.append(f"not before {field.not_before}")
+    text += "".join(f", {option}" for option in options)
+    if field.description is not None:
+        text += f" {_quote(field.description)}"
     return text
 
 

@@ -384,6 +384,95 @@ class Definition:
     span: Span = _span()
 
 
+class FactShape(enum.Enum):
+    """How a declared field holds its type: one value, a list, or an entry of a request list named by key."""
+
+    ONE = "one"
+    LIST = "list"
+    REFERENCE = "reference"
+
+
+@attrs.frozen
+class FactType:
+    """`date`, `money in currency`, `list of text`, `contract from contracts`."""
+
+    shape: FactShape
+    name: str
+    # `money in currency`: the field of the same record that gives the currency
+    currency: str | None = None
+    # `contract from contracts`: the list of the request the id names an entry of
+    source: str | None = None
+    span: Span = _span()
+
+
+@attrs.frozen
+class EmptyList:
+    """`= empty`: a list left out of a request is empty."""
+
+    span: Span = _span()
+
+
+@attrs.frozen
+class FactField:
+    """One field of a record or of the request: `annual_fee: money in currency, at least 0 "..."`."""
+
+    name: str
+    type: FactType
+    optional: bool
+    default: Literal | EnumValueLiteral | EmptyList | None
+    key: bool
+    distinct: bool
+    at_least: Literal | None
+    not_before: str | None
+    description: str | None
+    clauses: tuple[Clause, ...]
+    provenance: Provenance | None
+    span: Span = _span()
+
+
+@attrs.frozen
+class Record:
+    """`record contract "..." { id: text, key ... }`: a kind of thing a request describes."""
+
+    name: str
+    description: str | None
+    fields: tuple[FactField, ...]
+    clauses: tuple[Clause, ...]
+    provenance: Provenance | None
+    span: Span = _span()
+
+
+@attrs.frozen
+class RequestFacts:
+    """`request { date: date ... }`: the top-level facts of a request (besides its action)."""
+
+    description: str | None
+    fields: tuple[FactField, ...]
+    clauses: tuple[Clause, ...]
+    provenance: Provenance | None
+    span: Span = _span()
+
+    @property
+    def name(self) -> str:
+        return "request"
+
+
+@attrs.frozen
+class Output:
+    """`output effective: date "..."`: a field a decision may set."""
+
+    path: tuple[str, ...]
+    type: TypeRef
+    description: str | None
+    clauses: tuple[Clause, ...]
+    provenance: Provenance | None
+    span: Span = _span()
+
+    @property
+    def name(self) -> str:
+        return ".".join(self.path)
+
+
 @attrs.frozen
 class Include:
     path: str
@@ -516,7 +605,7 @@ class Test:
     span: Span = _span()
 
 
-Item: TypeAlias = Include | Parameter | Enum | Definition | Action | Test
+Item: TypeAlias = Include | Parameter | Enum | Definition | Action | Test | Record | RequestFacts | Output
 
 
 @attrs.frozen

@@ -11,6 +11,7 @@ from functools import cache
 from importlib import resources
 from typing import Any, TypeVar
 
+import attrs
 import lark
 from lark import Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
@@ -130,6 +131,22 @@ def _with_meta(method: Callable[..., _T]) -> Callable[..., _T]:
     return v_args(meta=True)(method)
 
 
+@attrs.frozen
+class _Default:
+    """A field's default, on its way from the tree to its `FactField`."""
+
+    value: n.Literal | n.EnumValueLiteral | n.EmptyList
+
+
+@attrs.frozen
+class _Option:
+    """A field's option (`key`, `distinct`, `at least 0`, `not before start`) on its way to its field."""
+
+    kind: str
+    value: n.Literal | None = None
+    name: str | None = None
+
+
 class _Builder(Transformer[Token, Any]):
     """Turns the Lark parse tree into nodes; every node gets the span Lark recorded for it."""
 
@@ -198,6 +215,100 @@ class _Builder(Transformer[Token, Any]):
         members = tuple(c for c in rest if isinstance(c, n.EnumMember))
         clauses, provenance = self._meta(rest)
         return n.Enum(str(name), members, clauses, provenance, span=self.span(meta))
+
+    # -- fact declarations
+
+    @_with_meta
+    def record(self, meta: Meta, children: list[Any]) -> n.Record:
+        name, *rest = children
+        description, fields, clauses, provenance = self._declaration(rest)
+        return n.Record(str(name), description, fields, clauses, provenance, span=self.span(meta))
+
+    @_with_meta
+    def request_facts(self, meta: Meta, children: list[Any]) -> n.RequestFacts:
+        description, fields, clauses, provenance = self._declaration(children)
+        return n.RequestFacts(description, fields, clauses, provenance, span=self.span(meta))
+
+    def _declaration(
+        self, rest: list[Any]
+    ) -> tuple[str | None, tuple[n.FactField, ...], tuple[n.Clause, ...], n.Provenance | None]:
+        description = next((_unquote(c) for c in rest if isinstance(c, Token) and c.type == "STRING"), None)
+        fields = tuple(c for c in rest if isinstance(c, n.FactField))
+        clauses, provenance = self._meta(rest)
+        return description, fields, clauses, provenance
+
+    @_with_meta
+    def fact_field(self, meta: Meta, children: list[Any]) -> n.FactField:
+        name, *rest = children
+        optional = any(isinstance(c, Token) and c.type == "OPTIONAL" for c in rest)
+        fact_type = next(c for c in rest if isinstance(c, n.FactType))
+        default = next((c.value for c in rest if isinstance(c, _Default)), None)
+        options = [c for c in rest if isinstance(c, _Option)]
+        at_least = next((o.value for o in options if o.kind == "at_least"), None)
+        not_before = next((o.name for o in options if o.kind == "not_before"), None)
+        description = next((_unquote(c) for c in rest if isinstance(c, Token) and c.type == "STRING"), None)
+        clauses, provenance = self._meta(rest)
+        return n.FactField(
+            str(name),
+            fact_type,
+            optional,
+            default,
+            any(o.kind == "key" for o in options),
+            any(o.kind == "distinct" for o in options),
+            at_least,
+            not_before,
+            description,
+            clauses,
+            provenance,
+            span=self.span(meta),
+        )
+
+    @_with_meta
+    def plain_type(self, meta: Meta, children: list[Token]) -> n.FactType:
+        currency = str(children[2]) if len(children) > 2 else None
+        return n.FactType(n.FactShape.ONE, str(children[0]), currency, span=self.span(meta))
+
+    @_with_meta
+    def list_type(self, meta: Meta, children: list[Token]) -> n.FactType:
+        currency = str(children[2]) if len(children) > 2 else None
+        return n.FactType(n.FactShape.LIST, str(children[0]), currency, span=self.span(meta))
+
+    @_with_meta
+    def reference_type(self, meta: Meta, children: list[Token]) -> n.FactType:
+        record, source = children
+        return n.FactType(n.FactShape.REFERENCE, str(record), source=str(source), span=self.span(meta))
+
+    @_with_meta
+    def fact_default(self, meta: Meta, children: list[Any]) -> _Default:
+        value = children[0]
+        if isinstance(value, Token):
+            return _Default(n.EmptyList(span=self.span(meta)))
+        return _Default(value)
+
+    def at_least(self, children: list[Any]) -> _Option:
+        return _Option("at_least", value=children[0])
+
+    def not_before(self, children: list[Token]) -> _Option:
+        return _Option("not_before", name=str(children[-1]))
+
+    def distinct(self, children: list[Token]) -> _Option:
+        return _Option("distinct")
+
+    def key(self, children: list[Token]) -> _Option:
+        return _Option("key")
+
+    @_with_meta
+    def output(self, meta: Meta, children: list[Any]) -> n.Output:
+        names = [c for c in children if isinstance(c, Token) and c.type == "NAME"]
+        *path, type_name = names
+        description = next(
+            (_unquote(c) for c in children if isinstance(c, Token) and c.type == "STRING"), None
+        )
+        clauses, provenance = self._meta(children)
+        type_ref = n.TypeRef(str(type_name), span=self.span(type_name))
+        return n.Output(
+            tuple(str(p) for p in path), type_ref, description, clauses, provenance, span=self.span(meta)
+        )
 
     @_with_meta
     def enum_member(self, meta: Meta, children: list[Token]) -> n.EnumMember:

@@ -11,16 +11,16 @@ from typing import Any
 import attrs
 
 from mespolicy import nodes as n
-from mespolicy import schema
-from mespolicy import types as t
+from mespolicy.declarations import standard_fact
 from mespolicy.errors import Diagnostic, MespolicyError, PolicyCheckError, did_you_mean
 from mespolicy.formatter import format_expr
 from mespolicy.limits import DEFAULT as DEFAULT_LIMITS
 from mespolicy.limits import Limits
 from mespolicy.loader import read_folder
 from mespolicy.model.decision import Charge, Decision
+from mespolicy.model.facts import Facts
 from mespolicy.model.money import Money, format_amount
-from mespolicy.model.request import Request, RequestError, parse_request
+from mespolicy.model.request import RequestError, parse_request
 from mespolicy.policy import Policy
 from mespolicy.source import Span
 
@@ -136,7 +136,7 @@ def _unexpected_charges(test: n.Test, decision: Decision) -> Iterator[Failure]:
 # -- the request a test describes -----------------------------------------------------
 
 
-def build_request(test: n.Test) -> Request:
+def build_request(test: n.Test) -> Facts:
     """The request of a test, built as JSON and read like any other (so its checks apply)."""
     data: dict[str, Any] = {
         "customer": {"id": "C", "role": "customer", "existing": True},
@@ -182,8 +182,8 @@ def _license(line: n.LicenseLine) -> dict[str, Any]:
 
 def _with_value(field: str, values: tuple[n.TextLiteral | n.DateLiteral | n.EnumValueLiteral, ...]) -> Any:
     plain = [_plain(v) for v in values]
-    fact = schema.FACTS.get(field)
-    is_list = fact is not None and isinstance(fact.type, t.ListOf)
+    fact = standard_fact(field)
+    is_list = fact is not None and fact.many
     return plain if is_list or len(plain) > 1 else plain[0]
 
 

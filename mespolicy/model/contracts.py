@@ -82,6 +82,11 @@ class License:
     shipped: date = attrs.field(validator=check_date)
     annual_fee: Money = attrs.field(validator=[_money, _check_fee])
 
+    @property
+    def currency(self) -> str:
+        """The currency of its ME&S fee, read by the request's declared `currency` field."""
+        return self.annual_fee.currency
+
 
 def _check_fee_currency(instance: Contract, _: attrs.Attribute[Any], fee: Money) -> None:
     if fee.currency != instance.currency:

@@ -165,8 +165,12 @@ _WIDEST_PLAIN = 1_000
 
 
 def _beyond_plain(amount: Decimal) -> bool:
-    return amount.is_finite() and not amount.is_zero() and (
-        abs(amount.adjusted()) > _WIDEST_PLAIN or -amount.as_tuple().exponent > _WIDEST_PLAIN  # type: ignore[operator]
+    return (
+        amount.is_finite()
+        and not amount.is_zero()
+        and (
+            abs(amount.adjusted()) > _WIDEST_PLAIN or -amount.as_tuple().exponent > _WIDEST_PLAIN  # type: ignore[operator]
+        )
     )
 
 
@@ -211,7 +215,15 @@ def fee_problem(amount: Decimal, currency: str) -> str | None:
         return f"a fee must be a finite amount, not {amount}"
     if amount < 0:
         return f"a fee cannot be negative: {amount}"
-    if amount >= LARGEST_FEE:
+    return amount_problem(amount, currency)
+
+
+def amount_problem(amount: Decimal, currency: str) -> str | None:
+    """Why ``amount`` cannot be an amount of a request in ``currency``: not finite, implausibly
+    large, or finer than the currency's minor unit (None when it can)."""
+    if not amount.is_finite():
+        return f"an amount must be finite, not {amount}"
+    if abs(amount) >= LARGEST_FEE:
         return f"{amount} is not a plausible fee (at most {LARGEST_FEE - 1})"
     places = minor_units(currency)
     if amount != amount.quantize(Decimal(1).scaleb(-places), context=_EXACT_QUANTIZE):
