@@ -355,14 +355,10 @@ def _request_texts(
                     _skip_rest_of_line(stream)
                     yield str(path), number, _too_big(most, "line")
                 elif not line.strip():
-                    yield (
-                        str(path),
-                        number,
-                        RequestError(
-                            "<json>",
-                            "a blank line is not a request (JSON Lines holds one request a line)",
-                            code="Q104",
-                        ),
+                    yield str(path), number, RequestError(
+                        "<json>",
+                        "a blank line is not a request (JSON Lines holds one request a line)",
+                        code="Q104",
                     )
                 else:
                     yield str(path), number, line

@@ -65,9 +65,8 @@ def policy_files(tmp: Path) -> set[str]:
 
 
 def rules_per_action(tmp: Path) -> set[str]:
-    rejects = "".join(
-        f'  reject r{i} §1.1 when date < 1900-01-0{1 + i % 9} {{\n    reason "no"\n  }}\n' for i in range(5)
-    )
+    rejects = "".join(f'  reject r{i} §1.1 when date < 1900-01-0{1 + i % 9} {{\n    reason "no"\n  }}\n'
+                      for i in range(5))
     folder = _policy(tmp / "p", _action(rejects + APPROVE))
     return _codes(_load(folder, rules_per_action=4))
 

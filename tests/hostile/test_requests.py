@@ -279,6 +279,7 @@ def test_any_finite_amount_formats_for_people(amount: str) -> None:
     assert Decimal(digits) == Decimal(amount).copy_abs()
 
 
+
 @pytest.mark.parametrize("amount", ["1E+999999999", "-1E+999999999", "1E-999999999"])
 def test_an_amount_of_a_billion_digits_is_written_in_exponent_form(amount: str) -> None:
     money = Money(Decimal(amount), "USD")

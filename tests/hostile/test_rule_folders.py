@@ -129,7 +129,6 @@ def test_the_hints_still_recognise_the_mistakes_they_name(text: str, where: str)
 
 # -- finding 8: nesting deeper than the limit is L104 at its place, never a RecursionError -----
 
-
 def _refused(text: str, limits: Limits = DEFAULT) -> PolicySyntaxError:
     with pytest.raises(PolicySyntaxError) as caught:
         if limits is DEFAULT:
@@ -185,7 +184,7 @@ def test_parentheses_alone_nest_nothing() -> None:
 
 @pytest.mark.parametrize("odd", ["\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029", "\r"])
 def test_the_excerpt_is_the_line_lark_counted(odd: str) -> None:
-    text = f"# a comment with {odd} inside\naction a {{\n  let x = @\n}}\n"
+    text = f'# a comment with {odd} inside\naction a {{\n  let x = @\n}}\n'
     (diagnostic,) = _refused(text).diagnostics
     assert (diagnostic.code, diagnostic.span.line, diagnostic.span.column) == ("P102", 3, 11)
     source_line, caret = diagnostic.render().splitlines()[1:3]
@@ -334,7 +333,7 @@ def test_links_and_climbs_that_stay_inside_the_folder_are_read(tmp_path: Path) -
         {
             "main.mes": 'include "lib/common.mes"\n' + GOOD,
             "lib/common.mes": 'include "../lib/more.mes"\n',
-            "lib/more.mes": 'parameter p = 1 days\n  clause §1\n  source "s"\n',
+            "lib/more.mes": "parameter p = 1 days\n  clause §1\n  source \"s\"\n",
         },
     )
     (folder / "alias.mes").symlink_to(folder / "lib" / "more.mes")
