@@ -18,7 +18,7 @@ from mespolicy.limits import DEFAULT as DEFAULT_LIMITS
 from mespolicy.limits import Limits, LimitSettingError
 from mespolicy.loader import shipped_rules
 from mespolicy.model.decision import decision_to_json
-from mespolicy.model.request import RequestError, parse_request_json
+from mespolicy.model.request import RequestError
 from mespolicy.overrides import parse_assignments
 from mespolicy.pipeline import PASSES, run_passes
 from mespolicy.policy import Policy, load
@@ -389,7 +389,7 @@ def _decide_one(
     try:
         if isinstance(text, RequestError):
             raise text
-        request = parse_request_json(text, policy.limits)
+        request = policy.read_json(text)
         decision = policy.explain(request).decision if explain else policy.decide(request)
         return decision_to_json(decision, trace=trace), 0
     except RequestError as error:
@@ -438,7 +438,7 @@ def explain(request: Path, as_json: bool, policy: Path | None, assignments: tupl
     try:
         if isinstance(text, RequestError):
             raise text
-        explanation = loaded.explain(parse_request_json(text, loaded.limits))
+        explanation = loaded.explain(loaded.read_json(text))
         if as_json:
             shown = json.dumps(decision_to_json(explanation.decision), indent=2, ensure_ascii=False)
         else:
