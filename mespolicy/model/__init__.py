@@ -17,6 +17,7 @@ from mespolicy.model.decision import (
     TraceStep,
     decision_to_json,
 )
+from mespolicy.model.facts import Facts
 from mespolicy.model.money import (
     AmountError,
     Money,
@@ -43,6 +44,7 @@ __all__ = [
     "Customer",
     "DateError",
     "Decision",
+    "Facts",
     "License",
     "LicenseKind",
     "Money",

@@ -7,9 +7,9 @@ import enum
 import functools
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
 import attrs
 
@@ -27,21 +27,10 @@ from mespolicy.model.money import (
     AmountError,
     Money,
     amount_problem,
-    fee_problem,
     format_amount,
     is_known_currency,
     parse_amount,
 )
-
-
-class _Identified(Protocol):
-    @property
-    def id(self) -> str: ...
-
-
-T = TypeVar("T")
-Item = TypeVar("Item", bound=_Identified)
-E = TypeVar("E", bound=enum.Enum)
 
 _ROOT = "<request>"
 _JSON = "<json>"
@@ -68,52 +57,14 @@ class RequestError(MespolicyError, ValueError):
         return f"{where}request field {self.field!r}: {self.message}"
 
 
-def _member_of(*names: str) -> Callable[[Request, attrs.Attribute[Any], object], None]:
-    def check(instance: Request, attribute: attrs.Attribute[Any], value: object) -> None:
-        pool = {name: getattr(instance, name) for name in names}
-        if value is not None and not any(value in items for items in pool.values()):
-            raise ValueError(f"{attribute.name} must be one of the request's {' or '.join(names)}")
-
-    return check
-
-
-def _unique_ids(_: Request, attribute: attrs.Attribute[Any], items: tuple[object, ...]) -> None:
-    seen: set[object] = set()
-    for item in items:
-        ident = getattr(item, "id", None)
-        if ident in seen:
-            raise ValueError(f"{attribute.name} has two entries with id {ident!r}")
-        seen.add(ident)
-
-
-def _tuple_of(kind: type) -> Callable[[object, attrs.Attribute[Any], object], None]:
-    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if not isinstance(value, tuple):
-            raise TypeError(f"{attribute.name} must be a tuple, got {type(value).__name__}")
-        for item in value:
-            if not isinstance(item, kind):
-                found = type(item).__name__
-                raise TypeError(f"{attribute.name} holds a {found}, not a {kind.__name__}")
-
-    return check
-
-
-def _optional(kind: type) -> Callable[[object, attrs.Attribute[Any], object], None]:
-    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if value is not None and not isinstance(value, kind):
-            raise TypeError(f"{attribute.name} must be a {kind.__name__} or None")
-
-    return check
-
-
 @attrs.frozen
 class Request:
     """One question for the policy, built in Python: a host object of the shipped shape.
 
     It is not checked when built: `Policy.decide` reads it by its declared facts, the
     same way as a request's JSON, and refuses it with a ``RequestError`` naming the field.
-    ``contract``, ``license`` and ``coterminate_with`` are the objects of ``contracts``
-    or ``licenses`` (or their ids).
+    ``contract``, ``license`` and ``coterminate_with`` are entries of ``contracts`` or
+    ``licenses``.
     """
 
     action: str
@@ -121,9 +72,9 @@ class Request:
     customer: Customer
     contracts: tuple[Contract, ...] = ()
     licenses: tuple[License, ...] = ()
-    contract: Contract | str | None = None
-    license: License | str | None = None
-    coterminate_with: Contract | str | None = None
+    contract: Contract | None = None
+    license: License | None = None
+    coterminate_with: Contract | None = None
     cancel_licenses: tuple[str, ...] | None = None
     target_end: dt.date | None = None
     tier: str | None = None
@@ -131,22 +82,6 @@ class Request:
 
 
 # ---------------------------------------------------------------- reading JSON
-
-_TOP_REQUIRED = ("action", "date", "customer")
-_TOP_OPTIONAL = (
-    "contracts",
-    "licenses",
-    "contract",
-    "license",
-    "coterminate_with",
-    "cancel_licenses",
-    "target_end",
-    "tier",
-)
-_CUSTOMER_KEYS = ("id", "role", "existing")
-_CONTRACT_KEYS = ("id", "currency", "start", "end", "annual_fee", "licenses")
-_LICENSE_KEYS = ("id", "product", "kind", "shipped", "annual_fee", "currency")
-
 
 def _at(path: str, key: str) -> str:
     return key if path == _ROOT else f"{path}.{key}"
@@ -175,19 +110,6 @@ def _object(value: object, path: str) -> dict[str, object]:
     if not isinstance(value, dict):
         raise RequestError(path, f"expected a JSON object, got {_kind(value)}")
     return value
-
-
-def _keys(
-    obj: Mapping[str, object], path: str, required: Iterable[str], optional: Iterable[str] = ()
-) -> None:
-    allowed = (*required, *optional)
-    for key in obj:
-        if key not in allowed:
-            expected = ", ".join(allowed)
-            raise RequestError(_at(path, key), f"unknown key {_shown(key)} (expected one of: {expected})")
-    for key in required:
-        if key not in obj:
-            raise RequestError(_at(path, key), "missing (this key is required)")
 
 
 def _string(value: object, path: str) -> str:
@@ -220,35 +142,6 @@ def _currency(value: object, path: str) -> str:
     if not is_known_currency(code):
         raise RequestError(path, f"unknown currency code {code!r} (expected ISO 4217, e.g. 'USD')")
     return code
-
-
-def _money(value: object, currency: str, path: str) -> Money:
-    try:
-        amount = parse_amount(value, currency, path)
-    except AmountError as err:
-        raise RequestError(path, err.problem) from None
-    problem = fee_problem(amount, currency)
-    if problem is not None:
-        raise RequestError(path, problem)
-    return Money(amount, currency)
-
-
-def _enum(kind: type[E], value: object, path: str) -> E:
-    for member in kind:
-        if member.value == value:
-            return member
-    choices = ", ".join(repr(member.value) for member in kind)
-    raise RequestError(path, f"expected one of {choices}, got {_kind(value)}")
-
-
-def _ids(value: object, path: str) -> tuple[str, ...]:
-    ids = tuple(_string(item, f"{path}[{i}]") for i, item in enumerate(_list(value, path)))
-    seen: set[str] = set()
-    for i, ident in enumerate(ids):
-        if ident in seen:
-            raise RequestError(f"{path}[{i}]", f"{_shown(ident)} is listed twice")
-        seen.add(ident)
-    return ids
 
 
 _MISSING = object()
@@ -411,6 +304,9 @@ class _Reader:
         return self.number(field, value, path)
 
     def number(self, field: FieldSpec, value: object, path: str) -> object:
+        if isinstance(value, float):
+            # a float has already lost digits: the caller must say the exact number it meant
+            raise RequestError(path, f"got the float {value!r}: numbers are exact (an int or a Decimal)")
         if isinstance(value, bool) or not isinstance(value, int | Decimal):
             raise RequestError(path, f"expected a number, got {_kind(value)}")
         if field.kind is Kind.INTEGER and not isinstance(value, int):

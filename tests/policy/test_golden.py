@@ -29,7 +29,7 @@ def policy() -> mespolicy.Policy:
     return mespolicy.load()
 
 
-def decide(request: mespolicy.Request) -> mespolicy.Decision:
+def decide(request: mespolicy.Facts) -> mespolicy.Decision:
     return policy().decide(request)
 
 
