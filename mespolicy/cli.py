@@ -508,6 +508,24 @@ def diff(
         click.echo(render_report(report, before.origin, after.origin))
 
 
+@main.command()
+@click.argument("what", type=click.Choice(["request", "decision"]))
+@_POLICY
+def schema(what: str, policy: Path | None) -> None:
+    """Print the JSON Schema (2020-12) of the policy's requests or decisions, from its declarations.
+
+    \b
+    Examples:
+      mespolicy schema request
+      mespolicy schema decision --policy my-rules/
+    """
+    from mespolicy.json_schema import decision_schema, request_schema
+
+    loaded = _load(policy)
+    make = request_schema if what == "request" else decision_schema
+    click.echo(json.dumps(make(loaded.checked), indent=2, ensure_ascii=False))
+
+
 @main.command(name="test")
 @click.argument("path", type=click.Path(exists=True, path_type=Path), required=False)
 @_SET

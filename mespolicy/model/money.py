@@ -41,6 +41,11 @@ def _currencies() -> frozenset[str]:
     return frozenset(list_currencies())
 
 
+def known_currencies() -> frozenset[str]:
+    """Every code `is_known_currency` takes (for a JSON Schema's list of currencies)."""
+    return frozenset(code for code in _currencies() if _CODE.fullmatch(code))
+
+
 def _check_currency(code: str) -> None:
     if not is_known_currency(code):
         raise ValueError(f"unknown currency code {code!r} (expected ISO 4217, e.g. 'USD')")
