@@ -302,6 +302,8 @@ class _Declarer:
             else:
                 number: object = int(value.value) if spec.kind is Kind.INTEGER else value.value
                 return attrs.evolve(spec, default=number, has_default=True)
+        if isinstance(value, n.PercentLiteral) and spec.kind is Kind.RATE:
+            return attrs.evolve(spec, default=value.value / 100, has_default=True)
         if isinstance(value, n.DateLiteral) and spec.kind is Kind.DATE:
             return attrs.evolve(spec, default=value.value, has_default=True)
         if (

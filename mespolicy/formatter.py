@@ -417,17 +417,21 @@ def _test_line(line: n.TestFact | n.Expectation) -> str:
     match line:
         case n.RequestLine(action, day):
             return f"request {action} on {day.isoformat()}"
-        case n.CustomerLine(ident, existing, role):
-            return f"{role} {_quote(ident)} {'existing' if existing else 'new'}"
-        case n.ContractLine(ident, fee, start, end, licenses):
+        case n.CustomerLine(ident, existing, role, settings):
+            return f"{role} {_quote(ident)} {'existing' if existing else 'new'}" + _settings(settings)
+        case n.ContractLine(ident, fee, start, end, licenses, settings):
             text = (
                 f"contract {_quote(ident)} {_literal(fee)} from {start.isoformat()} until {end.isoformat()}"
             )
-            return text + (" licenses " + ", ".join(map(_quote, licenses)) if licenses else "")
-        case n.LicenseLine(ident, kind, fee, shipped):
-            return f"license {_quote(ident)} {kind} {_literal(fee)} shipped {shipped.isoformat()}"
+            text += " licenses " + ", ".join(map(_quote, licenses)) if licenses else ""
+            return text + _settings(settings)
+        case n.LicenseLine(ident, kind, fee, shipped, settings):
+            text = f"license {_quote(ident)} {kind} {_literal(fee)} shipped {shipped.isoformat()}"
+            return text + _settings(settings)
         case n.WithLine(field, values):
             return f"with {field} = " + ", ".join(_test_value(v) for v in values)
+        case n.RecordLine(record, ident, settings):
+            return f"record {record}" + ("" if ident is None else f" {_quote(ident)}") + _settings(settings)
         case _:
             return _expectation(line)
 
@@ -454,6 +458,14 @@ def _expectation(line: n.TestFact | n.Expectation) -> str:
 
 def _test_value(value: n.Literal | n.EnumValueLiteral) -> str:
     return value.name if isinstance(value, n.EnumValueLiteral) else _literal(value)
+
+
+def _settings(settings: tuple[n.FactSetting, ...]) -> str:
+    """A record line's other fields: `{ edition = network, seats = 2 }`."""
+    if not settings:
+        return ""
+    parts = (f"{s.name} = " + ", ".join(_test_value(v) for v in s.values) for s in settings)
+    return " { " + ", ".join(parts) + " }"
 
 
 # -- comments ------------------------------------------------------------------------------

@@ -492,12 +492,22 @@ class RequestLine:
 
 
 @attrs.frozen
+class FactSetting:
+    """`edition = network` after a record line's `with`: one field of that record and its value(s)."""
+
+    name: str
+    values: tuple[TestValue, ...]
+    span: Span = _span()
+
+
+@attrs.frozen
 class CustomerLine:
     """`customer "C1" existing`, or `partner "P1" new`: who asks, and in which role (§1.2)."""
 
     id: str
     existing: bool
     role: str
+    settings: tuple[FactSetting, ...] = ()
     span: Span = _span()
 
 
@@ -510,6 +520,7 @@ class ContractLine:
     start: date
     end: date
     licenses: tuple[str, ...]
+    settings: tuple[FactSetting, ...] = ()
     span: Span = _span()
 
 
@@ -521,15 +532,26 @@ class LicenseLine:
     kind: str
     annual_fee: MoneyLiteral
     shipped: date
+    settings: tuple[FactSetting, ...] = ()
     span: Span = _span()
 
 
 @attrs.frozen
 class WithLine:
-    """`with contract = "M1"`: another field of the request (ids, dates, named values)."""
+    """`with contract = "M1"`: another field of the request (ids, dates, numbers, amounts, named values)."""
 
     field: str
-    values: tuple[TextLiteral | DateLiteral | EnumValueLiteral, ...]
+    values: tuple[TestValue, ...]
+    span: Span = _span()
+
+
+@attrs.frozen
+class RecordLine:
+    """`record seat "S1" with tier = gold`: an entry of a declared record (its key, then its fields)."""
+
+    record: str
+    id: str | None
+    settings: tuple[FactSetting, ...] = ()
     span: Span = _span()
 
 
@@ -539,6 +561,12 @@ class EnumValueLiteral:
 
     name: str
     span: Span = _span()
+
+
+# a value a test gives a fact: text, a date, a number, an amount, a share, true/false or a named value
+TestValue: TypeAlias = (
+    TextLiteral | DateLiteral | NumberLiteral | MoneyLiteral | PercentLiteral | BoolLiteral | EnumValueLiteral
+)
 
 
 @attrs.frozen
@@ -587,7 +615,7 @@ class ExpectField:
     span: Span = _span()
 
 
-TestFact: TypeAlias = RequestLine | CustomerLine | ContractLine | LicenseLine | WithLine
+TestFact: TypeAlias = RequestLine | CustomerLine | ContractLine | LicenseLine | WithLine | RecordLine
 Expectation: TypeAlias = (
     ExpectNoCharge | ExpectOutcome | ExpectReason | ExpectTerm | ExpectCharge | ExpectField
 )

@@ -132,6 +132,25 @@ def _with_meta(method: Callable[..., _T]) -> Callable[..., _T]:
 
 
 @attrs.frozen
+class _Settings:
+    """A record line's `with` settings, on their way to the line that owns them."""
+
+    items: tuple[n.FactSetting, ...]
+
+
+def _through(first: Span, last: Span) -> Span:
+    """From the start of ``first`` to the end of ``last``."""
+    return attrs.evolve(first, end_line=last.end_line, end_column=last.end_column)
+
+
+def _split_settings(children: list[Any]) -> list[Any]:
+    """The children of a record line, its settings (a tuple, maybe empty) last."""
+    if children and isinstance(children[-1], _Settings):
+        return [*children[:-1], children[-1].items]
+    return [*children, ()]
+
+
+@attrs.frozen
 class _Default:
     """A field's default, on its way from the tree to its `FactField`."""
 
@@ -384,13 +403,16 @@ class _Builder(Transformer[Token, Any]):
         return n.RequestLine(str(children[0]), self._date(children[1]), span=self.span(meta))
 
     @_with_meta
-    def customer_line(self, meta: Meta, children: list[Token]) -> n.CustomerLine:
+    def customer_line(self, meta: Meta, children: list[Any]) -> n.CustomerLine:
+        *children, settings = _split_settings(children)
         role, ident, standing = children
         self._word(standing, ("existing", "new"))
-        return n.CustomerLine(_unquote(ident), str(standing) == "existing", str(role), span=self.span(meta))
+        existing = str(standing) == "existing"
+        return n.CustomerLine(_unquote(ident), existing, str(role), settings, span=self.span(meta))
 
     @_with_meta
     def contract_line(self, meta: Meta, children: list[Any]) -> n.ContractLine:
+        *children, settings = _split_settings(children)
         ident, fee, start, end, *licenses = children
         return n.ContractLine(
             _unquote(ident),
@@ -398,14 +420,38 @@ class _Builder(Transformer[Token, Any]):
             self._date(start),
             self._date(end),
             tuple(_unquote(t) for t in licenses),
+            settings,
             span=self.span(meta),
         )
 
     @_with_meta
     def license_line(self, meta: Meta, children: list[Any]) -> n.LicenseLine:
+        *children, settings = _split_settings(children)
         ident, kind, fee, shipped = children
         self._word(kind, ("perpetual", "subscription"))
-        return n.LicenseLine(_unquote(ident), str(kind), fee, self._date(shipped), span=self.span(meta))
+        shipped_on = self._date(shipped)
+        return n.LicenseLine(_unquote(ident), str(kind), fee, shipped_on, settings, span=self.span(meta))
+
+    @_with_meta
+    def record_line(self, meta: Meta, children: list[Any]) -> n.RecordLine:
+        *children, settings = _split_settings(children)
+        record, *ident = children
+        key = _unquote(ident[0]) if ident else None
+        return n.RecordLine(str(record), key, settings, span=self.span(meta))
+
+    def fact_settings(self, children: list[Any]) -> _Settings:
+        settings: list[n.FactSetting] = []
+        for child in children:
+            if isinstance(child, Token):
+                settings.append(n.FactSetting(str(child), (), span=self.span(child)))
+            else:
+                last = settings[-1]
+                span = _through(last.span, child.span)
+                settings[-1] = attrs.evolve(last, values=(*last.values, child), span=span)
+        return _Settings(tuple(settings))
+
+    def setting_name(self, children: list[Token]) -> Token:
+        return children[0]
 
     @_with_meta
     def with_line(self, meta: Meta, children: list[Any]) -> n.WithLine:

@@ -159,6 +159,21 @@ class _Pending:
     path: str
 
 
+def _currencies_first(record: RecordSpec) -> tuple[FieldSpec, ...]:
+    """The fields in the order to read them: an amount after the currency field it is in, whatever
+    the order of the declaration (otherwise in declared order, so the first error is the first field)."""
+    fields = record.fields
+    names = [f.name for f in fields]
+    late = [
+        f
+        for i, f in enumerate(fields)
+        if f.kind is Kind.MONEY and f.currency in names and names.index(f.currency) > i
+    ]
+    if not late:
+        return fields
+    return (*(f for f in fields if f not in late), *late)
+
+
 class _Reader:
     """One request read by a policy's declarations, from decoded JSON, a mapping or a host object.
 
@@ -172,6 +187,7 @@ class _Reader:
         self.spec = spec
         self.limits = limits
         self.pending: list[_Pending] = []
+        self.orders: dict[str, tuple[FieldSpec, ...]] = {}
 
     def request(self, data: object) -> Facts:
         request = self.spec.request
@@ -221,7 +237,10 @@ class _Reader:
         self, record: RecordSpec, get: Callable[[str], object], path: str, values: dict[str, object]
     ) -> None:
         later: list[tuple[FieldSpec, object]] = []
-        for field in record.fields:
+        order = self.orders.get(record.name)
+        if order is None:
+            order = self.orders[record.name] = _currencies_first(record)
+        for field in order:
             value = get(field.name)
             where = _at(path, field.name)
             if value is _MISSING or value is None:
