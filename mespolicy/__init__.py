@@ -4,7 +4,7 @@ Use::
 
     import mespolicy
     policy = mespolicy.load()            # the shipped policy, parsed, checked and compiled
-    decision = policy.decide(request)    # a mespolicy.Request -> a mespolicy.Decision
+    decision = policy.decide(request)    # JSON data or a mespolicy.Request -> a mespolicy.Decision
 """
 
 from importlib.metadata import PackageNotFoundError
@@ -25,6 +25,7 @@ from mespolicy.model import (
     Contract,
     Customer,
     Decision,
+    Facts,
     License,
     LicenseKind,
     Money,
@@ -55,6 +56,7 @@ __all__ = [
     "Decision",
     "Diagnostic",
     "EvaluationError",
+    "Facts",
     "License",
     "LicenseKind",
     "Limits",

@@ -11,6 +11,7 @@ from mespolicy import nodes as n
 from mespolicy import types as t
 from mespolicy.limits import DEFAULT as DEFAULT_LIMITS
 from mespolicy.limits import Limits
+from mespolicy.model.facts import FactsSpec, RecordSpec
 
 # -- what a name refers to ----------------------------------------------------------
 
@@ -44,6 +45,20 @@ class EnumValue:
 
 
 Binding = Local | ParameterRef | DefinitionRef | FactRef | EnumValue
+
+
+@attrs.frozen
+class Fact:
+    """One top-level fact of a request: `optional` facts may be missing and are tested with `given`.
+
+    `enum` names an enum the type names but no file declares: its uses are errors (C201).
+    """
+
+    name: str
+    type: t.Type
+    optional: bool
+    description: str
+    enum: str | None = None
 
 
 # -- the checked policy ----------------------------------------------------------------
@@ -91,6 +106,11 @@ class CheckedPolicy:
     clauses: Mapping[str, n.ClauseDeclaration] = attrs.field(factory=dict)
     header: n.PolicyHeader | None = None
     bands: tuple[n.Band, ...] = ()
+    facts: Mapping[str, Fact] = attrs.field(factory=dict)
+    records: Mapping[str, t.Record] = attrs.field(factory=dict)
+    spec: FactsSpec = attrs.field(factory=lambda: FactsSpec({}, RecordSpec("request", ())))
+    # the decision fields a rule may set (none declared: any)
+    outputs: Mapping[tuple[str, ...], n.Output] = attrs.field(factory=dict)
 
     def type_of(self, expr: n.Expr) -> t.Type:
         return self.types[id(expr)]

@@ -11,17 +11,18 @@ from datetime import date
 from itertools import islice
 
 from mespolicy import nodes as n
-from mespolicy import schema
 from mespolicy import types as t
 from mespolicy.checked import (
     Binding,
     CheckedDefinition,
     CheckedParameter,
     CheckedPolicy,
+    Fact,
     ParameterRef,
 )
 from mespolicy.clauses import declared_clauses, undeclared
 from mespolicy.cost import WorkBound, callees_first, work_errors
+from mespolicy.declarations import Declared, declare_facts, standard_facts, with_standard_facts
 from mespolicy.errors import Diagnostic, PolicyCheckError, collect, did_you_mean
 from mespolicy.limits import DEFAULT as DEFAULT_LIMITS
 from mespolicy.limits import Limits
@@ -32,7 +33,7 @@ from mespolicy.typecheck import Scope, literal_type, type_of
 
 def check(files: tuple[n.PolicyFile, ...], limits: Limits = DEFAULT_LIMITS) -> CheckedPolicy:
     """Check the files of one policy; raise PolicyCheckError with every error found."""
-    return _Checker(files, limits).run()
+    return _Checker(with_standard_facts(files), limits).run()
 
 
 _STATEMENTS_OF_REJECT = (n.Let, n.Reason)
@@ -48,10 +49,11 @@ class _Checker:
         self.types: dict[int, t.Type] = {}
         self.bindings: dict[int, Binding] = {}
         self.parameters: dict[str, CheckedParameter] = {}
-        self.enums: dict[str, t.EnumType] = dict(schema.BUILTIN_ENUMS)
-        self.members: dict[str, t.EnumType] = {
-            member: enum for enum in schema.BUILTIN_ENUMS.values() for member in enum.members
-        }
+        self.enums: dict[str, t.EnumType] = {}
+        self.members: dict[str, t.EnumType] = {}
+        self.facts: Mapping[str, Fact] = {}
+        self.records: Mapping[str, t.Record] = {}
+        self.fact_names: set[str] = set()
         self.definitions: dict[str, CheckedDefinition] = {}
         self.actions: dict[str, n.Action] = {}
         self.declared: dict[str, Span] = {}
@@ -72,12 +74,23 @@ class _Checker:
         items = [item for file in self.files for item in file.items]
         clauses, repeated = declared_clauses(self.files)
         self.errors.extend(repeated)
-        self.errors.extend(undeclared(items, clauses))
+        # the standard facts (read where a policy declares none) cite the shipped policy's clauses
+        own = [item for file in self.files if file is not standard_facts() for item in file.items]
+        self.errors.extend(undeclared(own, clauses))
+        self.fact_names = {
+            name
+            for item in items
+            if isinstance(item, n.Record | n.RequestFacts)
+            for name in ([item.name] if isinstance(item, n.Record) else [f.name for f in item.fields])
+        }
         for item in items:
             self.declare(item)
         for item in items:
             if isinstance(item, n.Enum):
                 self.check_enum(item)
+        declared = declare_facts(items, self.enums, self.fail)
+        self.facts, self.records = declared.facts, declared.records
+        self.declared_facts: Declared = declared
         for item in items:
             if isinstance(item, n.Parameter) and id(item) not in self.required_ids:
                 self.check_parameter(item)
@@ -111,12 +124,17 @@ class _Checker:
             clauses,
             self.header,
             tuple(self.bands),
+            self.facts,
+            self.records,
+            self.declared_facts.spec,
+            self.declared_facts.outputs,
         )
 
     # -- declarations
 
     def declare(self, item: n.Item) -> None:
-        if isinstance(item, n.Include | n.LibraryInclude | n.ClauseList | n.Test):
+        kinds = (n.Include, n.LibraryInclude, n.ClauseList, n.Test, n.Record, n.RequestFacts, n.Output)
+        if isinstance(item, kinds):
             return
         if isinstance(item, n.PolicyHeader):
             if self.header is not None:
@@ -137,8 +155,7 @@ class _Checker:
             self.declare_name(item.name, item.span, "action", self.actions)
             self.actions.setdefault(item.name, item)
             return
-        reserved = {**schema.FACTS, **schema.BUILTIN_ENUMS, **schema.RECORDS}
-        if item.name in reserved:
+        if item.name in self.fact_names:
             self.fail(
                 "C202",
                 f"'{item.name}' is already the name of a request fact or built-in type",
@@ -266,9 +283,9 @@ class _Checker:
             return t.MONEY
         if ref.name in self.enums:
             return self.enums[ref.name]
-        if ref.name in schema.RECORDS:
-            return schema.RECORDS[ref.name]
-        known = [*t.SCALARS, "money", *self.enums, *schema.RECORDS]
+        if ref.name in self.records:
+            return self.records[ref.name]
+        known = [*t.SCALARS, "money", *self.enums, *self.records]
         return self.fail("C215", f"unknown type '{ref.name}'", ref.span, did_you_mean(ref.name, known))
 
     def declare_definition(self, item: n.Definition) -> None:
@@ -422,6 +439,8 @@ class _Checker:
                     f"a decision field holds a single value, not a {found}",
                     statement.value.span,
                 )
+            else:
+                self.check_output(statement, found)
         elif isinstance(statement, n.ForEach):
             element = self.element_type(statement.collection, scope)
             inner = scope.child({statement.variable: element})
@@ -433,6 +452,24 @@ class _Checker:
                     "a 'when' condition",
                 )
             self.check_block(statement.body, inner)
+
+    def check_output(self, statement: n.Set, found: t.Type) -> None:
+        """A policy that declares its outputs sets only those, each with a value of its type (C221)."""
+        outputs = self.declared_facts.outputs
+        if not outputs:
+            return
+        output = outputs.get(statement.path)
+        name = ".".join(statement.path)
+        if output is None:
+            known = [o.name for o in outputs.values()]
+            self.fail(
+                "C221",
+                f"'{name}' is not an output of this policy",
+                statement.span,
+                did_you_mean(name, known) or "declare it: output " + name + ": TYPE",
+            )
+            return
+        self.expect(found, self.resolve_type(output.type), statement.value.span, f"the output '{name}'")
 
     def blank(self, message: n.TextLiteral) -> bool:
         """Whether a message can only come out empty (or blank): no words, and any placeholder a
@@ -456,7 +493,8 @@ class _Checker:
             if bound is not None:
                 self.expect(self.expr(bound, scope), t.DATE, bound.span, "a charge period")
         if charge.contract is not None:
-            self.expect(self.expr(charge.contract, scope), schema.CONTRACT, charge.contract.span, "'on'")
+            contract = self.records.get("contract", t.UNKNOWN)
+            self.expect(self.expr(charge.contract, scope), contract, charge.contract.span, "'on'")
 
     def expect(self, found: t.Type, wanted: t.Type, span: Span, what: str) -> None:
         if isinstance(found, t.Unknown) or isinstance(wanted, t.Unknown):

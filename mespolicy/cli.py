@@ -19,7 +19,8 @@ from mespolicy.limits import DEFAULT as DEFAULT_LIMITS
 from mespolicy.limits import Limits, LimitSettingError
 from mespolicy.loader import shipped_rules
 from mespolicy.model.decision import decision_to_json
-from mespolicy.model.request import Request, RequestError, parse_request_json, too_big
+from mespolicy.model.facts import Facts
+from mespolicy.model.request import RequestError, too_big
 from mespolicy.overrides import parse_assignments
 from mespolicy.pipeline import PASSES, run_passes
 from mespolicy.policy import Policy, load
@@ -443,11 +444,11 @@ def _decide_one(
     The text is made here, inside the line's own error handling, so that nothing a
     decision holds can fail the run when it is written.
     """
-    request: Request | None = None
+    request: Facts | None = None
     try:
         if isinstance(text, RequestError):
             raise text
-        request = parse_request_json(text, policy.limits)
+        request = policy.read_json(text)
         decision = policy.explain(request).decision if explain else policy.decide(request)
         return _json_text(decision_to_json(decision, trace=trace), indent), 0
     except RequestError as error:
@@ -475,7 +476,7 @@ def _internal(error: BaseException) -> str:
     return f"internal error: {type(error).__name__}: {error}"
 
 
-def ref_of(request: Request | None) -> str | None:
+def ref_of(request: Facts | None) -> str | None:
     return None if request is None else request.ref
 
 
@@ -508,7 +509,7 @@ def explain(request: Path, as_json: bool, policy: Path | None, assignments: tupl
     try:
         if isinstance(text, RequestError):
             raise text
-        explanation = loaded.explain(parse_request_json(text, loaded.limits))
+        explanation = loaded.explain(loaded.read_json(text))
         if as_json:
             shown = json.dumps(decision_to_json(explanation.decision), indent=2, ensure_ascii=False)
         else:
@@ -576,6 +577,24 @@ def diff(
         click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     else:
         click.echo(render_report(report, before.origin, after.origin))
+
+
+@main.command()
+@click.argument("what", type=click.Choice(["request", "decision"]))
+@_POLICY
+def schema(what: str, policy: Path | None) -> None:
+    """Print the JSON Schema (2020-12) of the policy's requests or decisions, from its declarations.
+
+    \b
+    Examples:
+      mespolicy schema request
+      mespolicy schema decision --policy my-rules/
+    """
+    from mespolicy.json_schema import decision_schema, request_schema
+
+    loaded = _load(policy)
+    make = request_schema if what == "request" else decision_schema
+    click.echo(json.dumps(make(loaded.checked), indent=2, ensure_ascii=False))
 
 
 @main.command(name="test")

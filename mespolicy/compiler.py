@@ -37,7 +37,6 @@ from mespolicy.errors import Diagnostic, EvaluationError, PolicyCheckError, coll
 from mespolicy.identity import identity_of
 from mespolicy.model.calendar import Term
 from mespolicy.model.decision import Decision, Outcome, Reason, TraceStep
-from mespolicy.schema import FACTS
 from mespolicy.source import Span
 
 ActionFunction = Callable[[Any], Decision]
@@ -725,7 +724,7 @@ class _Expressions:
             case DefinitionRef(name=name):
                 return f"d_{name}(req)"
             case FactRef(name=name):
-                if FACTS[name].optional:
+                if self.g.checked.facts[name].optional:
                     return f"(req.{name} if req.{name} is not None else rt.missing({name!r}))"
                 return f"req.{name}"
             case EnumValue(member=member):

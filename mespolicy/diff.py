@@ -12,7 +12,8 @@ import attrs
 
 from mespolicy.errors import MespolicyError
 from mespolicy.model.decision import Decision, decision_to_json
-from mespolicy.model.request import Request, RequestError, parse_request_json
+from mespolicy.model.facts import Facts
+from mespolicy.model.request import RequestError
 from mespolicy.policy import Policy
 
 OUTCOME = "outcome flipped"
@@ -74,11 +75,12 @@ def diff_policies(
         try:
             if isinstance(text, RequestError):
                 raise text
-            request = parse_request_json(text, new.limits)
+            request = new.read_json(text)
         except RequestError as error:
             report.errors.append(error.error_object(number)["error"])
         else:
-            before, after = _decide(old, request), _decide(new, request)
+            # each policy reads the request by its own declared facts
+            before, after = _decide(old, text), _decide(new, request)
             if isinstance(before, Decision) and isinstance(after, Decision):
                 _compare(report, number, before, after, examples)
             elif isinstance(before, str) and isinstance(after, str):
@@ -90,10 +92,10 @@ def diff_policies(
     return report
 
 
-def _decide(policy: Policy, request: Request) -> Decision | str:
-    """The decision, or the error the policy met deciding it (in words)."""
+def _decide(policy: Policy, request: Facts | str | bytes) -> Decision | str:
+    """The decision, or the error the policy met reading or deciding it (in words)."""
     try:
-        return policy.decide(request)
+        return policy.decide(policy.read_json(request) if isinstance(request, str | bytes) else request)
     except (RequestError, MespolicyError) as error:
         return str(error)
 

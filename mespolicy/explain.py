@@ -23,9 +23,9 @@ from mespolicy.errors import EvaluationError
 from mespolicy.exact import Quotient
 from mespolicy.formatter import format_expr
 from mespolicy.model.decision import Decision, TraceStep
-from mespolicy.model.request import Request, RequestError
+from mespolicy.model.facts import Facts
+from mespolicy.model.request import RequestError
 from mespolicy.runtime import contract_currency
-from mespolicy.schema import FACTS
 
 _PRECEDENCE = {
     n.BinaryOp.OR: 1,
@@ -87,7 +87,7 @@ class Explanation:
         return tuple(steps)
 
 
-def explain(checked: CheckedPolicy, request: Request, decision: Decision) -> Explanation:
+def explain(checked: CheckedPolicy, request: Facts, decision: Decision) -> Explanation:
     action = checked.actions[request.action]
     by_name = {rule.name: rule for rule in action.rules}
     walker = _Walker(checked, request, action)
@@ -158,7 +158,7 @@ class _Env:
 class _Walker:
     """Evaluates and renders rule-language expressions against one request."""
 
-    def __init__(self, checked: CheckedPolicy, request: Request, action: n.Action) -> None:
+    def __init__(self, checked: CheckedPolicy, request: Facts, action: n.Action) -> None:
         self.checked = checked
         self.request = request
         self.type_of = checked.type_of
@@ -352,7 +352,7 @@ class _Walker:
                 return self.invoke(name, [])[0]
             case FactRef(name=name):
                 value = getattr(self.request, name)
-                if value is None and FACTS[name].optional:
+                if value is None and self.checked.facts[name].optional:
                     runtime.missing(name)
                 return value
             case EnumValue(member=member):

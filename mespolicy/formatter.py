@@ -270,6 +270,10 @@ class _Layout:
                 return self.action(item)
             case n.Test():
                 return self.test(item)
+            case n.Record() | n.RequestFacts():
+                return self.facts(item)
+            case n.Output():
+                return self.output(item)
         raise TypeError(f"not an item: {item!r}")
 
     def clause_list(self, clauses: n.ClauseList) -> list[_Line]:
@@ -313,6 +317,28 @@ class _Layout:
             text = f"{provenance.basis.value} {_quote(provenance.description)}"
             lines.append(_Line(indent, text, *_lines_of(provenance)))
         return lines
+
+    def facts(self, item: n.Record | n.RequestFacts) -> list[_Line]:
+        header = f"record {item.name}" if isinstance(item, n.Record) else "request"
+        if item.description is not None:
+            header += f" {_quote(item.description)}"
+        meta = self.meta(item.clauses, item.provenance, 1)
+        body: list[_Line] = []
+        for field in item.fields:
+            body.append(_Line(1, _fact_field(field), field.span.line, field.type.span.end_line))
+            body.extend(self.meta(field.clauses, field.provenance, 2))
+        if meta:
+            lines = [_Line(0, header, item.span.line, item.span.line), *meta, _Line(0, "{")]
+        else:
+            lines = [_Line(0, header + " {", item.span.line, item.span.line)]
+        return [*lines, *body, self.closing(item.span, 0)]
+
+    def output(self, output: n.Output) -> list[_Line]:
+        text = f"output {output.name}: {output.type.name}"
+        if output.description is not None:
+            text += f" {_quote(output.description)}"
+        header = _Line(0, text, output.span.line, output.type.span.end_line)
+        return [header, *self.meta(output.clauses, output.provenance, 1)]
 
     def enum(self, enum: n.Enum) -> list[_Line]:
         members = " | ".join(m.name for m in enum.members)
@@ -432,21 +458,53 @@ def _charge(charge: n.Charge) -> str:
     return text
 
 
+def _fact_field(field: n.FactField) -> str:
+    ftype = field.type
+    if ftype.shape is n.FactShape.REFERENCE:
+        written = f"{ftype.name} from {ftype.source}"
+    else:
+        written = ("list of " if ftype.shape is n.FactShape.LIST else "") + ftype.name
+        if ftype.currency is not None:
+            written += f" in {ftype.currency}"
+    text = f"{field.name}: " + ("optional " if field.optional else "") + written
+    if isinstance(field.default, n.EmptyList):
+        text += " = empty"
+    elif field.default is not None:
+        text += f" = {_test_value(field.default)}"
+    options = []
+    if field.key:
+        options.append("key")
+    if field.distinct:
+        options.append("distinct")
+    if field.at_least is not None:
+        options.append(f"at least {_literal(field.at_least)}")
+    if field.not_before is not None:
+        options.append(f"not before {field.not_before}")
+    text += "".join(f", {option}" for option in options)
+    if field.description is not None:
+        text += f" {_quote(field.description)}"
+    return text
+
+
 def _test_line(line: n.TestFact | n.Expectation) -> str:
     match line:
         case n.RequestLine(action, day):
             return f"request {action} on {day.isoformat()}"
-        case n.CustomerLine(ident, existing, role):
-            return f"{role} {_quote(ident)} {'existing' if existing else 'new'}"
-        case n.ContractLine(ident, fee, start, end, licenses):
+        case n.CustomerLine(ident, existing, role, settings):
+            return f"{role} {_quote(ident)} {'existing' if existing else 'new'}" + _settings(settings)
+        case n.ContractLine(ident, fee, start, end, licenses, settings):
             text = (
                 f"contract {_quote(ident)} {_literal(fee)} from {start.isoformat()} until {end.isoformat()}"
             )
-            return text + (" licenses " + ", ".join(map(_quote, licenses)) if licenses else "")
-        case n.LicenseLine(ident, kind, fee, shipped):
-            return f"license {_quote(ident)} {kind} {_literal(fee)} shipped {shipped.isoformat()}"
+            text += " licenses " + ", ".join(map(_quote, licenses)) if licenses else ""
+            return text + _settings(settings)
+        case n.LicenseLine(ident, kind, fee, shipped, settings):
+            text = f"license {_quote(ident)} {kind} {_literal(fee)} shipped {shipped.isoformat()}"
+            return text + _settings(settings)
         case n.WithLine(field, values):
             return f"with {field} = " + ", ".join(_test_value(v) for v in values)
+        case n.RecordLine(record, ident, settings):
+            return f"record {record}" + ("" if ident is None else f" {_quote(ident)}") + _settings(settings)
         case _:
             return _expectation(line)
 
@@ -473,6 +531,14 @@ def _expectation(line: n.TestFact | n.Expectation) -> str:
 
 def _test_value(value: n.Literal | n.EnumValueLiteral) -> str:
     return value.name if isinstance(value, n.EnumValueLiteral) else _literal(value)
+
+
+def _settings(settings: tuple[n.FactSetting, ...]) -> str:
+    """A record line's other fields: `{ edition = network, seats = 2 }`."""
+    if not settings:
+        return ""
+    parts = (f"{s.name} = " + ", ".join(_test_value(v) for v in s.values) for s in settings)
+    return " { " + ", ".join(parts) + " }"
 
 
 # -- comments ------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 The hash is of the files' content only, so it is the same on every machine and from
 any working directory: each file's place in the policy folder (`renewal.mes`, a
-library file as `library:fees.mes`) and its text as UTF-8 bytes, the files in the
+library file as `library:fees.mes`, the standard facts a policy that declares none
+reads as `standard:facts.mes`) and its text as UTF-8 bytes, the files in the
 order of their places (compared as Unicode code points). For each file the hash
 reads the place, a NUL byte, the byte count in decimal, a NUL byte and the bytes,
 so no two sets of files give the same input. The tests beside the rules are not

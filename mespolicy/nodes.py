@@ -505,6 +505,95 @@ class Definition:
     span: Span = _span()
 
 
+class FactShape(enum.Enum):
+    """How a declared field holds its type: one value, a list, or an entry of a request list named by key."""
+
+    ONE = "one"
+    LIST = "list"
+    REFERENCE = "reference"
+
+
+@attrs.frozen
+class FactType:
+    """`date`, `money in currency`, `list of text`, `contract from contracts`."""
+
+    shape: FactShape
+    name: str
+    # `money in currency`: the field of the same record that gives the currency
+    currency: str | None = None
+    # `contract from contracts`: the list of the request the id names an entry of
+    source: str | None = None
+    span: Span = _span()
+
+
+@attrs.frozen
+class EmptyList:
+    """`= empty`: a list left out of a request is empty."""
+
+    span: Span = _span()
+
+
+@attrs.frozen
+class FactField:
+    """One field of a record or of the request: `annual_fee: money in currency, at least 0 "..."`."""
+
+    name: str
+    type: FactType
+    optional: bool
+    default: Literal | EnumValueLiteral | EmptyList | None
+    key: bool
+    distinct: bool
+    at_least: Literal | None
+    not_before: str | None
+    description: str | None
+    clauses: tuple[Clause, ...]
+    provenance: Provenance | None
+    span: Span = _span()
+
+
+@attrs.frozen
+class Record:
+    """`record contract "..." { id: text, key ... }`: a kind of thing a request describes."""
+
+    name: str
+    description: str | None
+    fields: tuple[FactField, ...]
+    clauses: tuple[Clause, ...]
+    provenance: Provenance | None
+    span: Span = _span()
+
+
+@attrs.frozen
+class RequestFacts:
+    """`request { date: date ... }`: the top-level facts of a request (besides its action)."""
+
+    description: str | None
+    fields: tuple[FactField, ...]
+    clauses: tuple[Clause, ...]
+    provenance: Provenance | None
+    span: Span = _span()
+
+    @property
+    def name(self) -> str:
+        return "request"
+
+
+@attrs.frozen
+class Output:
+    """`output effective: date "..."`: a field a decision may set."""
+
+    path: tuple[str, ...]
+    type: TypeRef
+    description: str | None
+    clauses: tuple[Clause, ...]
+    provenance: Provenance | None
+    span: Span = _span()
+
+    @property
+    def name(self) -> str:
+        return ".".join(self.path)
+
+
 @attrs.frozen
 class Include:
     path: str
@@ -570,12 +659,22 @@ class RequestLine:
 
 
 @attrs.frozen
+class FactSetting:
+    """`edition = network` after a record line's `with`: one field of that record and its value(s)."""
+
+    name: str
+    values: tuple[TestValue, ...]
+    span: Span = _span()
+
+
+@attrs.frozen
 class CustomerLine:
     """`customer "C1" existing`, or `partner "P1" new`: who asks, and in which role (§1.2)."""
 
     id: str
     existing: bool
     role: str
+    settings: tuple[FactSetting, ...] = ()
     span: Span = _span()
 
 
@@ -588,6 +687,7 @@ class ContractLine:
     start: date
     end: date
     licenses: tuple[str, ...]
+    settings: tuple[FactSetting, ...] = ()
     span: Span = _span()
 
 
@@ -599,15 +699,26 @@ class LicenseLine:
     kind: str
     annual_fee: MoneyLiteral
     shipped: date
+    settings: tuple[FactSetting, ...] = ()
     span: Span = _span()
 
 
 @attrs.frozen
 class WithLine:
-    """`with contract = "M1"`: another field of the request (ids, dates, named values)."""
+    """`with contract = "M1"`: another field of the request (ids, dates, numbers, amounts, named values)."""
 
     field: str
-    values: tuple[TextLiteral | DateLiteral | EnumValueLiteral, ...]
+    values: tuple[TestValue, ...]
+    span: Span = _span()
+
+
+@attrs.frozen
+class RecordLine:
+    """`record seat "S1" with tier = gold`: an entry of a declared record (its key, then its fields)."""
+
+    record: str
+    id: str | None
+    settings: tuple[FactSetting, ...] = ()
     span: Span = _span()
 
 
@@ -617,6 +728,12 @@ class EnumValueLiteral:
 
     name: str
     span: Span = _span()
+
+
+# a value a test gives a fact: text, a date, a number, an amount, a share, true/false or a named value
+TestValue: TypeAlias = (
+    TextLiteral | DateLiteral | NumberLiteral | MoneyLiteral | PercentLiteral | BoolLiteral | EnumValueLiteral
+)
 
 
 @attrs.frozen
@@ -665,7 +782,7 @@ class ExpectField:
     span: Span = _span()
 
 
-TestFact: TypeAlias = RequestLine | CustomerLine | ContractLine | LicenseLine | WithLine
+TestFact: TypeAlias = RequestLine | CustomerLine | ContractLine | LicenseLine | WithLine | RecordLine
 Expectation: TypeAlias = (
     ExpectNoCharge | ExpectOutcome | ExpectReason | ExpectTerm | ExpectCharge | ExpectField
 )
@@ -684,7 +801,18 @@ class Test:
 
 
 Item: TypeAlias = (
-    Include | LibraryInclude | PolicyHeader | ClauseList | Parameter | Enum | Definition | Action | Test
+    Include
+    | LibraryInclude
+    | PolicyHeader
+    | ClauseList
+    | Parameter
+    | Enum
+    | Definition
+    | Action
+    | Test
+    | Record
+    | RequestFacts
+    | Output
 )
 
 

@@ -11,6 +11,7 @@ from functools import cache
 from importlib import resources
 from typing import Any, TypeVar
 
+import attrs
 import lark
 from lark import Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
@@ -132,6 +133,41 @@ def _with_meta(method: Callable[..., _T]) -> Callable[..., _T]:
     return v_args(meta=True)(method)
 
 
+@attrs.frozen
+class _Settings:
+    """A record line's `with` settings, on their way to the line that owns them."""
+
+    items: tuple[n.FactSetting, ...]
+
+
+def _through(first: Span, last: Span) -> Span:
+    """From the start of ``first`` to the end of ``last``."""
+    return attrs.evolve(first, end_line=last.end_line, end_column=last.end_column)
+
+
+def _split_settings(children: list[Any]) -> list[Any]:
+    """The children of a record line, its settings (a tuple, maybe empty) last."""
+    if children and isinstance(children[-1], _Settings):
+        return [*children[:-1], children[-1].items]
+    return [*children, ()]
+
+
+@attrs.frozen
+class _Default:
+    """A field's default, on its way from the tree to its `FactField`."""
+
+    value: n.Literal | n.EnumValueLiteral | n.EmptyList
+
+
+@attrs.frozen
+class _Option:
+    """A field's option (`key`, `distinct`, `at least 0`, `not before start`) on its way to its field."""
+
+    kind: str
+    value: n.Literal | None = None
+    name: str | None = None
+
+
 class _Builder(Transformer[Token, Any]):
     """Turns the Lark parse tree into nodes; every node gets the span Lark recorded for it."""
 
@@ -224,6 +260,100 @@ class _Builder(Transformer[Token, Any]):
         clauses, provenance = self._meta(rest)
         return n.Enum(str(name), members, clauses, provenance, span=self.span(meta))
 
+    # -- fact declarations
+
+    @_with_meta
+    def record(self, meta: Meta, children: list[Any]) -> n.Record:
+        name, *rest = children
+        description, fields, clauses, provenance = self._declaration(rest)
+        return n.Record(str(name), description, fields, clauses, provenance, span=self.span(meta))
+
+    @_with_meta
+    def request_facts(self, meta: Meta, children: list[Any]) -> n.RequestFacts:
+        description, fields, clauses, provenance = self._declaration(children)
+        return n.RequestFacts(description, fields, clauses, provenance, span=self.span(meta))
+
+    def _declaration(
+        self, rest: list[Any]
+    ) -> tuple[str | None, tuple[n.FactField, ...], tuple[n.Clause, ...], n.Provenance | None]:
+        description = next((_unquote(c) for c in rest if isinstance(c, Token) and c.type == "STRING"), None)
+        fields = tuple(c for c in rest if isinstance(c, n.FactField))
+        clauses, provenance = self._meta(rest)
+        return description, fields, clauses, provenance
+
+    @_with_meta
+    def fact_field(self, meta: Meta, children: list[Any]) -> n.FactField:
+        name, *rest = children
+        optional = any(isinstance(c, Token) and c.type == "OPTIONAL" for c in rest)
+        fact_type = next(c for c in rest if isinstance(c, n.FactType))
+        default = next((c.value for c in rest if isinstance(c, _Default)), None)
+        options = [c for c in rest if isinstance(c, _Option)]
+        at_least = next((o.value for o in options if o.kind == "at_least"), None)
+        not_before = next((o.name for o in options if o.kind == "not_before"), None)
+        description = next((_unquote(c) for c in rest if isinstance(c, Token) and c.type == "STRING"), None)
+        clauses, provenance = self._meta(rest)
+        return n.FactField(
+            str(name),
+            fact_type,
+            optional,
+            default,
+            any(o.kind == "key" for o in options),
+            any(o.kind == "distinct" for o in options),
+            at_least,
+            not_before,
+            description,
+            clauses,
+            provenance,
+            span=self.span(meta),
+        )
+
+    @_with_meta
+    def plain_type(self, meta: Meta, children: list[Token]) -> n.FactType:
+        currency = str(children[2]) if len(children) > 2 else None
+        return n.FactType(n.FactShape.ONE, str(children[0]), currency, span=self.span(meta))
+
+    @_with_meta
+    def list_type(self, meta: Meta, children: list[Token]) -> n.FactType:
+        currency = str(children[2]) if len(children) > 2 else None
+        return n.FactType(n.FactShape.LIST, str(children[0]), currency, span=self.span(meta))
+
+    @_with_meta
+    def reference_type(self, meta: Meta, children: list[Token]) -> n.FactType:
+        record, source = children
+        return n.FactType(n.FactShape.REFERENCE, str(record), source=str(source), span=self.span(meta))
+
+    @_with_meta
+    def fact_default(self, meta: Meta, children: list[Any]) -> _Default:
+        value = children[0]
+        if isinstance(value, Token):
+            return _Default(n.EmptyList(span=self.span(meta)))
+        return _Default(value)
+
+    def at_least(self, children: list[Any]) -> _Option:
+        return _Option("at_least", value=children[0])
+
+    def not_before(self, children: list[Token]) -> _Option:
+        return _Option("not_before", name=str(children[-1]))
+
+    def distinct(self, children: list[Token]) -> _Option:
+        return _Option("distinct")
+
+    def key(self, children: list[Token]) -> _Option:
+        return _Option("key")
+
+    @_with_meta
+    def output(self, meta: Meta, children: list[Any]) -> n.Output:
+        names = [c for c in children if isinstance(c, Token) and c.type == "NAME"]
+        *path, type_name = names
+        description = next(
+            (_unquote(c) for c in children if isinstance(c, Token) and c.type == "STRING"), None
+        )
+        clauses, provenance = self._meta(children)
+        type_ref = n.TypeRef(str(type_name), span=self.span(type_name))
+        return n.Output(
+            tuple(str(p) for p in path), type_ref, description, clauses, provenance, span=self.span(meta)
+        )
+
     @_with_meta
     def enum_member(self, meta: Meta, children: list[Token]) -> n.EnumMember:
         return n.EnumMember(str(children[0]), span=self.span(meta))
@@ -298,13 +428,16 @@ class _Builder(Transformer[Token, Any]):
         return n.RequestLine(str(children[0]), self._date(children[1]), span=self.span(meta))
 
     @_with_meta
-    def customer_line(self, meta: Meta, children: list[Token]) -> n.CustomerLine:
+    def customer_line(self, meta: Meta, children: list[Any]) -> n.CustomerLine:
+        *children, settings = _split_settings(children)
         role, ident, standing = children
         self._word(standing, ("existing", "new"))
-        return n.CustomerLine(_unquote(ident), str(standing) == "existing", str(role), span=self.span(meta))
+        existing = str(standing) == "existing"
+        return n.CustomerLine(_unquote(ident), existing, str(role), settings, span=self.span(meta))
 
     @_with_meta
     def contract_line(self, meta: Meta, children: list[Any]) -> n.ContractLine:
+        *children, settings = _split_settings(children)
         ident, fee, start, end, *licenses = children
         return n.ContractLine(
             _unquote(ident),
@@ -312,14 +445,38 @@ class _Builder(Transformer[Token, Any]):
             self._date(start),
             self._date(end),
             tuple(_unquote(t) for t in licenses),
+            settings,
             span=self.span(meta),
         )
 
     @_with_meta
     def license_line(self, meta: Meta, children: list[Any]) -> n.LicenseLine:
+        *children, settings = _split_settings(children)
         ident, kind, fee, shipped = children
         self._word(kind, ("perpetual", "subscription"))
-        return n.LicenseLine(_unquote(ident), str(kind), fee, self._date(shipped), span=self.span(meta))
+        shipped_on = self._date(shipped)
+        return n.LicenseLine(_unquote(ident), str(kind), fee, shipped_on, settings, span=self.span(meta))
+
+    @_with_meta
+    def record_line(self, meta: Meta, children: list[Any]) -> n.RecordLine:
+        *children, settings = _split_settings(children)
+        record, *ident = children
+        key = _unquote(ident[0]) if ident else None
+        return n.RecordLine(str(record), key, settings, span=self.span(meta))
+
+    def fact_settings(self, children: list[Any]) -> _Settings:
+        settings: list[n.FactSetting] = []
+        for child in children:
+            if isinstance(child, Token):
+                settings.append(n.FactSetting(str(child), (), span=self.span(child)))
+            else:
+                last = settings[-1]
+                span = _through(last.span, child.span)
+                settings[-1] = attrs.evolve(last, values=(*last.values, child), span=span)
+        return _Settings(tuple(settings))
+
+    def setting_name(self, children: list[Token]) -> Token:
+        return children[0]
 
     @_with_meta
     def with_line(self, meta: Meta, children: list[Any]) -> n.WithLine:

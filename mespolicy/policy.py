@@ -18,9 +18,9 @@ from mespolicy.limits import DEFAULT as DEFAULT_LIMITS
 from mespolicy.limits import Limits
 from mespolicy.loader import read_policy, shipped_rules
 from mespolicy.model.decision import Decision
-from mespolicy.model.request import Request, RequestError
+from mespolicy.model.facts import Facts
+from mespolicy.model.request import RequestError, parse_request, parse_request_json
 from mespolicy.overrides import apply_overrides
-from mespolicy.schema import FACTS
 
 if TYPE_CHECKING:
     from mespolicy.explain import Explanation
@@ -34,23 +34,25 @@ class Policy:
     compiled: CompiledPolicy
     origin: str
     limits: Limits = DEFAULT_LIMITS
-    # The request facts whose text must name a member of one of the policy's enums.
-    enum_facts: tuple[tuple[str, str, tuple[str, ...]], ...] = attrs.field(init=False)
-
-    @enum_facts.default
-    def _enum_facts(self) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
-        return tuple(
-            (fact.name, fact.enum, self.checked.enums[fact.enum].members)
-            for fact in FACTS.values()
-            if fact.enum is not None and fact.enum in self.checked.enums
-        )
 
     @property
     def actions(self) -> tuple[str, ...]:
         return tuple(self.checked.actions)
 
-    def decide(self, request: Request) -> Decision:
-        """The decision on one request; a malformed request raises RequestError naming the field."""
+    def read(self, data: object) -> Facts:
+        """A request by this policy's declared facts, from decoded JSON, a mapping or a host object."""
+        if isinstance(data, Facts) and getattr(data, "_spec", None) is self.checked.spec:
+            return data
+        return parse_request(data, self.limits, self.checked.spec)
+
+    def read_json(self, text: str | bytes) -> Facts:
+        """A request by this policy's declared facts from JSON text."""
+        return parse_request_json(text, self.limits, self.checked.spec)
+
+    def decide(self, request: object) -> Decision:
+        """The decision on one request (read from JSON, a mapping, or the host's own objects by the
+        policy's declared facts); a malformed request raises RequestError naming the field."""
+        request = self.read(request)
         decide = self.compiled.actions.get(request.action)
         if decide is None:
             raise RequestError(
@@ -58,15 +60,6 @@ class Policy:
                 f"'{request.action}' is not an action of this policy; it decides: "
                 + ", ".join(self.checked.actions),
             )
-        if request.ref is not None and len(request.ref) > self.limits.request_ref_chars:
-            most = self.limits.request_ref_chars
-            raise RequestError(
-                "ref", f"{len(request.ref)} characters; at most {most} (limit request_ref_chars)", code="Q205"
-            )
-        for name, enum, members in self.enum_facts:
-            value = getattr(request, name)
-            if value is not None and value not in members:
-                raise RequestError(name, f"'{value}' is not a {enum}; expected one of " + ", ".join(members))
         try:
             return decide(request)
         except EvaluationError as error:
@@ -83,15 +76,16 @@ class Policy:
             return EvaluationError(f"rule '{rule.name}': {error.args[0]}", rule.span, error.code)
         return EvaluationError(str(error.args[0]), action.span, error.code)
 
-    def explain(self, request: Request) -> Explanation:
+    def explain(self, request: object) -> Explanation:
         """The decision with the reasons for it: each rule's condition and values, each amount's formula."""
         from mespolicy.explain import explain
 
+        request = self.read(request)
         decision = self.decide(request)
         explanation = explain(self.checked, request, decision)
         return attrs.evolve(explanation, decision=attrs.evolve(decision, trace=explanation.trace()))
 
-    def decide_many(self, requests: Iterable[Request]) -> Iterator[Decision]:
+    def decide_many(self, requests: Iterable[object]) -> Iterator[Decision]:
         """Decisions in request order, one at a time, so a portfolio of any size streams."""
         for request in requests:
             yield self.decide(request)
@@ -123,9 +117,7 @@ def load(
     return from_files(files, str(folder), limits)
 
 
-def from_files(
-    files: tuple[n.PolicyFile, ...], origin: str, limits: Limits = DEFAULT_LIMITS
-) -> Policy:
+def from_files(files: tuple[n.PolicyFile, ...], origin: str, limits: Limits = DEFAULT_LIMITS) -> Policy:
     checked = check(files, limits)
     return Policy(checked, compile_policy(checked), origin, limits)
 

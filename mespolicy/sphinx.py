@@ -16,8 +16,10 @@ prints its pages from):
 ``.. mespolicy-clauses::``
     the clauses the policy declares: id, title, text (or summary), and what cites each;
     ``mespolicy-rules`` also quotes, beside each rule, the clauses it cites.
+``.. mespolicy-schema:: request`` (or ``decision``)
+    the JSON Schema of the policy's requests (or decisions), as ``mespolicy schema`` prints it.
 
-Each takes ``:policy: PATH``, a folder of rule files relative to the docs source
+Each (but ``mespolicy-limits``) takes ``:policy: PATH``, a folder of rule files relative to the docs source
 folder; the config value ``mespolicy_policy`` sets the default, and without
 either the shipped policy is shown. The config value ``mespolicy_libraries``
 lists the library folders (relative to the docs source folder) that
@@ -28,6 +30,7 @@ lists the library folders (relative to the docs source folder) that
 from __future__ import annotations
 
 import functools
+import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -412,6 +415,42 @@ def _add_css(app: Sphinx) -> None:
         app.add_css_file("mespolicy.css")
 
 
+@functools.lru_cache(maxsize=8)
+def _schema(folder: str, stamp: tuple[tuple[str, int], ...], what: str) -> str:
+    """A JSON Schema of the rules in `folder`, as `mespolicy schema` prints it."""
+    from mespolicy.json_schema import decision_schema, request_schema
+
+    checked = load(folder).checked
+    schema = request_schema(checked) if what == "request" else decision_schema(checked)
+    return json.dumps(schema, indent=2, ensure_ascii=False)
+
+
+class SchemaDirective(SphinxDirective):
+    """``.. mespolicy-schema:: request`` (or ``decision``): the JSON Schema made from the declarations."""
+
+    required_arguments = 1
+    option_spec: ClassVar[dict[str, Any]] = {"policy": directives.unchanged}
+
+    def run(self) -> list[nodes.Node]:
+        what = self.arguments[0]
+        if what not in ("request", "decision"):
+            raise self.error(f"mespolicy-schema: 'request' or 'decision', not {what!r}")
+        path = self.options.get("policy") or self.config.mespolicy_policy
+        folder = (Path(self.env.srcdir) / path).resolve() if path else shipped_rules()
+        if not folder.exists():
+            raise self.error(f"mespolicy: no rule folder or file at {folder}")
+        files = _rule_files(folder)
+        for file in files:
+            self.env.note_dependency(str(file))
+        stamp = tuple((str(file), file.stat().st_mtime_ns) for file in files)
+        try:
+            text = _schema(str(folder), stamp, what)
+        except MespolicyError as error:
+            raise self.error(f"mespolicy: the rules at {folder} do not load:\n{error.render()}") from None
+        block = nodes.literal_block(text, text, language="json")
+        return [block]
+
+
 def _write_css(app: Sphinx, exception: Exception | None) -> None:
     if exception is None and app.builder.format == "html":
         static = Path(app.outdir) / "_static"
@@ -429,6 +468,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("mespolicy-example", ExampleDirective)
     app.add_directive("mespolicy-limits", LimitsDirective)
     app.add_directive("mespolicy-clauses", ClausesDirective)
+    app.add_directive("mespolicy-schema", SchemaDirective)
     app.add_lexer("mespolicy", MespolicyLexer)
     app.add_lexer("mes", MespolicyLexer)
     app.connect("builder-inited", _add_css)

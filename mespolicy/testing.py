@@ -11,17 +11,17 @@ from typing import Any
 import attrs
 
 from mespolicy import nodes as n
-from mespolicy import schema
-from mespolicy import types as t
 from mespolicy.clauses import undeclared
+from mespolicy.declarations import standard_spec
 from mespolicy.errors import Diagnostic, MespolicyError, PolicyCheckError, did_you_mean
 from mespolicy.formatter import format_expr
 from mespolicy.limits import DEFAULT as DEFAULT_LIMITS
 from mespolicy.limits import Limits
 from mespolicy.loader import read_folder
 from mespolicy.model.decision import Charge, Decision
+from mespolicy.model.facts import Facts, FactsSpec, FieldSpec, Kind
 from mespolicy.model.money import Money, format_amount
-from mespolicy.model.request import Request, RequestError, parse_request
+from mespolicy.model.request import RequestError, parse_request
 from mespolicy.policy import Policy
 from mespolicy.source import Span
 
@@ -90,6 +90,8 @@ def check_tests(policy: Policy, tests: tuple[n.Test, ...]) -> None:
             errors.append(
                 Diagnostic("C218", f"test '{test.name}' expects nothing", test.span, "add expect lines")
             )
+        for fact in test.lines:
+            errors.extend(_fact_line_problems(policy.checked.spec, fact))
         for line in requests:
             if line.action not in policy.checked.actions:
                 hint = did_you_mean(line.action, policy.checked.actions) or "actions: " + ", ".join(
@@ -103,6 +105,49 @@ def check_tests(policy: Policy, tests: tuple[n.Test, ...]) -> None:
         raise PolicyCheckError(errors)
 
 
+_RECORD_OF_LINE = {n.CustomerLine: "customer", n.ContractLine: "contract", n.LicenseLine: "license"}
+
+
+def _fact_line_problems(spec: FactsSpec, line: n.TestFact | n.Expectation) -> Iterator[Diagnostic]:
+    """A record line must name a record the request holds in one fact, and only its declared fields."""
+    if isinstance(line, n.RecordLine):
+        record = line.record
+    elif isinstance(line, n.CustomerLine | n.ContractLine | n.LicenseLine):
+        record = _RECORD_OF_LINE[type(line)]
+    else:
+        return
+    declared = spec.records.get(record)
+    found = holders(spec, record)
+    if declared is None or len(found) != 1:
+        if declared is None:
+            message = f"the policy declares no record '{record}'"
+            hint = did_you_mean(record, list(spec.records)) or "declare it: record " + record + " { ... }"
+        elif not found:
+            message = f"the request holds no '{record}': no request fact is a {record} or a list of them"
+            hint = f"declare one: request {{ {record}s: list of {record} = empty }}"
+        else:
+            message = f"several request facts hold a '{record}' ({', '.join(f.name for f in found)})"
+            hint = "give it by id in the fact that names it: with FACT = \"ID\""
+        yield Diagnostic("C218", message, line.span, hint)
+        return
+    if isinstance(line, n.RecordLine) and line.id is not None and declared.key is None:
+        yield Diagnostic(
+            "C218",
+            f"record '{record}' has no key field for the id {line.id!r}",
+            line.span,
+            "mark the field that identifies it: id: text, key (or leave the id out)",
+        )
+    for setting in line.settings:
+        if declared.field(setting.name) is None:
+            names = [f.name for f in declared.fields]
+            yield Diagnostic(
+                "C218",
+                f"record '{record}' has no field '{setting.name}'",
+                setting.span,
+                did_you_mean(setting.name, names) or "its fields: " + ", ".join(names),
+            )
+
+
 def run_tests(policy: Policy, tests: tuple[n.Test, ...]) -> Iterator[Result]:
     for test in tests:
         yield run_test(policy, test)
@@ -110,7 +155,7 @@ def run_tests(policy: Policy, tests: tuple[n.Test, ...]) -> Iterator[Result]:
 
 def run_test(policy: Policy, test: n.Test) -> Result:
     try:
-        request = build_request(test)
+        request = build_request(test, policy)
         decision = policy.decide(request)
     except RequestError as error:
         return Result(test, (Failure(test.span, "a request the policy can decide", str(error)),))
@@ -139,27 +184,93 @@ def _unexpected_charges(test: n.Test, decision: Decision) -> Iterator[Failure]:
 
 # -- the request a test describes -----------------------------------------------------
 
+# A test without a customer line asks as this customer (the fields its record declares).
+DEFAULT_CUSTOMER = {"id": "C", "role": "customer", "existing": True}
 
-def build_request(test: n.Test) -> Request:
-    """The request of a test, built as JSON and read like any other (so its checks apply)."""
-    data: dict[str, Any] = {
-        "customer": {"id": "C", "role": "customer", "existing": True},
-        "contracts": [],
-        "licenses": [],
-    }
+
+def build_request(test: n.Test, policy: Policy | None = None) -> Facts:
+    """The request of a test, built as JSON data and read like any other (so its checks apply).
+
+    Lines are read by ``policy``'s declared facts (the standard ME&S facts without one).
+    """
+    spec = policy.checked.spec if policy is not None else standard_spec()
+    data = request_data(test, spec)
+    return policy.read(data) if policy is not None else parse_request(data)
+
+
+def request_data(test: n.Test, spec: FactsSpec) -> dict[str, Any]:
+    """The request a test's lines describe, as JSON data, by the declared facts ``spec``."""
+    request = spec.request
+    data: dict[str, Any] = {}
+    customer = request.field("customer")
+    if customer is not None and customer.kind is Kind.RECORD and not customer.many:
+        declared = spec.records[customer.record or ""]
+        data["customer"] = {k: v for k, v in DEFAULT_CUSTOMER.items() if declared.field(k) is not None}
     for line in test.lines:
         match line:
             case n.RequestLine(action=action, day=day):
                 data["action"], data["date"] = action, day.isoformat()
             case n.CustomerLine(id=ident, existing=existing, role=role):
-                data["customer"] = {"id": ident, "role": role, "existing": existing}
+                entry = {"id": ident, "role": role, "existing": existing}
+                data["customer"] = _entry(spec, "customer", entry, line.settings)
             case n.ContractLine():
-                data["contracts"].append(_contract(line))
+                _add(spec, data, "contract", _entry(spec, "contract", _contract(line), line.settings))
             case n.LicenseLine():
-                data["licenses"].append(_license(line))
+                _add(spec, data, "license", _entry(spec, "license", _license(line), line.settings))
+            case n.RecordLine(record=record, id=ident, settings=settings):
+                key = spec.records[record].key if record in spec.records else None
+                start: dict[str, Any] = {} if ident is None else {key or "id": ident}
+                _add(spec, data, record, _entry(spec, record, start, settings))
             case n.WithLine(field=field, values=values):
-                data[field] = _with_value(field, values)
-    return parse_request(data)
+                data[field] = _fact_value(request.field(field), values)
+    return data
+
+
+def holders(spec: FactsSpec, record: str) -> list[FieldSpec]:
+    """The request's facts that hold entries of ``record`` (a list of them, or one)."""
+    return [f for f in spec.request.fields if f.kind is Kind.RECORD and f.record == record]
+
+
+def _add(spec: FactsSpec, data: dict[str, Any], record: str, entry: dict[str, Any]) -> None:
+    found = holders(spec, record)
+    # check_tests refuses a record line no single fact holds; the standard lists otherwise
+    field = found[0] if len(found) == 1 else None
+    name = field.name if field is not None else f"{record}s"
+    if field is not None and not field.many:
+        data[name] = entry
+    else:
+        data.setdefault(name, []).append(entry)
+
+
+def _entry(
+    spec: FactsSpec, record: str, entry: dict[str, Any], settings: tuple[n.FactSetting, ...]
+) -> dict[str, Any]:
+    """A record's entry: what its line says, then each `with` setting by the field's declaration."""
+    declared = spec.records.get(record)
+    entry = dict(entry)
+    if declared is not None:
+        # the line's own words name only fields the record declares
+        entry = {k: v for k, v in entry.items() if declared.field(k) is not None or k == "id"}
+    amounts: list[tuple[str, n.FactSetting]] = []
+    for setting in settings:
+        field = declared.field(setting.name) if declared is not None else None
+        entry[setting.name] = _fact_value(field, setting.values)
+        if field is not None and field.kind is Kind.MONEY and field.currency:
+            amounts.append((field.currency, setting))
+    for currency, setting in amounts:
+        _currency_of(entry, currency, setting)
+    return entry
+
+
+def _currency_of(entry: dict[str, Any], currency: str, setting: n.FactSetting) -> None:
+    """An amount's currency gives the record's currency field, unless the line gives another."""
+    for value in setting.values:
+        if isinstance(value, n.MoneyLiteral) and value.currency:
+            given = entry.setdefault(currency, value.currency)
+            if given != value.currency:
+                raise RequestError(
+                    setting.name, f"{value.amount} {value.currency} is not in the record's {currency} {given}"
+                )
 
 
 def _contract(line: n.ContractLine) -> dict[str, Any]:
@@ -176,6 +287,7 @@ def _contract(line: n.ContractLine) -> dict[str, Any]:
 def _license(line: n.LicenseLine) -> dict[str, Any]:
     return {
         "id": line.id,
+        # a license line names no product: the license's id stands for it unless `with product = ...`
         "product": line.id,
         "kind": line.kind,
         "shipped": line.shipped.isoformat(),
@@ -184,19 +296,35 @@ def _license(line: n.LicenseLine) -> dict[str, Any]:
     }
 
 
-def _with_value(field: str, values: tuple[n.TextLiteral | n.DateLiteral | n.EnumValueLiteral, ...]) -> Any:
-    plain = [_plain(v) for v in values]
-    fact = schema.FACTS.get(field)
-    is_list = fact is not None and isinstance(fact.type, t.ListOf)
+def _fact_value(field: FieldSpec | None, values: tuple[n.TestValue, ...]) -> Any:
+    plain = [_json_value(field, v) for v in values]
+    is_list = field is not None and field.many
     return plain if is_list or len(plain) > 1 else plain[0]
 
 
-def _plain(value: n.TextLiteral | n.DateLiteral | n.EnumValueLiteral) -> str:
+def _json_value(field: FieldSpec | None, value: n.TestValue) -> object:
+    """A test's value as JSON gives it (amounts as text); numbers exact, whole for an integer field."""
+    match value:
+        case n.NumberLiteral(value=number):
+            whole = field is not None and field.kind is Kind.INTEGER
+            return int(number) if whole and number == number.to_integral_value() else number
+        case n.PercentLiteral(value=percent):
+            return percent / 100
+        case n.MoneyLiteral(amount=amount):
+            return str(amount)
+        case n.BoolLiteral(value=flag):
+            return flag
+    return _plain(value)
+
+
+def _plain(value: n.TestValue) -> str:
     if isinstance(value, n.DateLiteral):
         return value.value.isoformat()
     if isinstance(value, n.EnumValueLiteral):
         return value.name
-    return "".join(p for p in value.parts if isinstance(p, str))
+    if isinstance(value, n.TextLiteral):
+        return "".join(p for p in value.parts if isinstance(p, str))
+    return format_expr(value)
 
 
 # -- expectations -------------------------------------------------------------------

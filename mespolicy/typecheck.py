@@ -8,7 +8,6 @@ from typing import Protocol
 import attrs
 
 from mespolicy import nodes as n
-from mespolicy import schema
 from mespolicy import types as t
 from mespolicy.bands import band_type
 from mespolicy.checked import (
@@ -17,6 +16,7 @@ from mespolicy.checked import (
     CheckedParameter,
     DefinitionRef,
     EnumValue,
+    Fact,
     FactRef,
     Local,
     ParameterRef,
@@ -63,6 +63,8 @@ class Context(Protocol):
     @property
     def members(self) -> Mapping[str, t.EnumType]: ...
     @property
+    def facts(self) -> Mapping[str, Fact]: ...
+    @property
     def bindings(self) -> dict[int, Binding]: ...
     @property
     def bands(self) -> list[n.Band]: ...
@@ -95,9 +97,9 @@ def type_of(ctx: Context, node: n.Expr, scope: Scope) -> t.Type:
         case n.Aggregate():
             return _aggregate(ctx, node, scope)
         case n.Given(name=name):
-            fact = schema.FACTS.get(name)
+            fact = ctx.facts.get(name)
             if fact is None or not fact.optional:
-                optional = [f.name for f in schema.FACTS.values() if f.optional]
+                optional = [f.name for f in ctx.facts.values() if f.optional]
                 return ctx.fail(
                     "C213",
                     f"'given' tests an optional request fact, and '{name}' is not one",
@@ -209,12 +211,12 @@ def _name(ctx: Context, node: n.Name, scope: Scope) -> t.Type:
     elif name in ctx.definitions and not ctx.definitions[name].params:
         ctx.note_call(name)
         binding, found = DefinitionRef(name), ctx.definitions[name].returns
-    elif name in schema.FACTS:
-        binding, found = FactRef(name), _fact_type(ctx, schema.FACTS[name], node.span)
+    elif name in ctx.facts:
+        binding, found = FactRef(name), _fact_type(ctx, ctx.facts[name], node.span)
     elif name in ctx.members:
         binding, found = EnumValue(ctx.members[name].name, name), ctx.members[name]
     else:
-        known = [*scope.visible(), *ctx.parameters, *ctx.definitions, *schema.FACTS, *ctx.members]
+        known = [*scope.visible(), *ctx.parameters, *ctx.definitions, *ctx.facts, *ctx.members]
         if name in ctx.definitions:
             return ctx.fail("C210", f"'{name}' is a function: call it with its arguments", node.span)
         return ctx.fail("C201", f"unknown name '{name}'", node.span, did_you_mean(name, sorted(set(known))))
@@ -222,7 +224,7 @@ def _name(ctx: Context, node: n.Name, scope: Scope) -> t.Type:
     return found
 
 
-def _fact_type(ctx: Context, fact: schema.Fact, span: Span) -> t.Type:
+def _fact_type(ctx: Context, fact: Fact, span: Span) -> t.Type:
     if fact.enum is None:
         return fact.type
     if fact.enum not in ctx.enums:

@@ -290,16 +290,37 @@ def _actions() -> st.SearchStrategy[n.Action]:
 
 
 @functools.cache
-def _test_facts() -> st.SearchStrategy[n.TestFact]:
-    value = st.one_of(
+def _test_values() -> st.SearchStrategy[n.TestValue]:
+    return st.one_of(
         texts(),
         st.builds(n.DateLiteral, st.dates(), span=_SPAN),
         st.builds(n.EnumValueLiteral, names(), span=_SPAN),
+        st.builds(n.NumberLiteral, decimals(), span=_SPAN),
+        st.builds(n.PercentLiteral, decimals(), span=_SPAN),
+        st.builds(n.BoolLiteral, st.booleans(), span=_SPAN),
+        money(),
     )
+
+
+@functools.cache
+def _settings() -> st.SearchStrategy[tuple[n.FactSetting, ...]]:
+    """A record line's `with` settings, each with one or more values."""
+    values = st.lists(_test_values(), min_size=1, max_size=3).map(tuple)
+    return st.lists(st.builds(n.FactSetting, names(), values, span=_SPAN), max_size=3).map(tuple)
+
+
+@functools.cache
+def _test_facts() -> st.SearchStrategy[n.TestFact]:
+    value = _test_values()
     return st.one_of(
         st.builds(n.RequestLine, names(), st.dates(), span=_SPAN),
         st.builds(
-            n.CustomerLine, plain_texts(), st.booleans(), st.sampled_from(["customer", "partner"]), span=_SPAN
+            n.CustomerLine,
+            plain_texts(),
+            st.booleans(),
+            st.sampled_from(["customer", "partner"]),
+            _settings(),
+            span=_SPAN,
         ),
         st.builds(
             n.ContractLine,
@@ -308,6 +329,7 @@ def _test_facts() -> st.SearchStrategy[n.TestFact]:
             st.dates(),
             st.dates(),
             st.lists(plain_texts(), max_size=3).map(tuple),
+            _settings(),
             span=_SPAN,
         ),
         st.builds(
@@ -316,10 +338,57 @@ def _test_facts() -> st.SearchStrategy[n.TestFact]:
             st.sampled_from(["perpetual", "subscription"]),
             money(),
             st.dates(),
+            _settings(),
             span=_SPAN,
         ),
         st.builds(n.WithLine, names(), st.lists(value, min_size=1, max_size=3).map(tuple), span=_SPAN),
+        st.builds(n.RecordLine, names(), st.none() | plain_texts(), _settings(), span=_SPAN),
     )
+
+
+@st.composite
+def _fact_types(draw: st.DrawFn) -> n.FactType:
+    shape = draw(st.sampled_from(n.FactShape))
+    if shape is n.FactShape.REFERENCE:
+        return n.FactType(shape, draw(names()), source=draw(names()), span=SPAN)
+    return n.FactType(shape, draw(names()), draw(st.none() | names()), span=SPAN)
+
+
+@st.composite
+def _fact_fields(draw: st.DrawFn) -> n.FactField:
+    # a field's values are never durations (no field has that type)
+    plain = literals().filter(lambda literal: not isinstance(literal, n.DurationLiteral))
+    default = st.none() | plain | st.builds(n.EnumValueLiteral, names(), span=_SPAN)
+    clauses, provenance = draw(_meta())
+    return n.FactField(
+        draw(names()),
+        draw(_fact_types()),
+        draw(st.booleans()),
+        draw(default | st.builds(n.EmptyList, span=_SPAN)),
+        draw(st.booleans()),
+        draw(st.booleans()),
+        draw(st.none() | plain),
+        draw(st.none() | names()),
+        draw(st.none() | plain_texts()),
+        clauses,
+        provenance,
+        span=SPAN,
+    )
+
+
+@st.composite
+def _fact_declarations(draw: st.DrawFn) -> n.Record | n.RequestFacts | n.Output:
+    """`record NAME { ... }`, `request { ... }` and `output PATH: TYPE`, as the parser builds them."""
+    clauses, provenance = draw(_meta())
+    description = draw(st.none() | plain_texts())
+    kind = draw(st.sampled_from(["record", "request", "output"]))
+    if kind == "output":
+        path = tuple(draw(st.lists(names(), min_size=1, max_size=3)))
+        return n.Output(path, draw(_types()), description, clauses, provenance, span=SPAN)
+    fields = tuple(draw(st.lists(_fact_fields(), max_size=3)))
+    if kind == "record":
+        return n.Record(draw(names()), description, fields, clauses, provenance, span=SPAN)
+    return n.RequestFacts(description, fields, clauses, provenance, span=SPAN)
 
 
 @functools.cache
@@ -367,6 +436,7 @@ def items() -> st.SearchStrategy[n.Item]:
         _definitions(),
         _actions(),
         _tests(),
+        _fact_declarations(),
     )
 
 

@@ -16,7 +16,6 @@ import pytest
 
 import mespolicy
 from mespolicy import nodes as n
-from mespolicy import schema
 from mespolicy import types as t
 from mespolicy.checked import CheckedPolicy, EnumValue, FactRef, Local, ParameterRef
 from mespolicy.checker import check
@@ -24,6 +23,7 @@ from mespolicy.errors import Diagnostic, PolicyCheckError
 from mespolicy.loader import read_policy, shipped_rules
 from mespolicy.overlap import overlapping_rules
 from mespolicy.parser import parse
+from tests import standard as schema
 
 PRELUDE = """\
 parameter notice = 30 days

@@ -288,3 +288,79 @@ def test_a_zero_length_renewal_term_is_an_error_naming_the_rule() -> None:
     late = json.loads(out.splitlines()[1])
     assert "rule 'late_renewal'" in late["error"]["message"]
     assert "'first ... where' found no number" in late["error"]["message"]
+
+
+SEATS_POLICY = """\
+enum edition_kind = single | network
+
+record customer "A customer." {
+  id: text, key "the customer's number"
+}
+
+request "A question about seats." {
+  date: date "the decision day"
+  customer: customer "who asks"
+  edition: edition_kind "the edition licensed"
+  seats: integer "the seats licensed"
+}
+
+output seats_counted: integer "the seats the answer counted"
+
+action count "Count the seats of a network license." {
+  approve network §1.1 when edition == network and seats >= 2 {
+    reason "{seats} seats."
+    set seats_counted = seats
+  }
+  reject too_few §1.1 when edition == network and seats < 2 {
+    reason "A network license has at least 2 seats."
+  }
+  reject single §1.1 when edition == single {
+    reason "A single-user license."
+  }
+}
+"""
+
+SEATS_REQUEST = {"action": "count", "date": "2026-01-01", "customer": {"id": "C1"}, "edition": "network"}
+
+
+def _least_seats(seats: int) -> str:
+    return SEATS_POLICY.replace(">= 2", f">= {seats}").replace("< 2", f"< {seats}")
+
+
+def _seats_policy(tmp_path: Path, seats: int = 2) -> tuple[Path, Path]:
+    folder = tmp_path / "seats"
+    folder.mkdir()
+    (folder / "seats.mes").write_text(_least_seats(seats))
+    request = tmp_path / "request.json"
+    request.write_text(json.dumps({**SEATS_REQUEST, "seats": 3}))
+    return folder, request
+
+
+@pytest.mark.parametrize("command", [("decide",), ("decide", "--jsonl"), ("explain", "--json")])
+def test_a_request_is_read_by_the_facts_its_policy_declares(tmp_path: Path, command: tuple[str, ...]) -> None:
+    folder, request = _seats_policy(tmp_path)
+    code, out, err = run(*command, "--policy", str(folder), str(request))
+    assert (code, err) == (0, "")
+    decision = json.loads(out)
+    assert (decision["outcome"], decision["seats_counted"]) == ("approved", 3)
+
+
+def test_a_request_missing_a_declared_fact_is_refused_at_that_field(tmp_path: Path) -> None:
+    folder, request = _seats_policy(tmp_path)
+    request.write_text(json.dumps(SEATS_REQUEST))
+    code, out, _ = run("decide", "--jsonl", "--policy", str(folder), str(request))
+    assert code == 1
+    error = json.loads(out)["error"]
+    assert (error["code"], error["field"]) == ("Q101", "seats")
+
+
+def test_diff_reads_each_request_by_the_facts_both_policies_declare(tmp_path: Path) -> None:
+    old, request = _seats_policy(tmp_path)
+    new = tmp_path / "stricter"
+    new.mkdir()
+    (new / "seats.mes").write_text(_least_seats(5))
+    code, out, _ = run("diff", str(old), str(new), "--requests", str(request), "--json")
+    assert code == 0
+    report = json.loads(out)
+    assert (report["requests"], report["changed"], report["errors"]) == (1, 1, [])
+    assert report["by_action"] == {"count": {"outcome flipped": 1}}

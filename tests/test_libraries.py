@@ -45,7 +45,7 @@ action quote "The fee of the contract from its end until the day asked." {
 """
 
 
-def quote_request(day: str = "2026-04-10") -> mespolicy.Request:
+def quote_request(day: str = "2026-04-10") -> object:
     return mespolicy.parse_request(
         {
             "action": "quote",

@@ -18,6 +18,7 @@ from mespolicy.model.decision import (
     TraceStep,
     decision_to_json,
 )
+from mespolicy.model.facts import Facts
 from mespolicy.model.money import (
     AmountError,
     Money,
@@ -44,6 +45,7 @@ __all__ = [
     "Customer",
     "DateError",
     "Decision",
+    "Facts",
     "License",
     "LicenseKind",
     "Money",

@@ -41,6 +41,11 @@ def _currencies() -> frozenset[str]:
     return frozenset(list_currencies())
 
 
+def known_currencies() -> frozenset[str]:
+    """Every code `is_known_currency` takes (for a JSON Schema's list of currencies)."""
+    return frozenset(code for code in _currencies() if _CODE.fullmatch(code))
+
+
 def _check_currency(code: str) -> None:
     if not is_known_currency(code):
         raise ValueError(f"unknown currency code {code!r} (expected ISO 4217, e.g. 'USD')")
@@ -165,8 +170,12 @@ _WIDEST_PLAIN = 1_000
 
 
 def _beyond_plain(amount: Decimal) -> bool:
-    return amount.is_finite() and not amount.is_zero() and (
-        abs(amount.adjusted()) > _WIDEST_PLAIN or -amount.as_tuple().exponent > _WIDEST_PLAIN  # type: ignore[operator]
+    return (
+        amount.is_finite()
+        and not amount.is_zero()
+        and (
+            abs(amount.adjusted()) > _WIDEST_PLAIN or -amount.as_tuple().exponent > _WIDEST_PLAIN  # type: ignore[operator]
+        )
     )
 
 
@@ -211,7 +220,15 @@ def fee_problem(amount: Decimal, currency: str) -> str | None:
         return f"a fee must be a finite amount, not {amount}"
     if amount < 0:
         return f"a fee cannot be negative: {amount}"
-    if amount >= LARGEST_FEE:
+    return amount_problem(amount, currency)
+
+
+def amount_problem(amount: Decimal, currency: str) -> str | None:
+    """Why ``amount`` cannot be an amount of a request in ``currency``: not finite, implausibly
+    large, or finer than the currency's minor unit (None when it can)."""
+    if not amount.is_finite():
+        return f"an amount must be finite, not {amount}"
+    if abs(amount) >= LARGEST_FEE:
         return f"{amount} is not a plausible fee (at most {LARGEST_FEE - 1})"
     places = minor_units(currency)
     if amount != amount.quantize(Decimal(1).scaleb(-places), context=_EXACT_QUANTIZE):

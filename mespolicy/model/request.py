@@ -7,43 +7,30 @@ import enum
 import functools
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
 import attrs
 
 from mespolicy.errors import MespolicyError
 from mespolicy.limits import DEFAULT as DEFAULT_LIMITS
 from mespolicy.limits import Limits
-from mespolicy.model.calendar import DateError, check_date, parse_date
+from mespolicy.model.calendar import DateError, is_calendar_date, parse_date
 from mespolicy.model.contracts import (
     Contract,
     Customer,
     License,
-    LicenseKind,
-    Role,
-    check_id,
-    check_ids,
 )
+from mespolicy.model.facts import Facts, FactsSpec, FieldSpec, Kind, RecordSpec, record_class
 from mespolicy.model.money import (
     AmountError,
     Money,
-    fee_problem,
+    amount_problem,
     format_amount,
     is_known_currency,
     parse_amount,
 )
-
-
-class _Identified(Protocol):
-    @property
-    def id(self) -> str: ...
-
-
-T = TypeVar("T")
-Item = TypeVar("Item", bound=_Identified)
-E = TypeVar("E", bound=enum.Enum)
 
 _ROOT = "<request>"
 _JSON = "<json>"
@@ -72,93 +59,31 @@ class RequestError(MespolicyError, ValueError):
         return f"{where}request field {self.field!r}: {self.message}"
 
 
-def _member_of(*names: str) -> Callable[[Request, attrs.Attribute[Any], object], None]:
-    def check(instance: Request, attribute: attrs.Attribute[Any], value: object) -> None:
-        pool = {name: getattr(instance, name) for name in names}
-        if value is not None and not any(value in items for items in pool.values()):
-            raise ValueError(f"{attribute.name} must be one of the request's {' or '.join(names)}")
-
-    return check
-
-
-def _unique_ids(_: Request, attribute: attrs.Attribute[Any], items: tuple[object, ...]) -> None:
-    seen: set[object] = set()
-    for item in items:
-        ident = getattr(item, "id", None)
-        if ident in seen:
-            raise ValueError(f"{attribute.name} has two entries with id {ident!r}")
-        seen.add(ident)
-
-
-def _tuple_of(kind: type) -> Callable[[object, attrs.Attribute[Any], object], None]:
-    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if not isinstance(value, tuple):
-            raise TypeError(f"{attribute.name} must be a tuple, got {type(value).__name__}")
-        for item in value:
-            if not isinstance(item, kind):
-                found = type(item).__name__
-                raise TypeError(f"{attribute.name} holds a {found}, not a {kind.__name__}")
-
-    return check
-
-
-def _optional(kind: type) -> Callable[[object, attrs.Attribute[Any], object], None]:
-    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if value is not None and not isinstance(value, kind):
-            raise TypeError(f"{attribute.name} must be a {kind.__name__} or None")
-
-    return check
-
-
 @attrs.frozen
 class Request:
-    """One question for the policy: ``action`` on ``date`` for ``customer``, and its facts.
+    """One question for the policy, built in Python: a host object of the shipped shape.
 
-    ``contract``, ``license`` and ``coterminate_with`` are objects, not ids; each
-    is one of ``contracts`` or ``licenses``.
+    It is not checked when built: `Policy.decide` reads it by its declared facts, the
+    same way as a request's JSON, and refuses it with a ``RequestError`` naming the field.
+    ``contract``, ``license`` and ``coterminate_with`` are entries of ``contracts`` or
+    ``licenses``.
     """
 
-    action: str = attrs.field(validator=check_id)
-    date: dt.date = attrs.field(validator=check_date)
-    customer: Customer = attrs.field(validator=attrs.validators.instance_of(Customer))
-    contracts: tuple[Contract, ...] = attrs.field(validator=[_tuple_of(Contract), _unique_ids])
-    licenses: tuple[License, ...] = attrs.field(validator=[_tuple_of(License), _unique_ids])
-    contract: Contract | None = attrs.field(
-        default=None, validator=[_optional(Contract), _member_of("contracts")]
-    )
-    license: License | None = attrs.field(
-        default=None, validator=[_optional(License), _member_of("licenses")]
-    )
-    coterminate_with: Contract | None = attrs.field(
-        default=None, validator=[_optional(Contract), _member_of("contracts")]
-    )
-    cancel_licenses: tuple[str, ...] | None = attrs.field(
-        default=None, validator=attrs.validators.optional(check_ids)
-    )
-    target_end: dt.date | None = attrs.field(default=None, validator=attrs.validators.optional(check_date))
-    tier: str | None = attrs.field(default=None, validator=attrs.validators.optional(check_id))
-    # The caller's own reference (a ticket, a row id): not a fact of the policy, echoed by the decision.
-    ref: str | None = attrs.field(default=None, validator=_optional(str))
+    action: str
+    date: dt.date
+    customer: Customer
+    contracts: tuple[Contract, ...] = ()
+    licenses: tuple[License, ...] = ()
+    contract: Contract | None = None
+    license: License | None = None
+    coterminate_with: Contract | None = None
+    cancel_licenses: tuple[str, ...] | None = None
+    target_end: dt.date | None = None
+    tier: str | None = None
+    ref: str | None = None
 
 
 # ---------------------------------------------------------------- reading JSON
-
-_TOP_REQUIRED = ("action", "date", "customer")
-_TOP_OPTIONAL = (
-    "contracts",
-    "licenses",
-    "contract",
-    "license",
-    "coterminate_with",
-    "cancel_licenses",
-    "target_end",
-    "tier",
-    "ref",
-)
-_CUSTOMER_KEYS = ("id", "role", "existing")
-_CONTRACT_KEYS = ("id", "currency", "start", "end", "annual_fee", "licenses")
-_LICENSE_KEYS = ("id", "product", "kind", "shipped", "annual_fee", "currency")
-
 
 def _at(path: str, key: str) -> str:
     return key if path == _ROOT else f"{path}.{key}"
@@ -187,19 +112,6 @@ def _object(value: object, path: str) -> dict[str, object]:
     if not isinstance(value, dict):
         raise RequestError(path, f"expected a JSON object, got {_kind(value)}")
     return value
-
-
-def _keys(
-    obj: Mapping[str, object], path: str, required: Iterable[str], optional: Iterable[str] = ()
-) -> None:
-    allowed = (*required, *optional)
-    for key in obj:
-        if key not in allowed:
-            expected = ", ".join(allowed)
-            raise RequestError(_at(path, key), f"unknown key {_shown(key)} (expected one of: {expected})")
-    for key in required:
-        if key not in obj:
-            raise RequestError(_at(path, key), "missing (this key is required)")
 
 
 def _string(value: object, path: str) -> str:
@@ -234,172 +146,308 @@ def _currency(value: object, path: str) -> str:
     return code
 
 
-def _money(value: object, currency: str, path: str) -> Money:
-    try:
-        amount = parse_amount(value, currency, path)
-    except AmountError as err:
-        raise RequestError(path, err.problem) from None
-    problem = fee_problem(amount, currency)
-    if problem is not None:
-        raise RequestError(path, problem)
-    return Money(amount, currency)
+_MISSING = object()
+_PLAIN = (str, bytes, int, float, Decimal, bool, list, tuple, type(None))
 
 
-def _enum(kind: type[E], value: object, path: str) -> E:
-    for member in kind:
-        if member.value == value:
-            return member
-    choices = ", ".join(repr(member.value) for member in kind)
-    raise RequestError(path, f"expected one of {choices}, got {_kind(value)}")
+@attrs.define
+class _Pending:
+    """A reference by id, resolved once the request's lists are read."""
+
+    holder: Facts
+    name: str
+    ident: str
+    field: FieldSpec
+    path: str
 
 
-def _ids(value: object, path: str) -> tuple[str, ...]:
-    ids = tuple(_string(item, f"{path}[{i}]") for i, item in enumerate(_list(value, path)))
-    seen: set[str] = set()
-    for i, ident in enumerate(ids):
-        if ident in seen:
-            raise RequestError(f"{path}[{i}]", f"{_shown(ident)} is listed twice")
-        seen.add(ident)
-    return ids
+def _currencies_first(record: RecordSpec) -> tuple[FieldSpec, ...]:
+    """The fields in the order to read them: an amount after the currency field it is in, whatever
+    the order of the declaration (otherwise in declared order, so the first error is the first field)."""
+    fields = record.fields
+    names = [f.name for f in fields]
+    late = [
+        f
+        for i, f in enumerate(fields)
+        if f.kind is Kind.MONEY and f.currency in names and names.index(f.currency) > i
+    ]
+    if not late:
+        return fields
+    return (*(f for f in fields if f not in late), *late)
 
 
-def _build(path: str, make: Callable[[], T]) -> T:
-    # The readers above check every field first; this only keeps a model
-    # invariant they missed from leaving as a bare TypeError.
-    try:
-        return make()
-    except RequestError:
-        raise
-    except (TypeError, ValueError) as err:
-        raise RequestError(path, str(err)) from None
+class _Reader:
+    """One request read by a policy's declarations, from decoded JSON, a mapping or a host object.
+
+    A mapping is read by its keys (an unknown key is refused); any other object by the
+    attributes of the declared names. Values are read the same way from both: dates as
+    ``YYYY-MM-DD`` text or ``datetime.date``, amounts as decimal text or `Money`, enum
+    values as text or a Python enum member holding the text.
+    """
+
+    def __init__(self, spec: FactsSpec, limits: Limits) -> None:
+        self.spec = spec
+        self.limits = limits
+        self.pending: list[_Pending] = []
+        self.orders: dict[str, tuple[FieldSpec, ...]] = {}
+
+    def request(self, data: object) -> Facts:
+        request = self.spec.request
+        values: dict[str, object] = {}
+        get = self.fields(data, _ROOT, request, ("action",), ("ref",))
+        values["action"] = _string(get("action"), "action")
+        ref = get("ref")
+        if ref is not _MISSING and ref is not None and not isinstance(ref, str):
+            raise RequestError("ref", f"expected a string, got {_kind(ref)}")
+        if isinstance(ref, str) and len(ref) > self.limits.request_ref_chars:
+            most = self.limits.request_ref_chars
+            message = f"{len(ref)} characters; at most {most} (limit request_ref_chars)"
+            raise RequestError("ref", message, code="Q205")
+        values["ref"] = None if ref is _MISSING else ref
+        self.read_fields(request, get, _ROOT, values)
+        values["_spec"] = self.spec
+        made = request_class(request)(**values)
+        self.resolve(made)
+        return made
+
+    def fields(
+        self,
+        data: object,
+        path: str,
+        record: RecordSpec,
+        required: tuple[str, ...] = (),
+        optional: tuple[str, ...] = (),
+    ) -> Callable[[str], object]:
+        """How to get the record's fields from ``data``: its keys, or its attributes."""
+        if isinstance(data, Mapping):
+            obj = _object(dict(data) if not isinstance(data, dict) else data, path)
+            needed = [*required, *(f.name for f in record.fields if not f.optional and not f.has_default)]
+            others = [*optional, *(f.name for f in record.fields if f.optional or f.has_default)]
+            allowed = [*required, *(f.name for f in record.fields), *optional]
+            for key in obj:
+                if key not in allowed:
+                    expected = ", ".join(allowed)
+                    raise RequestError(
+                        _at(path, key), f"unknown key {_shown(key)} (expected one of: {expected})"
+                    )
+            del others
+            for key in needed:
+                if key not in obj:
+                    raise RequestError(_at(path, key), "missing (this key is required)")
+            return lambda name: obj.get(name, _MISSING)
+        if isinstance(data, (*_PLAIN, dt.date, Money, enum.Enum)):
+            _object(data, path)
+        return lambda name: getattr(data, name, _MISSING)
+
+    def read_fields(
+        self, record: RecordSpec, get: Callable[[str], object], path: str, values: dict[str, object]
+    ) -> None:
+        later: list[tuple[FieldSpec, object]] = []
+        order = self.orders.get(record.name)
+        if order is None:
+            order = self.orders[record.name] = _currencies_first(record)
+        for field in order:
+            value = get(field.name)
+            where = _at(path, field.name)
+            if value is _MISSING or value is None:
+                if field.has_default:
+                    values[field.name] = field.default
+                    continue
+                if field.optional:
+                    values[field.name] = None
+                    continue
+                if value is _MISSING:
+                    raise RequestError(where, "missing (this key is required)")
+            if field.kind is Kind.REFERENCE and not field.many:
+                later.append((field, value))
+                values[field.name] = None
+                continue
+            if field.many:
+                values[field.name] = self.many(field, value, where, values)
+            else:
+                values[field.name] = self.one(field, value, where, values)
+            if field.not_before is not None:
+                other = values.get(field.not_before)
+                if isinstance(other, dt.date) and values[field.name] < other:  # type: ignore[operator]
+                    raise RequestError(where, f"{values[field.name]} is before {field.not_before} {other}")
+        self.later = later
+
+    def many(
+        self, field: FieldSpec, value: object, path: str, record: Mapping[str, object]
+    ) -> tuple[object, ...]:
+        if not isinstance(value, list | tuple):
+            raise RequestError(path, f"expected a JSON array, got {_kind(value)}")
+        if len(value) > self.limits.request_items:
+            raise RequestError(
+                path,
+                f"holds {len(value)} items; at most {self.limits.request_items} (limit request_items)",
+                code="Q202",
+            )
+        items = tuple(self.one(field, item, f"{path}[{i}]", record) for i, item in enumerate(value))
+        if field.kind is Kind.RECORD:
+            key = self.spec.records[field.record or ""].key
+            if key is not None:
+                seen: set[object] = set()
+                for i, item in enumerate(items):
+                    ident = getattr(item, key)
+                    if ident in seen:
+                        raise RequestError(f"{path}[{i}].{key}", f"duplicate id {_shown(str(ident))}")
+                    seen.add(ident)
+        elif field.distinct:
+            listed: set[object] = set()
+            for i, item in enumerate(items):
+                if item in listed:
+                    raise RequestError(f"{path}[{i}]", f"{_shown(str(item))} is listed twice")
+                listed.add(item)
+        return items
+
+    def one(self, field: FieldSpec, value: object, path: str, record: Mapping[str, object]) -> object:
+        kind = field.kind
+        if kind is Kind.TEXT or kind is Kind.REFERENCE:
+            return _string(value, path)
+        if kind is Kind.CURRENCY:
+            return _currency(value, path)
+        if kind is Kind.DATE:
+            if is_calendar_date(value):
+                return _date(value.isoformat(), path)  # type: ignore[attr-defined]
+            return _date(value, path)
+        if kind is Kind.BOOL:
+            return _bool(value, path)
+        if kind is Kind.MONEY:
+            return self.money(field, value, path, record)
+        if kind is Kind.ENUM:
+            if isinstance(value, enum.Enum):
+                value = value.value
+            if field.members is None:
+                return _string(value, path)
+            if not isinstance(value, str) or value not in field.members:
+                choices = ", ".join(repr(member) for member in field.members)
+                raise RequestError(path, f"expected one of {choices}, got {_kind(value)}")
+            return value
+        if kind is Kind.RECORD:
+            return self.record(self.spec.records[field.record or ""], value, path)
+        return self.number(field, value, path)
+
+    def number(self, field: FieldSpec, value: object, path: str) -> object:
+        if isinstance(value, float):
+            # a float has already lost digits: the caller must say the exact number it meant
+            raise RequestError(path, f"got the float {value!r}: numbers are exact (an int or a Decimal)")
+        if isinstance(value, bool) or not isinstance(value, int | Decimal):
+            raise RequestError(path, f"expected a number, got {_kind(value)}")
+        if field.kind is Kind.INTEGER and not isinstance(value, int):
+            raise RequestError(path, f"expected a whole number, got {_kind(value)}")
+        if isinstance(value, Decimal) and not value.is_finite():
+            raise RequestError(path, f"expected a finite number, got {value}")
+        if field.at_least is not None and value < field.at_least:
+            raise RequestError(path, f"must be at least {field.at_least}, got {value}")
+        return value
+
+    def money(self, field: FieldSpec, value: object, path: str, record: Mapping[str, object]) -> Money:
+        currency = record.get(field.currency or "")
+        if not isinstance(currency, str):
+            raise RequestError(path, f"its currency '{field.currency}' is not given")
+        if isinstance(value, Money):
+            if value.currency != currency:
+                raise RequestError(
+                    path, f"{field.name} is in {value.currency} but the record is in {currency}"
+                )
+            amount = value.amount
+            if not isinstance(amount, Decimal):
+                raise RequestError(path, f"an amount is a Decimal, not {type(amount).__name__}")
+        else:
+            try:
+                amount = parse_amount(value, currency, path)
+            except AmountError as err:
+                raise RequestError(path, err.problem) from None
+        if field.at_least is not None and amount.is_finite() and amount < field.at_least:
+            if field.at_least == 0:
+                raise RequestError(path, f"a fee cannot be negative: {amount}")
+            raise RequestError(path, f"must be at least {field.at_least}, got {amount}")
+        problem = amount_problem(amount, currency)
+        if problem is not None:
+            raise RequestError(path, problem)
+        return Money(amount, currency)
+
+    def record(self, record: RecordSpec, value: object, path: str) -> Facts:
+        get = self.fields(value, path, record)
+        values: dict[str, object] = {}
+        self.read_fields(record, get, path, values)
+        later = self.later
+        made = record_class(record.name, tuple(f.name for f in record.fields))(**values)
+        for field, ident in later:
+            self.pending.append(
+                _Pending(
+                    made,
+                    field.name,
+                    self.ident(field, ident, _at(path, field.name)),
+                    field,
+                    _at(path, field.name),
+                )
+            )
+        return made
+
+    def ident(self, field: FieldSpec, value: object, path: str) -> str:
+        """A reference is an id; a host object may give the record itself."""
+        if not isinstance(value, _PLAIN):
+            key = self.spec.records[field.record or ""].key or "id"
+            value = getattr(value, key, value)
+        return _string(value, path)
+
+    def resolve(self, request: Facts) -> None:
+        for field, ident in self.later:
+            self.pending.append(
+                _Pending(request, field.name, self.ident(field, ident, field.name), field, field.name)
+            )
+        pools: dict[str, dict[object, object]] = {}
+        for pending in self.pending:
+            source = pending.field.source or ""
+            pool = pools.get(source)
+            if pool is None:
+                key = self.spec.records[pending.field.record or ""].key or "id"
+                pool = {getattr(item, key): item for item in getattr(request, source, ()) or ()}
+                pools[source] = pool
+            found = pool.get(pending.ident)
+            if found is None:
+                raise RequestError(pending.path, f"no entry of {source} has id {_shown(pending.ident)}")
+            object.__setattr__(pending.holder, pending.name, found)
 
 
-def _customer(value: object, path: str) -> Customer:
-    obj = _object(value, path)
-    _keys(obj, path, _CUSTOMER_KEYS)
-    ident = _string(obj["id"], _at(path, "id"))
-    role = _enum(Role, obj["role"], _at(path, "role"))
-    existing = _bool(obj["existing"], _at(path, "existing"))
-    return _build(path, lambda: Customer(ident, role, existing))
+def request_class(request: RecordSpec) -> type[Facts]:
+    return record_class("request", ("action", "ref", *(f.name for f in request.fields), "_spec"))
 
 
-def _contract(value: object, path: str) -> Contract:
-    obj = _object(value, path)
-    _keys(obj, path, _CONTRACT_KEYS)
-    ident = _string(obj["id"], _at(path, "id"))
-    currency = _currency(obj["currency"], _at(path, "currency"))
-    start = _date(obj["start"], _at(path, "start"))
-    end = _date(obj["end"], _at(path, "end"))
-    if end < start:
-        raise RequestError(_at(path, "end"), f"{end} is before start {start}")
-    fee = _money(obj["annual_fee"], currency, _at(path, "annual_fee"))
-    licenses = _ids(obj["licenses"], _at(path, "licenses"))
-    return _build(path, lambda: Contract(ident, currency, start, end, fee, licenses))
+def _standard_spec() -> FactsSpec:
+    # The standard ME&S facts are declared in the shipped rules/facts.mes; read lazily so the
+    # model does not import the rule language when it is loaded.
+    from mespolicy.declarations import standard_spec
+
+    return standard_spec()
 
 
-def _license(value: object, path: str) -> License:
-    obj = _object(value, path)
-    _keys(obj, path, _LICENSE_KEYS)
-    ident = _string(obj["id"], _at(path, "id"))
-    product = _string(obj["product"], _at(path, "product"))
-    kind = _enum(LicenseKind, obj["kind"], _at(path, "kind"))
-    shipped = _date(obj["shipped"], _at(path, "shipped"))
-    currency = _currency(obj["currency"], _at(path, "currency"))
-    fee = _money(obj["annual_fee"], currency, _at(path, "annual_fee"))
-    return _build(path, lambda: License(ident, product, kind, shipped, fee))
+def parse_request(data: object, limits: Limits = DEFAULT_LIMITS, spec: FactsSpec | None = None) -> Facts:
+    """A request from decoded JSON, a mapping or a host object; a ``RequestError`` naming the field otherwise.
 
-
-def _each(value: object, path: str, read: Callable[[object, str], Item]) -> dict[str, Item]:
-    """The items of a list by id, in their order; a duplicate id is refused where it is repeated."""
-    items: dict[str, Item] = {}
-    for i, entry in enumerate(_list(value, path)):
-        item = read(entry, f"{path}[{i}]")
-        if item.id in items:
-            raise RequestError(f"{path}[{i}].id", f"duplicate id {_shown(item.id)}")
-        items[item.id] = item
-    return items
-
-
-def _ref(obj: Mapping[str, object], key: str, pool: Mapping[str, Item], where: str) -> Item | None:
-    if obj.get(key) is None:
-        return None
-    ident = _string(obj[key], key)
-    found = pool.get(ident)
-    if found is None:
-        raise RequestError(key, f"no entry of {where} has id {_shown(ident)}")
-    return found
-
-
-def _optional_value(obj: Mapping[str, object], key: str, read: Callable[[object, str], T]) -> T | None:
-    value = obj.get(key)
-    return None if value is None else read(value, key)
-
-
-def parse_request(data: object, limits: Limits = DEFAULT_LIMITS) -> Request:
-    """A request from decoded JSON; a ``RequestError`` naming the field path otherwise.
-
+    ``spec`` is the policy's declared facts (the standard ME&S facts when None).
     Unknown keys are refused (they are usually typos); optional keys may be
     absent or ``null``. ``limits`` bounds its lists (Q202), nesting (Q203) and
     numbers (Q204); reading takes time linear in the request's size.
     """
-    _check_bounds(data, limits)
-    obj = _object(data, _ROOT)
-    ref = _optional_value(obj, "ref", functools.partial(_caller_ref, most=limits.request_ref_chars))
+    if isinstance(data, (Mapping, *_PLAIN)):
+        _check_bounds(data, limits)
+        _object(data, _ROOT)
     try:
-        return _read_request(obj, ref)
+        return _Reader(spec or _standard_spec(), limits).request(data)
     except RequestError as error:
-        error.ref = ref
+        # the caller's reference, echoed with the error where the request gave one as text
+        ref = data.get("ref") if isinstance(data, Mapping) else getattr(data, "ref", None)
+        if isinstance(ref, str) and len(ref) <= limits.request_ref_chars:
+            error.ref = ref
         raise
 
 
-def _caller_ref(value: object, path: str, most: int) -> str:
-    """The caller's reference: any text of at most `most` characters (Q205)."""
-    if not isinstance(value, str):
-        raise RequestError(path, f"expected a string, got {_kind(value)}")
-    if len(value) > most:
-        message = f"{len(value)} characters; at most {most} (limit request_ref_chars)"
-        raise RequestError(path, message, code="Q205")
-    return value
-
-
-def _read_request(obj: dict[str, object], ref: str | None) -> Request:
-    _keys(obj, _ROOT, _TOP_REQUIRED, _TOP_OPTIONAL)
-    action = _string(obj["action"], "action")
-    day = _date(obj["date"], "date")
-    customer = _customer(obj["customer"], "customer")
-    contracts = _each(_or_empty(obj, "contracts"), "contracts", _contract)
-    licenses = _each(_or_empty(obj, "licenses"), "licenses", _license)
-    contract = _ref(obj, "contract", contracts, "contracts")
-    license_ = _ref(obj, "license", licenses, "licenses")
-    coterminate_with = _ref(obj, "coterminate_with", contracts, "contracts")
-    cancel_licenses = _optional_value(obj, "cancel_licenses", _ids)
-    target_end = _optional_value(obj, "target_end", _date)
-    tier = _optional_value(obj, "tier", _string)
-    return _build(
-        _ROOT,
-        lambda: Request(
-            action,
-            day,
-            customer,
-            tuple(contracts.values()),
-            tuple(licenses.values()),
-            contract,
-            license_,
-            coterminate_with,
-            cancel_licenses,
-            target_end,
-            tier,
-            ref,
-        ),
-    )
-
-
-def _or_empty(obj: Mapping[str, object], key: str) -> object:
-    value = obj.get(key)
-    return [] if value is None else value
-
-
-def parse_request_json(text: str | bytes, limits: Limits = DEFAULT_LIMITS) -> Request:
+def parse_request_json(
+    text: str | bytes, limits: Limits = DEFAULT_LIMITS, spec: FactsSpec | None = None
+) -> Facts:
     """A request from JSON text (or its UTF-8 bytes); ``RequestError`` naming the field otherwise.
 
     Numbers with a fraction are read as Decimal, never float, so that the
@@ -424,7 +472,7 @@ def parse_request_json(text: str | bytes, limits: Limits = DEFAULT_LIMITS) -> Re
     except RecursionError:
         # only when the depth limit is set above what Python's parser can nest
         raise RequestError(_JSON, "invalid JSON: nested too deeply", code="Q203") from None
-    return parse_request(data, limits)
+    return parse_request(data, limits, spec)
 
 
 _BOM = "\ufeff"
@@ -635,56 +683,43 @@ def _too_long(parts: tuple[str | int, ...], most: int, found: str) -> RequestErr
 # ---------------------------------------------------------------- writing JSON
 
 
-def _money_json(m: Money) -> str:
-    return format_amount(m.amount, m.currency)
-
-
-def _customer_json(c: Customer) -> dict[str, object]:
-    return {"id": c.id, "role": c.role.value, "existing": c.existing}
-
-
-def _contract_json(c: Contract) -> dict[str, object]:
-    return {
-        "id": c.id,
-        "currency": c.currency,
-        "start": c.start.isoformat(),
-        "end": c.end.isoformat(),
-        "annual_fee": _money_json(c.annual_fee),
-        "licenses": list(c.licenses),
-    }
-
-
-def _license_json(lic: License) -> dict[str, object]:
-    return {
-        "id": lic.id,
-        "product": lic.product,
-        "kind": lic.kind.value,
-        "shipped": lic.shipped.isoformat(),
-        "annual_fee": _money_json(lic.annual_fee),
-        "currency": lic.annual_fee.currency,
-    }
-
-
-def request_to_json(req: Request) -> dict[str, object]:
-    """The JSON form of ``req``, which ``parse_request`` reads back to an equal request.
+def request_to_json(req: Any, spec: FactsSpec | None = None) -> dict[str, object]:
+    """The JSON form of ``req`` (read by its declared names); ``parse_request`` reads it back equal.
 
     Optional fields that are ``None`` are left out.
     """
-    out: dict[str, object] = {
-        "action": req.action,
-        "date": req.date.isoformat(),
-        "customer": _customer_json(req.customer),
-        "contracts": [_contract_json(c) for c in req.contracts],
-        "licenses": [_license_json(lic) for lic in req.licenses],
-    }
-    optional: dict[str, object | None] = {
-        "contract": req.contract and req.contract.id,
-        "license": req.license and req.license.id,
-        "coterminate_with": req.coterminate_with and req.coterminate_with.id,
-        "cancel_licenses": None if req.cancel_licenses is None else list(req.cancel_licenses),
-        "target_end": req.target_end and req.target_end.isoformat(),
-        "tier": req.tier,
-        "ref": req.ref,
-    }
-    out.update({key: value for key, value in optional.items() if value is not None})
+    spec = spec or _standard_spec()
+    out: dict[str, object] = {"action": req.action}
+    ref = getattr(req, "ref", None)
+    if ref is not None:
+        out["ref"] = ref
+    out.update(_fields_json(spec, spec.request, req))
     return out
+
+
+def _fields_json(spec: FactsSpec, record: RecordSpec, obj: object) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for field in record.fields:
+        value: Any = getattr(obj, field.name, None)
+        if value is None:
+            continue
+        if field.many:
+            out[field.name] = [_value_json(spec, field, item) for item in value]
+        else:
+            out[field.name] = _value_json(spec, field, value)
+    return out
+
+
+def _value_json(spec: FactsSpec, field: FieldSpec, value: object) -> object:
+    if isinstance(value, Money):
+        return format_amount(value.amount, value.currency)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if field.kind is Kind.RECORD:
+        return _fields_json(spec, spec.records[field.record or ""], value)
+    if field.kind is Kind.REFERENCE and not isinstance(value, str):
+        key = spec.records[field.record or ""].key or "id"
+        return getattr(value, key)
+    return value

@@ -26,8 +26,9 @@ from mespolicy.explain import render_text
 from mespolicy.formatter import format_expr
 from mespolicy.identity import identity_of
 from mespolicy.model.decision import Charge, PolicyIdentity
+from mespolicy.model.facts import Facts
 from mespolicy.model.money import Money
-from mespolicy.model.request import Request, RequestError, parse_request
+from mespolicy.model.request import RequestError, parse_request
 from mespolicy.policy import Policy, parameter_values
 from mespolicy.source import Span
 
@@ -355,7 +356,7 @@ EXAMPLES: dict[str, Example] = {
 }
 
 
-def example_request(key: str) -> Request:
+def example_request(key: str) -> Facts:
     """The request of worked example `key` (`late-renewal`, ...); KeyError names the known ones."""
     if key not in EXAMPLES:
         raise KeyError(f"no worked example '{key}'; the examples are: {', '.join(EXAMPLES)}")

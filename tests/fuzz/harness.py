@@ -35,7 +35,11 @@ import mespolicy
 from mespolicy.cli import main as cli_main
 from mespolicy.errors import EvaluationError, MespolicyError, PolicyFileError
 from mespolicy.explain import render_text
+from mespolicy.model.facts import Facts
 from mespolicy.model.request import Request, RequestError
+
+# a request built in Python (the host's objects) or read from JSON by a policy's declared facts
+AnyRequest = Request | Facts
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES = ROOT / "rules"
@@ -229,7 +233,7 @@ def load_text(text: str, case: Mapping[str, bytes]) -> mespolicy.Policy | None:
     return policy
 
 
-def decide(policy: mespolicy.Policy, request: Request, case: Mapping[str, bytes]) -> None:
+def decide(policy: mespolicy.Policy, request: AnyRequest, case: Mapping[str, bytes]) -> None:
     """Decide and explain one request: project errors only, located; explain wherever decide works."""
     case = {**case, "requests.jsonl": _request_line(request)}
     STATS["requests tried"] += 1
@@ -274,7 +278,7 @@ def decide(policy: mespolicy.Policy, request: Request, case: Mapping[str, bytes]
 def what_if(
     policy: mespolicy.Policy,
     overrides: Mapping[str, str],
-    requests: Sequence[Request],
+    requests: Sequence[AnyRequest],
     case: Mapping[str, bytes],
 ) -> None:
     """`Policy.with_overrides` (what `--set NAME=VALUE` does), then the same requests under it."""
@@ -291,11 +295,11 @@ def what_if(
         decide(changed, request, case)
 
 
-def _request_line(request: Request) -> bytes:
+def _request_line(request: AnyRequest) -> bytes:
     return json.dumps(mespolicy.request_to_json(request), ensure_ascii=False).encode("utf-8", "surrogatepass")
 
 
-def example_requests() -> list[Request]:
+def example_requests() -> list[Facts]:
     """The shipped example requests (every line of the .jsonl files, every .json file)."""
     found = [
         mespolicy.parse_request_json(p.read_text(encoding="utf-8")) for p in sorted(EXAMPLES.glob("*.json"))
@@ -361,7 +365,7 @@ def check_format(name: str, data: bytes, case: Mapping[str, bytes]) -> None:
 
 def run_folder(
     files: Mapping[str, bytes],
-    requests: Sequence[Request],
+    requests: Sequence[AnyRequest],
     links: Mapping[str, str] = {},
     changed: Sequence[str] = (),
 ) -> None:
@@ -396,7 +400,7 @@ def run_folder(
 
 
 def run_policy_text(
-    text: str, requests: Sequence[Request], overrides: Mapping[str, str] = {}
+    text: str, requests: Sequence[AnyRequest], overrides: Mapping[str, str] = {}
 ) -> mespolicy.Policy | None:
     """A generated rule file: it must load (or fail with a located error), then decide and explain,
     also with `overrides` (what-if)."""
@@ -587,7 +591,7 @@ def replay_case(folder: Path) -> None:
         run_cli_jsonl(lines)
 
 
-def _readable_requests(lines: bytes) -> list[Request]:
+def _readable_requests(lines: bytes) -> list[Facts]:
     """The requests of a found case that still read (a later change may refuse some: no matter here)."""
     found = []
     for line in lines.splitlines():

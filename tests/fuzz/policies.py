@@ -24,11 +24,11 @@ import attrs
 from hypothesis import strategies as st
 
 from mespolicy import nodes as n
-from mespolicy import schema
 from mespolicy import types as t
 from mespolicy.checker import RESERVED_FIELDS
 from mespolicy.formatter import format_file
 from mespolicy.source import nowhere
+from tests import standard as schema
 from tests.strategies_syntax import KEYWORDS
 
 SPAN = nowhere()

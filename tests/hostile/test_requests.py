@@ -9,6 +9,7 @@ a lost line of a JSON Lines run.
 from __future__ import annotations
 
 import copy
+import functools
 import io
 import json
 import os
@@ -20,6 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from click.testing import CliRunner
 
@@ -31,7 +33,7 @@ from mespolicy.model.contracts import Contract, Customer, License, LicenseKind, 
 from mespolicy.model.decision import decision_to_json
 from mespolicy.model.money import Money
 from mespolicy.model.request import Request, RequestError, parse_request, parse_request_json
-from mespolicy.policy import Policy
+from mespolicy.policy import Policy, load
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 EXAMPLE: dict[str, Any] = json.loads((EXAMPLES / "renew-late.json").read_text(encoding="utf-8"))
@@ -88,14 +90,16 @@ def test_reading_compares_ids_a_number_of_times_linear_in_their_count() -> None:
     assert CountingId.compared < 10 * n
 
 
-def test_building_a_request_in_python_checks_unique_ids_in_linear_time() -> None:
+def test_reading_a_request_built_in_python_checks_unique_ids_in_linear_time() -> None:
     n = 1_500
     fee = Money(Decimal("10.00"), "USD")
     contracts = tuple(
         Contract(CountingId(f"M{i}"), "USD", date(2025, 1, 1), date(2026, 1, 1), fee, ()) for i in range(n)
     )
     CountingId.compared = 0
-    Request("renew", date(2025, 6, 1), Customer("C", Role.CUSTOMER, True), contracts, ())
+    customer = Customer("C", Role.CUSTOMER, True)
+    read = parse_request(Request("renew", date(2025, 6, 1), customer, contracts, ()))
+    assert len(read.contracts) == n
     assert CountingId.compared < 10 * n
 
 
@@ -253,14 +257,74 @@ FEE_CASES = [
 ]
 
 
+def _built_in_python(fee: Money, role: object = Role.CUSTOMER) -> Request:
+    """The renew-late example as the host's own objects, its contract and license carrying ``fee``."""
+    contract = Contract("M1", "USD", date(2025, 3, 1), date(2026, 3, 1), fee, ("L1",))
+    license_ = License("L1", "NX", LicenseKind.PERPETUAL, date(2025, 3, 1), fee)
+    customer = Customer("C1", role, True)  # type: ignore[arg-type]  # a host may give any value
+    return Request("renew", date(2026, 4, 10), customer, (contract,), (license_,), contract)
+
+
 @pytest.mark.parametrize(("amount", "message"), FEE_CASES)
-def test_a_contract_built_in_python_refuses_an_implausible_fee(amount: str, message: str) -> None:
-    fee = Money(Decimal(amount), "USD")
-    with pytest.raises(AmountError, match=message) as caught:
-        Contract("M1", "USD", date(2025, 1, 1), date(2026, 1, 1), fee, ())
-    assert caught.value.field == "annual_fee"
-    with pytest.raises(AmountError, match=message):
-        License("L1", "NX", LicenseKind.PERPETUAL, date(2025, 1, 1), fee)
+def test_a_contract_built_in_python_is_refused_a_bad_fee_as_json_is(amount: str, message: str) -> None:
+    # issue 10: built from the model classes, a negative fee or one finer than a cent was decided
+    with pytest.raises(RequestError, match=message) as caught:
+        _shipped().decide(_built_in_python(Money(Decimal(amount), "USD")))
+    assert (caught.value.code, caught.value.field) == ("Q101", "contracts[0].annual_fee")
+    data = _example()
+    data["contracts"][0]["annual_fee"] = amount if "E" not in amount else "1" + "0" * 100
+    data["licenses"][0]["annual_fee"] = "12000.00"
+    assert _refused(data).field == "contracts[0].annual_fee"
+
+
+def test_a_license_built_in_python_is_refused_its_implausible_fee_at_its_path() -> None:
+    request = _built_in_python(Money(Decimal("12000.00"), "USD"))
+    bad = License("L1", "NX", LicenseKind.PERPETUAL, date(2025, 3, 1), Money(Decimal("-1.00"), "USD"))
+    with pytest.raises(RequestError, match="cannot be negative") as caught:
+        _shipped().decide(attrs.evolve(request, licenses=(bad,)))
+    assert caught.value.field == "licenses[0].annual_fee"
+
+
+def test_a_role_given_as_text_is_read_as_json_gives_it() -> None:
+    fee = Money(Decimal("12000.00"), "USD")
+    policy = _shipped()
+    as_text, as_member = _built_in_python(fee, "partner"), _built_in_python(fee, Role.PARTNER)
+    assert policy.decide(as_text) == policy.decide(as_member)
+    with pytest.raises(RequestError, match="expected one of 'customer', 'partner'") as caught:
+        policy.decide(_built_in_python(fee, "boss"))
+    assert (caught.value.code, caught.value.field) == ("Q101", "customer.role")
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"existing": "yes"}, "customer.existing", "expected true or false"),
+        ({"id": 7}, "customer.id", "expected a non-empty string"),
+        ({"id": ""}, "customer.id", "expected a non-empty string"),
+    ],
+)
+def test_a_customer_built_in_python_is_refused_at_its_field(
+    change: dict[str, object], field: str, message: str
+) -> None:
+    request = _built_in_python(Money(Decimal("12000.00"), "USD"))
+    customer = attrs.evolve(request.customer, **change)  # type: ignore[arg-type]  # wrong on purpose
+    with pytest.raises(RequestError, match=message) as caught:
+        _shipped().decide(attrs.evolve(request, customer=customer))
+    assert caught.value.field == field
+
+
+def test_a_contract_that_ends_before_it_starts_is_refused_at_its_end_from_python_too() -> None:
+    request = _built_in_python(Money(Decimal("12000.00"), "USD"))
+    assert request.contract is not None
+    backwards = attrs.evolve(request.contract, start=date(2027, 1, 1))
+    with pytest.raises(RequestError, match="before start") as caught:
+        _shipped().decide(attrs.evolve(request, contracts=(backwards,), contract=backwards))
+    assert caught.value.field == "contracts[0].end"
+
+
+@functools.cache
+def _shipped() -> Policy:
+    return load()
 
 
 @pytest.mark.parametrize(("amount", "message"), FEE_CASES)

@@ -49,13 +49,15 @@ def test_example_request_is_read_into_the_model() -> None:
     req = parse_request_json(EXAMPLE)
     fee = Money(Decimal("12000.00"), "USD")
     m1 = Contract("M1", "USD", date(2025, 3, 1), date(2026, 3, 1), fee, ("L1", "L2"))
-    assert req == Request(
-        action="renew",
-        date=date(2026, 4, 10),
-        customer=Customer("C1", Role.CUSTOMER, existing=True),
-        contracts=(m1,),
-        licenses=(License("L1", "NX", LicenseKind.PERPETUAL, date(2025, 3, 1), fee),),
-        contract=m1,
+    assert req == parse_request(
+        Request(
+            action="renew",
+            date=date(2026, 4, 10),
+            customer=Customer("C1", Role.CUSTOMER, existing=True),
+            contracts=(m1,),
+            licenses=(License("L1", "NX", LicenseKind.PERPETUAL, date(2025, 3, 1), fee),),
+            contract=m1,
+        )
     )
     assert req.contract is req.contracts[0]
 
@@ -84,17 +86,17 @@ def test_lists_default_to_empty_and_null_means_absent() -> None:
     }
     req = parse_request(data)
     assert (req.contracts, req.licenses, req.tier, req.license) == ((), (), None, None)
-    assert req.customer.role is Role.PARTNER
+    assert req.customer.role == Role.PARTNER.value
 
 
 @given(requests())
 def test_request_to_json_round_trips(req: Request) -> None:
-    assert parse_request(request_to_json(req)) == req
+    assert request_to_json(parse_request(request_to_json(req))) == request_to_json(req)
 
 
 @given(requests())
 def test_request_json_text_round_trips(req: Request) -> None:
-    assert parse_request_json(json.dumps(request_to_json(req))) == req
+    assert request_to_json(parse_request_json(json.dumps(request_to_json(req)))) == request_to_json(req)
 
 
 def _set(path: tuple[Any, ...], value: Any) -> Callable[[dict[str, Any]], None]:
@@ -303,17 +305,19 @@ def test_any_damage_gives_a_request_error_and_nothing_else(data: st.DataObject) 
         assert err.message
 
 
-def test_the_model_keeps_references_inside_the_request() -> None:
+def test_a_request_built_in_python_keeps_references_inside_the_request() -> None:
     req = parse_request_json(EXAMPLE)
     fee = Money(Decimal(1), "USD")
     stranger = Contract("M9", "USD", date(2025, 1, 1), date(2026, 1, 1), fee, ())
-    with pytest.raises(ValueError, match="contract must be one of the request's contracts"):
-        Request(req.action, req.date, req.customer, req.contracts, req.licenses, contract=stranger)
+    built = Request(req.action, req.date, req.customer, req.contracts, req.licenses, contract=stranger)
+    with pytest.raises(RequestError) as caught:
+        parse_request(built)
+    assert (caught.value.field, caught.value.message) == ("contract", "no entry of contracts has id 'M9'")
 
 
-def test_the_model_refuses_lists_and_duplicate_ids() -> None:
+def test_a_request_built_in_python_refuses_duplicate_ids_as_json_does() -> None:
     req = parse_request_json(EXAMPLE)
-    with pytest.raises(TypeError, match="contracts must be a tuple"):
-        Request(req.action, req.date, req.customer, list(req.contracts), ())  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="two entries with id 'M1'"):
-        Request(req.action, req.date, req.customer, req.contracts * 2, ())
+    built = Request(req.action, req.date, req.customer, req.contracts * 2, ())
+    with pytest.raises(RequestError) as caught:
+        parse_request(built)
+    assert (caught.value.field, caught.value.message) == ("contracts[1].id", "duplicate id 'M1'")

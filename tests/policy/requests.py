@@ -90,7 +90,7 @@ def request_json(
 
 def renew(
     day: Day, start: Day, end: Day, fee: str = FEE, currency: str = CURRENCY, role: str = "customer"
-) -> mespolicy.Request:
+) -> mespolicy.Facts:
     """Renew contract M1, [start, end), on ``day``."""
     return mespolicy.parse_request(
         request_json(
@@ -113,7 +113,7 @@ def initial(
     existing: bool = False,
     coterminate_end: Day | None = None,
     role: str = "customer",
-) -> mespolicy.Request:
+) -> mespolicy.Facts:
     """Sign the initial ME&S of license L1 (shipped on ``shipped``) on ``day``.
 
     With ``coterminate_end`` the customer holds contract M0 ending that day and
@@ -148,7 +148,7 @@ def cancel(
     licenses: Sequence[str] = ("L1", "L2"),
     cancel_licenses: Sequence[str] | None = None,
     role: str = "customer",
-) -> mespolicy.Request:
+) -> mespolicy.Facts:
     """A written cancellation notice for contract M1, [start, end), received on ``day``."""
     return mespolicy.parse_request(
         request_json(
@@ -167,7 +167,7 @@ def coterminate(
     contracts: Sequence[Held],
     target_end: Day | None = None,
     role: str = "customer",
-) -> mespolicy.Request:
+) -> mespolicy.Facts:
     """Co-terminate contracts M1, M2, ... given as (start, end, fee[, currency]) on ``day``."""
     entries = [
         contract_json(c[0], c[1], c[2], c[3] if len(c) > 3 else CURRENCY, f"M{i}", [f"L{i}"])
@@ -191,7 +191,7 @@ def status(
     *,
     shipped: Day | None = None,
     role: str = "customer",
-) -> mespolicy.Request:
+) -> mespolicy.Facts:
     """Where contract M1 ([start, end)) stands on ``day``; or, with ``shipped`` only,
     license L1 without ME&S."""
     if start is not None and end is not None:
@@ -226,7 +226,7 @@ def premium(
     kind: str = "perpetual",
     tier: str | None = None,
     role: str = "customer",
-) -> mespolicy.Request:
+) -> mespolicy.Facts:
     """Ask for premium support on license L1 of kind ``kind`` on ``day``; its ME&S contract M1
     covers [start, end), or there is none when ``start`` is None."""
     held = [] if start is None or end is None else [contract_json(start, end, licenses=["L1"])]
@@ -243,7 +243,7 @@ def premium(
     )
 
 
-def as_partner(request: mespolicy.Request) -> mespolicy.Request:
+def as_partner(request: mespolicy.Facts) -> mespolicy.Facts:
     """The same request, asked by a partner (through the JSON form again)."""
     data = mespolicy.request_to_json(request)
     customer = data["customer"]

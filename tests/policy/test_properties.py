@@ -37,7 +37,7 @@ def policy() -> mespolicy.Policy:
     return mespolicy.load()
 
 
-def decide(request: mespolicy.Request) -> mespolicy.Decision:
+def decide(request: mespolicy.Facts) -> mespolicy.Decision:
     return policy().decide(request)
 
 
@@ -98,7 +98,7 @@ roles = st.sampled_from(["customer", "partner"])
 
 
 @st.composite
-def renewals(draw: st.DrawFn) -> mespolicy.Request:
+def renewals(draw: st.DrawFn) -> mespolicy.Facts:
     end = draw(days())
     fee, currency = draw(fees())
     # Often on or beside an anniversary of the end, where the term count steps.
@@ -108,7 +108,7 @@ def renewals(draw: st.DrawFn) -> mespolicy.Request:
 
 
 @st.composite
-def initials(draw: st.DrawFn) -> mespolicy.Request:
+def initials(draw: st.DrawFn) -> mespolicy.Facts:
     shipped = draw(days())
     fee, currency = draw(fees())
     day = draw(day_between(plus_days(shipped, -5), plus_days(shipped, 1500)))
@@ -125,7 +125,7 @@ def initials(draw: st.DrawFn) -> mespolicy.Request:
 
 
 @st.composite
-def cancellations(draw: st.DrawFn) -> mespolicy.Request:
+def cancellations(draw: st.DrawFn) -> mespolicy.Facts:
     end = draw(days())
     fee, currency = draw(fees())
     # Often on or beside the last day of notice for an expiry, where the renewals step.
@@ -138,7 +138,7 @@ def cancellations(draw: st.DrawFn) -> mespolicy.Request:
 @st.composite
 def coterm_cases(
     draw: st.DrawFn, valid: bool = True
-) -> tuple[mespolicy.Request, date, list[tuple[date, date, str]]]:
+) -> tuple[mespolicy.Facts, date, list[tuple[date, date, str]]]:
     """A co-termination of 2-4 contracts, all active on the day, in one currency, with
     at least two different ends; target None or on/after the latest end. With
     ``valid=False`` anything goes (lapsed, mixed currencies, shorter targets)."""
@@ -167,7 +167,7 @@ def coterm_cases(
 
 
 @st.composite
-def statuses(draw: st.DrawFn) -> mespolicy.Request:
+def statuses(draw: st.DrawFn) -> mespolicy.Facts:
     day = draw(days())
     role = draw(roles)
     if draw(st.booleans()):
@@ -177,7 +177,7 @@ def statuses(draw: st.DrawFn) -> mespolicy.Request:
 
 
 @st.composite
-def premiums(draw: st.DrawFn) -> mespolicy.Request:
+def premiums(draw: st.DrawFn) -> mespolicy.Facts:
     day = draw(days())
     held = draw(st.booleans())
     start = draw(day_between(plus_days(day, -400), plus_days(day, 30)))
@@ -194,7 +194,7 @@ def premiums(draw: st.DrawFn) -> mespolicy.Request:
     )
 
 
-def any_request() -> st.SearchStrategy[mespolicy.Request]:
+def any_request() -> st.SearchStrategy[mespolicy.Facts]:
     """A request of any action, valid or not for the policy, well formed."""
     return st.one_of(
         renewals(),
@@ -253,7 +253,7 @@ def test_renewal_cutoff_is_end_plus_36_months(end: date, fee: tuple[str, str]) -
 
 
 @given(renewal=renewals())
-def test_a_renewal_term_starts_on_the_old_expiration_date(renewal: mespolicy.Request) -> None:
+def test_a_renewal_term_starts_on_the_old_expiration_date(renewal: mespolicy.Facts) -> None:
     decision = decide(renewal)
     assert renewal.contract is not None
     end, day = renewal.contract.end, renewal.date
@@ -313,7 +313,7 @@ def test_cancellation_needs_thirty_days_notice(end: date, fee: tuple[str, str]) 
 
 @given(notice=cancellations())
 def test_a_cancellation_takes_effect_at_the_first_expiry_30_days_away(
-    notice: mespolicy.Request,
+    notice: mespolicy.Facts,
 ) -> None:
     decision = decide(notice)
     assert notice.contract is not None
@@ -339,7 +339,7 @@ def test_a_cancellation_takes_effect_at_the_first_expiry_30_days_away(
 
 @given(case=coterm_cases())
 def test_after_cotermination_every_contract_ends_on_one_day(
-    case: tuple[mespolicy.Request, date, list[tuple[date, date, str]]],
+    case: tuple[mespolicy.Facts, date, list[tuple[date, date, str]]],
 ) -> None:
     request, target, held = case
     decision = decide(request)
@@ -364,7 +364,7 @@ def test_after_cotermination_every_contract_ends_on_one_day(
 
 
 @given(request=any_request())
-def test_a_partner_gets_the_decision_a_customer_gets(request: mespolicy.Request) -> None:
+def test_a_partner_gets_the_decision_a_customer_gets(request: mespolicy.Facts) -> None:
     data = mespolicy.request_to_json(request)
     for role in ("customer", "partner"):
         customer = data["customer"]
@@ -376,7 +376,7 @@ def test_a_partner_gets_the_decision_a_customer_gets(request: mespolicy.Request)
 
 @given(request=any_request())
 def test_decisions_are_deterministic_and_leave_the_request_alone(
-    request: mespolicy.Request,
+    request: mespolicy.Facts,
 ) -> None:
     before = copy.deepcopy(request)
     first = decide(request)
@@ -389,7 +389,7 @@ def test_decisions_are_deterministic_and_leave_the_request_alone(
 
 @given(request=any_request())
 def test_charges_have_the_currency_digits_and_sum_to_the_total(
-    request: mespolicy.Request,
+    request: mespolicy.Facts,
 ) -> None:
     decision = decide(request)
     for charge in decision.charges:
@@ -413,7 +413,7 @@ def test_charges_have_the_currency_digits_and_sum_to_the_total(
 # ---------------------------------------------------------------- the strategies
 
 
-def _dates(request: mespolicy.Request) -> dict[str, date]:
+def _dates(request: mespolicy.Facts) -> dict[str, date]:
     out = {"date": request.date}
     for i, c in enumerate(request.contracts):
         out[f"contracts[{i}].start"] = c.start
@@ -427,7 +427,7 @@ def _dates(request: mespolicy.Request) -> dict[str, date]:
 
 # For each action: its strategy, the date fields that must be drawn as a 31st, and
 # those (drawn from ``days()``) that must also be drawn as 29 February.
-FIELDS: dict[str, tuple[st.SearchStrategy[mespolicy.Request], list[str], list[str]]] = {
+FIELDS: dict[str, tuple[st.SearchStrategy[mespolicy.Facts], list[str], list[str]]] = {
     "renew": (
         renewals(),
         ["date", "contracts[0].start", "contracts[0].end"],
@@ -472,7 +472,7 @@ def test_month_ends_reach_every_date_field(action: str, name: str, kind: str) ->
     strategy = FIELDS[action][0]
     test = _KINDS[kind]
 
-    def hits(request: mespolicy.Request) -> bool:
+    def hits(request: mespolicy.Facts) -> bool:
         day = _dates(request).get(name)
         return day is not None and test(day)
 
