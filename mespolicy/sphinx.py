@@ -16,6 +16,8 @@ prints its pages from):
 ``.. mespolicy-clauses::``
     the clauses the policy declares: id, title, text (or summary), and what cites each;
     ``mespolicy-rules`` also quotes, beside each rule, the clauses it cites.
+``.. mespolicy-facts::``
+    the facts a request gives (the request's own, each record's fields) and the outputs a decision sets.
 ``.. mespolicy-schema:: request`` (or ``decision``)
     the JSON Schema of the policy's requests (or decisions), as ``mespolicy schema`` prints it.
 
@@ -141,6 +143,47 @@ class ParametersDirective(_PolicyDirective):
         ]
         header = ["Parameter", "Value", "Unit", "Clauses", "Effective", "Basis", "Description"]
         return [intro, _table(header, rows, [17, 10, 6, 8, 8, 7, 44], "mespolicy-parameters")]
+
+
+class FactsDirective(_PolicyDirective):
+    """``.. mespolicy-facts::``: the request's facts, each record's fields, the outputs a decision sets."""
+
+    def run(self) -> list[nodes.Node]:
+        page = self.page()
+        out: list[nodes.Node] = []
+        header = ["Field", "Type", "Given", "Description", "Clauses"]
+        for record in page.facts:
+            title = "The request" if record.name == "request" else f"Record {record.name}"
+            rows: list[Sequence[Cell]] = [
+                [
+                    [nodes.literal("", f.name)],
+                    [nodes.literal("", f.type)],
+                    f.presence,
+                    f.description,
+                    ", ".join(f.clauses),
+                ]
+                for f in record.fields
+            ]
+            body: list[nodes.Node] = [nodes.rubric("", title)]
+            if record.description:
+                cited = f" ({', '.join(record.clauses)})" if record.clauses else ""
+                body.append(nodes.paragraph("", record.description + cited))
+            body.append(_table(header, rows, [14, 22, 12, 44, 8], "mespolicy-facts"))
+            out.extend(body)
+        if page.outputs:
+            rows = [
+                [
+                    [nodes.literal("", o.name)],
+                    [nodes.literal("", o.type)],
+                    o.description,
+                    ", ".join(o.clauses),
+                ]
+                for o in page.outputs
+            ]
+            out.append(nodes.rubric("", "What a decision may set"))
+            header = ["Output", "Type", "Description", "Clauses"]
+            out.append(_table(header, rows, [18, 14, 58, 10], "mespolicy-facts"))
+        return out
 
 
 class LimitsDirective(SphinxDirective):
@@ -426,7 +469,9 @@ def _schema(folder: str, stamp: tuple[tuple[str, int], ...], what: str) -> str:
 
 
 class SchemaDirective(SphinxDirective):
-    """``.. mespolicy-schema:: request`` (or ``decision``): the JSON Schema made from the declarations."""
+    """``.. mespolicy-facts::``
+    the facts a request gives (the request's own, each record's fields) and the outputs a decision sets.
+``.. mespolicy-schema:: request`` (or ``decision``): the JSON Schema made from the declarations."""
 
     required_arguments = 1
     option_spec: ClassVar[dict[str, Any]] = {"policy": directives.unchanged}
@@ -469,6 +514,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("mespolicy-limits", LimitsDirective)
     app.add_directive("mespolicy-clauses", ClausesDirective)
     app.add_directive("mespolicy-schema", SchemaDirective)
+    app.add_directive("mespolicy-facts", FactsDirective)
     app.add_lexer("mespolicy", MespolicyLexer)
     app.add_lexer("mes", MespolicyLexer)
     app.connect("builder-inited", _add_css)

@@ -24,6 +24,7 @@ from mespolicy.publish.page import (
     Phrase,
     PolicyPage,
     Provenance,
+    RecordEntry,
     Step,
     policy_page,
 )
@@ -159,6 +160,8 @@ def render_html(page: PolicyPage) -> str:
             "<p>The clauses of the policy, as the rule files declare them.</p>",
         ]
         out += [_h_clause_entry(entry) for entry in page.clauses]
+    if page.facts or page.outputs:
+        out += _h_facts(page)
     if page.examples:
         out += [
             '<h2 id="examples">Worked examples</h2>',
@@ -196,6 +199,29 @@ def _h_clause_entry(entry: ClauseEntry) -> str:
         f'<section id="{_h(clause.anchor)}"><h3>{_h(clause.id)} {_h(clause.title)}</h3>'
         f"<p>{words}</p><p>Cited by: {cited or 'no rule or value'}.</p></section>"
     )
+def _h_facts(page: PolicyPage) -> list[str]:
+    """What a request gives (the request's facts, then each record) and what a decision may set."""
+    out = ['<h2 id="facts">Facts</h2>']
+    out += [_h_record(record) for record in page.facts]
+    if page.outputs:
+        rows = [
+            [_h_code(o.name), _h_code(o.type), _h(o.description), _h(", ".join(o.clauses))]
+            for o in page.outputs
+        ]
+        header = ["Output", "Type", "Description", "Clauses"]
+        out += ["<h3>What a decision may set</h3>", _h_table(header, rows)]
+    return out
+
+
+def _h_record(record: RecordEntry) -> str:
+    title = "The request" if record.name == "request" else f"Record {_h_code(record.name)}"
+    cited = f" ({_h(', '.join(record.clauses))})" if record.clauses else ""
+    about = f"<p>{_h(record.description)}{cited}</p>" if record.description else ""
+    rows = [
+        [_h_code(f.name), _h_code(f.type), _h(f.presence), _h(f.description), _h(", ".join(f.clauses))]
+        for f in record.fields
+    ]
+    return f"<h3>{title}</h3>{about}" + _h_table(["Field", "Type", "Given", "Description", "Clauses"], rows)
 
 
 def _h_contents(page: PolicyPage) -> str:
@@ -207,6 +233,8 @@ def _h_contents(page: PolicyPage) -> str:
         items.append('<li><a href="#named-values">Named values</a></li>')
     if page.clauses:
         items.append('<li><a href="#clauses">Clauses</a></li>')
+    if page.facts or page.outputs:
+        items.append('<li><a href="#facts">Facts</a></li>')
     items += [f'<li><a href="#example-{_h(e.key)}">Example: {_h(e.title)}</a></li>' for e in page.examples]
     return "<nav><ul>" + "".join(items) + "</ul></nav>"
 

@@ -26,6 +26,7 @@ from mespolicy.publish.page import (
     Phrase,
     PolicyPage,
     Provenance,
+    RecordEntry,
     Step,
     policy_page,
 )
@@ -143,6 +144,8 @@ def render_markdown(page: PolicyPage) -> str:
         lines += ["## Clauses", "", "The clauses of the policy, as the rule files declare them.", ""]
         for entry in page.clauses:
             lines += _md_clause_entry(entry)
+    if page.facts or page.outputs:
+        lines += _md_facts(page)
     if page.examples:
         lines += [
             "## Worked examples",
@@ -180,6 +183,33 @@ def _md_clause_entry(entry: ClauseEntry) -> list[str]:
     else:
         lines += ["Cited by no rule or value.", ""]
     return lines
+
+
+def _md_facts(page: PolicyPage) -> list[str]:
+    """What a request gives (the request's facts, then each record) and what a decision may set."""
+    lines = ["## Facts", ""]
+    for record in page.facts:
+        lines += _md_record(record)
+    if page.outputs:
+        lines += ["### What a decision may set", ""]
+        rows = [
+            [_md_code(o.name), _md_code(o.type), _md(o.description), ", ".join(o.clauses)]
+            for o in page.outputs
+        ]
+        lines += [*_md_table(["Output", "Type", "Description", "Clauses"], rows), ""]
+    return lines
+
+
+def _md_record(record: RecordEntry) -> list[str]:
+    title = "The request" if record.name == "request" else f"Record {_md_code(record.name)}"
+    lines = [f"### {title}", ""]
+    if record.description:
+        lines += [_md(record.description) + (f" ({', '.join(record.clauses)})" if record.clauses else ""), ""]
+    rows = [
+        [_md_code(f.name), _md_code(f.type), f.presence, _md(f.description), ", ".join(f.clauses)]
+        for f in record.fields
+    ]
+    return [*lines, *_md_table(["Field", "Type", "Given", "Description", "Clauses"], rows), ""]
 
 
 def _md_provenance(provenance: Provenance | None, indent: str = "") -> list[str]:

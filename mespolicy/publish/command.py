@@ -55,7 +55,7 @@ def _libraries() -> tuple[Path, ...]:
     help="What-if: fix a parameter for this page (repeatable), e.g. --set deferral_grace='60 days'.",
 )
 def docs_command(policy: Path | None, out: Path, output_format: str, assignments: tuple[str, ...]) -> None:
-    """Write the policy in force as one page: parameters, rules in plain language, worked examples.
+    """Write the policy in force as one page: parameters, rules in plain language, facts, worked examples.
 
     \b
     Examples:

@@ -215,6 +215,27 @@ class EnumEntry:
 
 
 @attrs.frozen
+class FactEntry:
+    """One declared field of a record, of the request, or an output: its type and what it means."""
+
+    name: str
+    type: str
+    presence: str  # "required", "optional", "default 1", "empty unless given"
+    description: str
+    clauses: tuple[str, ...]
+
+
+@attrs.frozen
+class RecordEntry:
+    """A declared record (or the request's own facts, named ``request``) and its fields."""
+
+    name: str
+    description: str
+    fields: tuple[FactEntry, ...]
+    clauses: tuple[str, ...]
+
+
+@attrs.frozen
 class ChargeRow:
     code: str
     amount: str
@@ -254,6 +275,9 @@ class PolicyPage:
     # the clauses the policy declares (none: the page has no clause list), and who the policy is
     clauses: tuple[ClauseEntry, ...] = ()
     identity: PolicyIdentity | None = None
+    # the facts a request gives (the request's own, then each record) and the outputs a decision sets
+    facts: tuple[RecordEntry, ...] = ()
+    outputs: tuple[FactEntry, ...] = ()
 
 
 # -- the worked examples: requests as data ------------------------------------------------
@@ -388,6 +412,8 @@ def policy_page(
         examples=tuple(worked_example(policy, key) for key in keys),
         clauses=tuple(_clause_list(policy)),
         identity=identity_of(checked.header, checked.files),
+        facts=tuple(_facts(policy)),
+        outputs=tuple(_outputs(policy)),
     )
 
 
@@ -419,6 +445,61 @@ def _clause_list(policy: Policy) -> Iterator[ClauseEntry]:
                 cite(item.clauses, Citation(f"named values {item.name}"))
     for ident, clause in checked.clauses.items():
         yield ClauseEntry(_clause_text(clause), tuple(citers[ident]))
+
+
+def _facts(policy: Policy) -> Iterator[RecordEntry]:
+    """The request's own facts first, then each record, as the rule files declare them."""
+    items = [item for f in policy.checked.files for item in f.items]
+    for item in items:
+        if isinstance(item, n.RequestFacts):
+            yield _record_entry("request", item.description, item.fields, item.clauses)
+    for item in items:
+        if isinstance(item, n.Record):
+            yield _record_entry(item.name, item.description, item.fields, item.clauses)
+
+
+def _record_entry(
+    name: str, description: str | None, fields: Sequence[n.FactField], clauses: Sequence[n.Clause]
+) -> RecordEntry:
+    entries = tuple(
+        FactEntry(f.name, fact_type_text(f), _presence(f), f.description or "", _clauses(f.clauses))
+        for f in fields
+    )
+    return RecordEntry(name, description or "", entries, _clauses(clauses))
+
+
+def fact_type_text(field: n.FactField) -> str:
+    """A field's type and options as the rule files write them: `money in currency, at least 0`."""
+    ftype = field.type
+    if ftype.shape is n.FactShape.REFERENCE:
+        text = f"{ftype.name} from {ftype.source}"
+    else:
+        text = ("list of " if ftype.shape is n.FactShape.LIST else "") + ftype.name
+        if ftype.currency is not None:
+            text += f" in {ftype.currency}"
+    options = ["key"] if field.key else []
+    if field.distinct:
+        options.append("distinct")
+    if field.at_least is not None:
+        options.append(f"at least {format_expr(field.at_least)}")
+    if field.not_before is not None:
+        options.append(f"not before {field.not_before}")
+    return ", ".join([text, *options])
+
+
+def _presence(field: n.FactField) -> str:
+    if isinstance(field.default, n.EmptyList):
+        return "empty unless given"
+    if isinstance(field.default, n.EnumValueLiteral):
+        return f"default {field.default.name}"
+    if field.default is not None:
+        return f"default {format_expr(field.default)}"
+    return "optional" if field.optional else "required"
+
+
+def _outputs(policy: Policy) -> Iterator[FactEntry]:
+    for output in policy.checked.outputs.values():
+        yield FactEntry(output.name, output.type.name, "", output.description or "", _clauses(output.clauses))
 
 
 def _parameters(policy: Policy, day: date) -> Iterator[ParameterEntry]:
