@@ -405,8 +405,8 @@ def _request_texts(
                     break
                 number += 1
                 if len(line) > most and not line.endswith(b"\n"):
-                    _skip_rest_of_line(stream)
                     yield str(path), number, too_big(most, what="line")
+                    _skip_rest_of_line(stream, number, most)
                 elif not line.strip():
                     yield str(path), number, RequestError(
                         "<json>",
@@ -417,11 +417,20 @@ def _request_texts(
                     yield str(path), number, line
 
 
-def _skip_rest_of_line(stream: IO[bytes]) -> None:
+# A line over request_bytes is answered (Q201) and skipped; one that runs on past this many
+# times the limit is no JSON Lines file (a device, a stream with no newline): the run stops.
+_SKIP_AT_MOST = 64
+
+
+def _skip_rest_of_line(stream: IO[bytes], number: int, most: int) -> None:
+    skipped = 0
     while True:
         chunk = stream.readline(1 << 16)
         if not chunk or chunk.endswith(b"\n"):
             return
+        skipped += len(chunk)
+        if skipped > _SKIP_AT_MOST * most:
+            raise OSError(f"line {number} runs on past {_SKIP_AT_MOST * most + most} bytes without ending")
 
 
 def _open(path: Path) -> IO[bytes]:

@@ -612,3 +612,17 @@ def test_diff_reads_hostile_lines_as_errors_of_their_own(tmp_path: Path) -> None
     assert report["requests"] == len(HOSTILE_LINES)
     expected = [(n, c, f) for n, (_, c, f) in enumerate(HOSTILE_LINES, 1) if c is not None]
     assert [(e["line"], e["code"], e["field"]) for e in report["errors"]] == expected
+
+
+def test_a_line_that_never_ends_stops_the_run_with_exit_2_after_its_answer() -> None:
+    # a device or a stream with no newline: the over-long line is answered, then the run stops
+    most = len(GOOD) + 10
+    endless = b"{" + b" " * (70 * most)
+    stdin = GOOD.encode() + b"\n" + endless
+    code, out, err = _run("--limit", f"request_bytes={most}", "decide", "--jsonl", "-", stdin=stdin)
+    assert code == 2
+    first, second = out.splitlines()
+    assert json.loads(first)["outcome"] == "approved"
+    assert json.loads(second)["error"]["code"] == "Q201"
+    assert "line 2 runs on past" in err
+    assert "Traceback" not in err
