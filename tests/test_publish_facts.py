@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 import mespolicy
 from mespolicy.cli import main
-from mespolicy.publish import policy_page
+from mespolicy.publish import EXAMPLES, policy_page
 from mespolicy.publish.as_html import render_html
 from mespolicy.publish.as_markdown import render_markdown
 from tests.test_declared_test_lines import SEATS
@@ -86,3 +86,11 @@ def test_the_sphinx_directives_render_the_facts_and_the_schema(tmp_path: Path) -
     assert "Record seat" in seen
     assert "What a decision may set" in seen
     assert "&quot;$schema&quot;" in seen or '"$schema"' in seen
+
+
+def test_another_policys_page_leaves_out_the_shipped_worked_examples(tmp_path: Path) -> None:
+    # the worked examples are requests in the shipped facts: a policy of its own facts cannot read them
+    (tmp_path / "seats.mes").write_text(SEATS)
+    page = policy_page(mespolicy.load(tmp_path))
+    assert page.examples == ()
+    assert len(policy_page(SHIPPED).examples) == len(EXAMPLES)

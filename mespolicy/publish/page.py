@@ -400,7 +400,7 @@ def policy_page(
     """The page of `policy`: parameters in force on `day` (today by default), rules, examples."""
     on = day or date.today()
     checked = policy.checked
-    keys = tuple(EXAMPLES) if examples is None else tuple(examples)
+    keys = _examples_for(policy) if examples is None else tuple(examples)
     return PolicyPage(
         title=TITLE,
         origin=origin or policy.origin,
@@ -714,6 +714,24 @@ def source_text(span: Span) -> str:
         return ""
     lines[0] = " " * (span.column - 1) + lines[0][span.column - 1 :]
     return textwrap.dedent("\n".join(lines)).strip("\n")
+
+
+def _examples_for(policy: Policy) -> tuple[str, ...]:
+    """The worked examples a policy's page shows by default: those its declared facts can read.
+
+    The examples are requests to the shipped policy. A policy that reads the same facts
+    shows them all (one it no longer decides shows why, which an analyst editing the rules
+    wants to see); another vendor's policy, with facts of its own, would show them only as
+    refused requests, so they are left out.
+    """
+    keys = []
+    for key, example in EXAMPLES.items():
+        try:
+            policy.read(example.request)
+        except RequestError:
+            continue
+        keys.append(key)
+    return tuple(keys)
 
 
 def worked_example(policy: Policy, key: str) -> ExampleEntry:
