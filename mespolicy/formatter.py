@@ -458,29 +458,34 @@ def _charge(charge: n.Charge) -> str:
     return text
 
 
-def _fact_field(field: n.FactField) -> str:
+def fact_type(field: n.FactField) -> str:
+    """A declared field's type as the rule files write it: `money in currency`, `contract from contracts`."""
     ftype = field.type
     if ftype.shape is n.FactShape.REFERENCE:
-        written = f"{ftype.name} from {ftype.source}"
-    else:
-        written = ("list of " if ftype.shape is n.FactShape.LIST else "") + ftype.name
-        if ftype.currency is not None:
-            written += f" in {ftype.currency}"
-    text = f"{field.name}: " + ("optional " if field.optional else "") + written
-    if isinstance(field.default, n.EmptyList):
-        text += " = empty"
-    elif field.default is not None:
-        text += f" = {_test_value(field.default)}"
-    options = []
-    if field.key:
-        options.append("key")
+        return f"{ftype.name} from {ftype.source}"
+    written = ("list of " if ftype.shape is n.FactShape.LIST else "") + ftype.name
+    return written if ftype.currency is None else f"{written} in {ftype.currency}"
+
+
+def fact_options(field: n.FactField) -> list[str]:
+    """A declared field's options as the rule files write them: `key`, `at least 0`, ..."""
+    options = ["key"] if field.key else []
     if field.distinct:
         options.append("distinct")
     if field.at_least is not None:
         options.append(f"at least {_literal(field.at_least)}")
     if field.not_before is not None:
         options.append(f"not before {field.not_before}")
-    text += "".join(f", {option}" for option in options)
+    return options
+
+
+def _fact_field(field: n.FactField) -> str:
+    text = f"{field.name}: " + ("optional " if field.optional else "") + fact_type(field)
+    if isinstance(field.default, n.EmptyList):
+        text += " = empty"
+    elif field.default is not None:
+        text += f" = {_test_value(field.default)}"
+    text += "".join(f", {option}" for option in fact_options(field))
     if field.description is not None:
         text += f" {_quote(field.description)}"
     return text

@@ -23,7 +23,7 @@ from mespolicy.clauses import rule_citations
 from mespolicy.cost import children
 from mespolicy.errors import MespolicyError
 from mespolicy.explain import render_text
-from mespolicy.formatter import format_expr
+from mespolicy.formatter import fact_options, fact_type, format_expr
 from mespolicy.identity import identity_of
 from mespolicy.model.decision import Charge, PolicyIdentity
 from mespolicy.model.facts import Facts
@@ -470,21 +470,7 @@ def _record_entry(
 
 def fact_type_text(field: n.FactField) -> str:
     """A field's type and options as the rule files write them: `money in currency, at least 0`."""
-    ftype = field.type
-    if ftype.shape is n.FactShape.REFERENCE:
-        text = f"{ftype.name} from {ftype.source}"
-    else:
-        text = ("list of " if ftype.shape is n.FactShape.LIST else "") + ftype.name
-        if ftype.currency is not None:
-            text += f" in {ftype.currency}"
-    options = ["key"] if field.key else []
-    if field.distinct:
-        options.append("distinct")
-    if field.at_least is not None:
-        options.append(f"at least {format_expr(field.at_least)}")
-    if field.not_before is not None:
-        options.append(f"not before {field.not_before}")
-    return ", ".join([text, *options])
+    return ", ".join([fact_type(field), *fact_options(field)])
 
 
 def _presence(field: n.FactField) -> str:
