@@ -4,10 +4,12 @@ example request and renders its page; one worked number of each is asserted thro
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import jsonschema
 import pytest
 from click.testing import CliRunner
 
@@ -30,6 +32,10 @@ def test_the_policy_checks_passes_its_tests_decides_and_renders(name: str, tmp_p
     decided = runner.invoke(main, ["decide", "--policy", str(folder), str(folder / "request.json")])
     assert decided.exit_code == 0, decided.output
     assert '"outcome": "approved"' in decided.stdout
+    for kind, instance in (("request", (folder / "request.json").read_text()), ("decision", decided.stdout)):
+        schema = runner.invoke(main, ["schema", kind, "--policy", str(folder)])
+        assert schema.exit_code == 0, schema.output
+        jsonschema.Draft202012Validator(json.loads(schema.stdout)).validate(json.loads(instance))
     rendered = runner.invoke(main, ["docs", "--policy", str(folder), "--out", str(tmp_path)])
     assert rendered.exit_code == 0, rendered.output
     assert (tmp_path / "policy.html").stat().st_size > 0
