@@ -37,6 +37,7 @@ from mespolicy.errors import Diagnostic, EvaluationError, PolicyCheckError, coll
 from mespolicy.identity import identity_of
 from mespolicy.model.calendar import Term
 from mespolicy.model.decision import Decision, Outcome, Reason, TraceStep
+from mespolicy.model.facts import Kind
 from mespolicy.source import Span
 
 ActionFunction = Callable[[Any], Decision]
@@ -476,9 +477,16 @@ class _Generator:
         clause = charge.clause.text if charge.clause else default_clause
         start = self.expr(charge.start) if charge.start is not None else "None"
         end = self.expr(charge.end) if charge.end is not None else "None"
-        contract = self.expr(charge.contract) if charge.contract is not None else "req.contract"
+        contract = self.expr(charge.contract) if charge.contract is not None else self.charged_contract()
         amount = self.expr(charge.amount)
         self.emit(f"charges.append(({charge.code!r}, {clause!r}, {amount}, {start}, {end}, {contract}))")
+
+    def charged_contract(self) -> str:
+        """A charge without `on` is on the request's contract, if the policy's request has one."""
+        declared = self.checked.spec.request.field("contract")
+        if declared is not None and declared.kind in (Kind.RECORD, Kind.REFERENCE) and not declared.many:
+            return "req.contract"
+        return "None"
 
     def let_statement(self, let: n.Let) -> None:
         if isinstance(let.value, n.FirstWhere):

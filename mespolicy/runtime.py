@@ -478,11 +478,14 @@ def _charge(item: tuple[Any, ...], term: Term | None, request: Any) -> Charge:
 
 def contract_currency(contract: Any, request: Any) -> str | None:
     """The currency of an amount "in the contract's currency": the charged contract's, else the request's."""
-    for source in (contract, request.contract):
+    # a policy that declares its own request may have no `contract` or `license` fact, or a
+    # license without an annual fee: then these give no currency rather than fail
+    for source in (contract, getattr(request, "contract", None)):
         if source is not None:
             return str(source.currency)
-    if request.license is not None:
-        return str(request.license.annual_fee.currency)
+    fee = getattr(getattr(request, "license", None), "annual_fee", None)
+    if fee is not None:
+        return str(fee.currency)
     return None
 
 
@@ -490,8 +493,9 @@ def total_currency(request: Any) -> str | None:
     """The currency of an approval's total when it charges nothing: the contract's (as for a charge
     in the contract's currency), else that of the request's first contract."""
     found = contract_currency(None, request)
-    if found is None and request.contracts:
-        found = str(request.contracts[0].currency)
+    contracts = getattr(request, "contracts", None)
+    if found is None and contracts:
+        found = str(contracts[0].currency)
     return found
 
 
