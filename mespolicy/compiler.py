@@ -476,7 +476,7 @@ class _Generator:
         clause = charge.clause.text if charge.clause else default_clause
         start = self.expr(charge.start) if charge.start is not None else "None"
         end = self.expr(charge.end) if charge.end is not None else "None"
-        contract = self.expr(charge.contract) if charge.contract is not None else "req.contract"
+        contract = self.expr(charge.contract) if charge.contract is not None else "rt.request_contract(req)"
         amount = self.expr(charge.amount)
         self.emit(f"charges.append(({charge.code!r}, {clause!r}, {amount}, {start}, {end}, {contract}))")
 

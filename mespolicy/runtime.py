@@ -476,22 +476,29 @@ def _charge(item: tuple[Any, ...], term: Term | None, request: Any) -> Charge:
     )
 
 
+def request_contract(request: Any) -> Any:
+    """The contract a charge is on by default: the request's, if its policy declares one."""
+    return getattr(request, "contract", None)
+
+
 def contract_currency(contract: Any, request: Any) -> str | None:
     """The currency of an amount "in the contract's currency": the charged contract's, else the request's."""
-    for source in (contract, request.contract):
+    # A policy that declares its own request may have no `contract` or `license` fact at all.
+    for source in (contract, getattr(request, "contract", None)):
         if source is not None:
             return str(source.currency)
-    if request.license is not None:
-        return str(request.license.annual_fee.currency)
-    return None
+    license_ = getattr(request, "license", None)
+    fee = getattr(license_, "annual_fee", None)
+    return str(fee.currency) if fee is not None else None
 
 
 def total_currency(request: Any) -> str | None:
     """The currency of an approval's total when it charges nothing: the contract's (as for a charge
     in the contract's currency), else that of the request's first contract."""
     found = contract_currency(None, request)
-    if found is None and request.contracts:
-        found = str(request.contracts[0].currency)
+    contracts = getattr(request, "contracts", ())
+    if found is None and contracts:
+        found = str(contracts[0].currency)
     return found
 
 
