@@ -151,3 +151,5 @@ def test_added_seats_are_billed_by_the_15_day_rule_for_partners_only(
     policy = mespolicy.load(POLICIES / "per-seat-coterm")
     decision = policy.decide(_seat_order(kind, joined_end))
     assert _charges(decision) == {"added_seats": (Decimal(amount), "USD")}
+    # billed on the order, not on a contract: the policy has none
+    assert [c.contract for c in decision.charges] == ["O1"]
