@@ -250,7 +250,11 @@ class _Walker:
 
     def charge(self, rule: n.Rule, charge: n.Charge, env: _Env) -> AmountExplanation:
         amount = self.value(charge.amount, env)
-        contract = self.value(charge.contract, env) if charge.contract is not None else self.request.contract
+        contract = (
+            self.value(charge.contract, env)
+            if charge.contract is not None
+            else runtime.request_contract(self.request)
+        )
         clause = charge.clause.text if charge.clause else rule.clauses[0].text
         if amount.currency is None:
             amount = runtime.Cash(amount.amount, contract_currency(contract, self.request))
