@@ -18,7 +18,7 @@ from mespolicy.limits import DEFAULT as DEFAULT_LIMITS
 from mespolicy.limits import Limits
 from mespolicy.loader import read_policy, shipped_rules
 from mespolicy.model.decision import Decision
-from mespolicy.model.facts import Facts
+from mespolicy.model.facts import Facts, FactsSpec
 from mespolicy.model.request import RequestError, parse_request, parse_request_json
 from mespolicy.overrides import apply_overrides
 
@@ -34,6 +34,9 @@ class Policy:
     compiled: CompiledPolicy
     origin: str
     limits: Limits = DEFAULT_LIMITS
+    # Specs found equal to this policy's (by id, kept alive here): a request read by the same
+    # declarations elsewhere (`mespolicy.parse_request_json`, the standard facts) is not read again.
+    _same_specs: dict[int, FactsSpec] = attrs.field(init=False, factory=dict, repr=False)
 
     @property
     def actions(self) -> tuple[str, ...]:
@@ -41,9 +44,19 @@ class Policy:
 
     def read(self, data: object) -> Facts:
         """A request by this policy's declared facts, from decoded JSON, a mapping or a host object."""
-        if isinstance(data, Facts) and getattr(data, "_spec", None) is self.checked.spec:
+        if isinstance(data, Facts) and self._reads_as_mine(getattr(data, "_spec", None)):
             return data
         return parse_request(data, self.limits, self.checked.spec)
+
+    def _reads_as_mine(self, spec: object) -> bool:
+        mine = self.checked.spec
+        if spec is mine or id(spec) in self._same_specs:
+            return True
+        if not isinstance(spec, FactsSpec) or spec != mine:
+            return False
+        if len(self._same_specs) < 8:
+            self._same_specs[id(spec)] = spec
+        return True
 
     def read_json(self, text: str | bytes) -> Facts:
         """A request by this policy's declared facts from JSON text."""

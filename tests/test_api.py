@@ -77,3 +77,24 @@ def test_a_rule_that_fails_while_deciding_names_its_rule(tmp_path: Path) -> None
     assert "rule 'latest'" in str(error.value)
     assert "maximum of an empty list" in str(error.value)
     assert error.value.span is not None and error.value.span.line == 2
+
+
+def test_a_request_read_by_a_policy_is_not_read_again_by_a_policy_of_the_same_declarations(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import mespolicy.policy as policy_module
+    from mespolicy.model.request import parse_request
+
+    text = (EXAMPLES / "renew-late.json").read_text()
+    request = mespolicy.load().read_json(text)
+    reads: list[object] = []
+    parse = parse_request
+
+    def counted(data: object, *args: object) -> object:
+        reads.append(data)
+        return parse(data, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(policy_module, "parse_request", counted)
+    other = mespolicy.load()  # the same rules: equal declarations, another spec object
+    assert other.decide(request).total == POLICY.decide(request).total
+    assert reads == []
