@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 import attrs
 
@@ -80,6 +81,10 @@ class Corpus:
     def late_renewals(self) -> list[Request]:
         """Renewals asked for after the expiration date, past the reactivation cutoff too."""
         return [r for r in self.requests if is_late_renewal(r)]
+
+    def read_by(self, read: Callable[[Request], Any]) -> Corpus:
+        """The same corpus with each request read once by a policy (`Policy.read`)."""
+        return Corpus(tuple(read(r) for r in self.requests), self.kinds)
 
     def mix(self) -> Counter[str]:
         """How many requests of each kind."""
