@@ -99,8 +99,12 @@ def nearest(cited: str, declared: Iterable[str], sections: Mapping[str, list[str
 def citations(item: n.Item) -> Iterator[n.Clause]:
     """Every clause cited in an item, in the order written."""
     match item:
-        case n.Parameter() | n.Enum() | n.Definition():
+        case n.Parameter() | n.Enum() | n.Definition() | n.Output():
             yield from item.clauses
+        case n.Record() | n.RequestFacts():
+            yield from item.clauses
+            for field in item.fields:
+                yield from field.clauses
         case n.Action():
             for rule in item.rules:
                 yield from rule_citations(rule)

@@ -51,6 +51,7 @@ class MespolicyError(Exception):
         """The error as a JSON Lines run writes it in the place of a decision; `ref` is the request's own
         reference, echoed when the request could be read that far."""
         field = getattr(self, "field", None)
+        ref = ref if ref is not None else getattr(self, "ref", None)
         return {"error": {"line": line, "code": self.code, "field": field, "message": str(self), "ref": ref}}
 
 

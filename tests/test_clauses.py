@@ -12,7 +12,8 @@ from mespolicy.parser import parse
 from mespolicy.publish import policy_page, render_html, render_markdown
 
 RULES = Path(__file__).parent.parent / "rules"
-POLICY_TEXT = Path("/work/shared/policy/policy-en.md")
+# shared/ stands beside the checkout, on a developer's machine and in CI alike
+POLICY_TEXT = Path(__file__).resolve().parents[2] / "shared" / "policy" / "policy-en.md"
 
 # The clauses of policy-en.md, section by section: (section, how many clauses it has).
 SECTIONS = ((1, 2), (2, 3), (3, 3), (4, 3), (5, 5), (6, 2), (7, 2), (8, 5), (9, 3), (10, 2))
@@ -87,6 +88,26 @@ def test_a_test_citing_an_undeclared_clause_is_a_check_error(tmp_path: Path) -> 
     assert result.exit_code == 1
     assert "tests/t.mes:5:19: C241: clause §6.3 is not declared by this policy" in result.stderr
     assert "§6 declares §6.1, §6.2" in result.stderr
+
+
+def test_a_fact_or_output_citing_an_undeclared_clause_is_a_check_error(tmp_path: Path) -> None:
+    for path in RULES.glob("*.mes"):
+        (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    facts = tmp_path / "facts.mes"
+    facts.write_text(facts.read_text(encoding="utf-8").replace("§5.1", "§5.9", 1), encoding="utf-8")
+    outputs = tmp_path / "outputs.mes"
+    outputs.write_text(outputs.read_text(encoding="utf-8").replace("§10.1", "§10.7", 1), encoding="utf-8")
+    with pytest.raises(mespolicy.PolicyCheckError) as caught:
+        mespolicy.load(tmp_path)
+    cited = sorted((d.code, d.span.source.path) for d in caught.value.diagnostics)
+    assert cited == [("C241", "facts.mes"), ("C241", "outputs.mes")]
+
+
+def test_the_clause_list_names_the_facts_and_outputs_that_cite_each(shipped: mespolicy.Policy) -> None:
+    entries = {entry.clause.id: [c.label for c in entry.cited_by] for entry in policy_page(shipped).clauses}
+    assert "output effective" in entries["§10.1"]
+    facts = ("record contract", "the request")
+    assert any(label.startswith(facts) for label in entries["§7.2"])
 
 
 def test_the_clauses_block_formats_and_reparses_to_the_same_tree() -> None:

@@ -443,6 +443,13 @@ def _clause_list(policy: Policy) -> Iterator[ClauseEntry]:
         for item in file.items:
             if isinstance(item, n.Enum):
                 cite(item.clauses, Citation(f"named values {item.name}"))
+            elif isinstance(item, n.Record | n.RequestFacts):
+                record = "the request" if isinstance(item, n.RequestFacts) else f"record {item.name}"
+                cite(item.clauses, Citation(record))
+                for field in item.fields:
+                    cite(field.clauses, Citation(f"{record}: {field.name}"))
+            elif isinstance(item, n.Output):
+                cite(item.clauses, Citation(f"output {item.name}"))
     for ident, clause in checked.clauses.items():
         yield ClauseEntry(_clause_text(clause), tuple(citers[ident]))
 
