@@ -11,7 +11,7 @@ from mespolicy import nodes as n
 from mespolicy import types as t
 from mespolicy.limits import DEFAULT as DEFAULT_LIMITS
 from mespolicy.limits import Limits
-from mespolicy.model.facts import FactsSpec, RecordSpec
+from mespolicy.model.facts import FactsSpec, Kind, RecordSpec
 
 # -- what a name refers to ----------------------------------------------------------
 
@@ -111,6 +111,11 @@ class CheckedPolicy:
     spec: FactsSpec = attrs.field(factory=lambda: FactsSpec({}, RecordSpec("request", ())))
     # the decision fields a rule may set (none declared: any)
     outputs: Mapping[tuple[str, ...], n.Output] = attrs.field(factory=dict)
+
+    def has_request_contract(self) -> bool:
+        """Whether the request declares one `contract` record: the one a charge without `on` is on."""
+        declared = self.spec.request.field("contract")
+        return declared is not None and declared.kind in (Kind.RECORD, Kind.REFERENCE) and not declared.many
 
     def type_of(self, expr: n.Expr) -> t.Type:
         return self.types[id(expr)]

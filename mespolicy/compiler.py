@@ -37,7 +37,6 @@ from mespolicy.errors import Diagnostic, EvaluationError, PolicyCheckError, coll
 from mespolicy.identity import identity_of
 from mespolicy.model.calendar import Term
 from mespolicy.model.decision import Decision, Outcome, Reason, TraceStep
-from mespolicy.model.facts import Kind
 from mespolicy.source import Span
 
 ActionFunction = Callable[[Any], Decision]
@@ -483,10 +482,7 @@ class _Generator:
 
     def charged_contract(self) -> str:
         """A charge without `on` is on the request's contract, if the policy's request has one."""
-        declared = self.checked.spec.request.field("contract")
-        if declared is not None and declared.kind in (Kind.RECORD, Kind.REFERENCE) and not declared.many:
-            return "req.contract"
-        return "None"
+        return "req.contract" if self.checked.has_request_contract() else "None"
 
     def let_statement(self, let: n.Let) -> None:
         if isinstance(let.value, n.FirstWhere):

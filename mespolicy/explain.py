@@ -253,7 +253,7 @@ class _Walker:
         contract = (
             self.value(charge.contract, env)
             if charge.contract is not None
-            else runtime.request_contract(self.request)
+            else self.request.contract if self.checked.has_request_contract() else None
         )
         clause = charge.clause.text if charge.clause else rule.clauses[0].text
         if amount.currency is None:

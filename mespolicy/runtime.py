@@ -476,11 +476,6 @@ def _charge(item: tuple[Any, ...], term: Term | None, request: Any) -> Charge:
     )
 
 
-def request_contract(request: Any) -> Any:
-    """The contract a charge is on by default: the request's, if its policy declares one."""
-    return getattr(request, "contract", None)
-
-
 def contract_currency(contract: Any, request: Any) -> str | None:
     """The currency of an amount "in the contract's currency": the charged contract's, else the request's."""
     # a policy that declares its own request may have no `contract` or `license` fact, or a
