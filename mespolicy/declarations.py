@@ -318,11 +318,6 @@ class _Declarer:
         return spec
 
 
-def standard_fact(name: str) -> FieldSpec | None:
-    """A top-level fact of the standard ME&S request, by name."""
-    return standard_spec().request.field(name)
-
-
 @cache
 def standard_spec() -> FactsSpec:
     """The reader's spec of the standard ME&S facts (`rules/facts.mes` checked alone)."""

@@ -209,20 +209,6 @@ def format_money(m: Money, locale: str = "en_US") -> str:
 LARGEST_FEE = Decimal(10) ** 15
 
 
-def fee_problem(amount: Decimal, currency: str) -> str | None:
-    """Why ``amount`` cannot be an annual fee in ``currency`` (None when it can).
-
-    A fee is finite, not negative, below `LARGEST_FEE` and no finer than the
-    currency's minor unit: the same for a request read from JSON as for one
-    built in Python.
-    """
-    if not amount.is_finite():
-        return f"a fee must be a finite amount, not {amount}"
-    if amount < 0:
-        return f"a fee cannot be negative: {amount}"
-    return amount_problem(amount, currency)
-
-
 def amount_problem(amount: Decimal, currency: str) -> str | None:
     """Why ``amount`` cannot be an amount of a request in ``currency``: not finite, implausibly
     large, or finer than the currency's minor unit (None when it can)."""

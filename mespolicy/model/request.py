@@ -126,12 +126,6 @@ def _bool(value: object, path: str) -> bool:
     return value
 
 
-def _list(value: object, path: str) -> list[object]:
-    if not isinstance(value, list):
-        raise RequestError(path, f"expected a JSON array, got {_kind(value)}")
-    return value
-
-
 def _date(value: object, path: str) -> dt.date:
     try:
         return parse_date(value, path)
