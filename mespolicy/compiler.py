@@ -35,8 +35,7 @@ from mespolicy.checked import (
 )
 from mespolicy.errors import Diagnostic, EvaluationError, PolicyCheckError, collect
 from mespolicy.identity import identity_of
-from mespolicy.model.calendar import Term
-from mespolicy.model.decision import Decision, Outcome, Reason, TraceStep
+from mespolicy.model.decision import Decision, Outcome, TraceStep, built_decision, built_reason
 from mespolicy.source import Span
 
 ActionFunction = Callable[[Any], Decision]
@@ -121,10 +120,10 @@ def _namespace(checked: CheckedPolicy) -> dict[str, Any]:
         "date": date,
         "datetime": datetime,
         "Cash": runtime.Cash,
-        "Decision": Decision,
+        "Decision": built_decision,
         "IDENTITY": identity_of(checked.header, checked.files),
-        "Reason": Reason,
-        "Term": Term,
+        "Reason": built_reason,
+        "Term": runtime.term_of,
         "APPROVED": Outcome.APPROVED,
         "REJECTED": Outcome.REJECTED,
     }

@@ -20,8 +20,8 @@ from mespolicy.errors import EvaluationError
 from mespolicy.exact import Number, Quotient
 from mespolicy.model.calendar import Term
 from mespolicy.model.calendar import add_months as _calendar_add_months
-from mespolicy.model.decision import Charge
-from mespolicy.model.money import Money, format_money, minor_units
+from mespolicy.model.decision import Charge, built_charge
+from mespolicy.model.money import Money, built_money, format_money, minor_units
 from mespolicy.model.request import RequestError
 
 T = TypeVar("T")
@@ -53,7 +53,8 @@ class Cash:
 
 def rounded(amount: Number, currency: str) -> Money:
     """Money charged: the exact amount rounded once, half-up, to the currency's minor unit."""
-    return Money(exact.round_half_up(amount, minor_units(currency)), currency)
+    # minor_units refuses an unknown currency; the rounded amount is a finite Decimal
+    return built_money(exact.round_half_up(amount, minor_units(currency)), currency)
 
 
 # -- numbers
@@ -467,13 +468,28 @@ def _charge(item: tuple[Any, ...], term: Term | None, request: Any) -> Charge:
         raise EvaluationError(
             f"charge '{code}' is in the contract's currency, but there is no contract", code="R310"
         )
-    return Charge(
+    return built_charge(
         code,
         rounded(amount.amount, currency),
-        Term(start, end) if start is not None and end is not None else term,
+        term_of(start, end) if start is not None and end is not None else term,
         contract.id if contract is not None else None,
         clause,
     )
+
+
+_new = object.__new__
+_set = object.__setattr__
+
+
+def term_of(start: date, end: date) -> Term:
+    """The term of a `term` statement or a charge's period: the checker made both ends dates, so
+    only their order is checked here (as `Term`'s validator would, with its words)."""
+    if start > end:
+        raise ValueError(f"a term cannot end ({end}) before it starts ({start})")
+    term: Term = _new(Term)
+    _set(term, "start", start)
+    _set(term, "end", end)
+    return term
 
 
 def contract_currency(contract: Any, request: Any) -> str | None:

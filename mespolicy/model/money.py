@@ -117,7 +117,8 @@ class Money:
     @classmethod
     def of(cls, value: Decimal | Fraction, currency: str) -> Money:
         """The amount ``value`` rounded half-up to ``currency``'s minor unit."""
-        return cls(round_half_up(value, currency), currency)
+        rounded = round_half_up(value, currency)  # refuses an unknown currency and a non-finite value
+        return built_money(rounded, currency) if cls is Money else cls(rounded, currency)
 
     @classmethod
     def zero(cls, currency: str) -> Money:
@@ -125,10 +126,10 @@ class Money:
         return cls.of(Decimal(0), currency)
 
     def __add__(self, other: Money) -> Money:
-        return Money(_EXACT.add(self.amount, self._same(other).amount), self.currency)
+        return built_money(_EXACT.add(self.amount, self._same(other).amount), self.currency)
 
     def __sub__(self, other: Money) -> Money:
-        return Money(_EXACT.subtract(self.amount, self._same(other).amount), self.currency)
+        return built_money(_EXACT.subtract(self.amount, self._same(other).amount), self.currency)
 
     def _same(self, other: Money) -> Money:
         if not isinstance(other, Money):
@@ -139,6 +140,23 @@ class Money:
 
     def __str__(self) -> str:
         return format_money(self)
+
+
+_new = object.__new__
+_set = object.__setattr__
+
+
+def built_money(amount: Decimal, currency: str) -> Money:
+    """Money the engine made from money already checked: its validators are not run again.
+
+    Only for a finite Decimal and a currency `minor_units` (or a request's reader) has accepted;
+    a user's `Money(...)` is still checked. Validating what the engine built cost about a fifth
+    of deciding a request.
+    """
+    money: Money = _new(Money)
+    _set(money, "amount", amount)
+    _set(money, "currency", currency)
+    return money
 
 
 def sum_money(items: Iterable[Money], currency: str) -> Money:
