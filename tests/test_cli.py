@@ -58,7 +58,24 @@ def test_decide_prints_the_decision_as_json() -> None:
     assert decision["outcome"] == "approved"
     assert decision["total"] == {"amount": "12328.77", "currency": "USD"}
     assert [c["code"] for c in decision["charges"]] == ["renewal", "reinstatement_fee"]
-    assert decision["trace"], "the trace of rules is on by default"
+    assert "trace" not in decision, "the trace of rules is left out unless asked"
+
+
+def test_decide_with_trace_includes_the_rules_considered() -> None:
+    code, out, _ = run("decide", "--trace", str(EXAMPLES / "renew-late.json"))
+    assert code == 0
+    steps = json.loads(out)["trace"]
+    assert [step["rule"] for step in steps if step["applied"]] == ["late_renewal"]
+    code, out, _ = run("decide", "--jsonl", "--trace", str(EXAMPLES / "portfolio.jsonl"))
+    assert code == 0
+    assert all(json.loads(line)["trace"] for line in out.splitlines())
+
+
+def test_decide_explain_includes_the_explained_trace() -> None:
+    code, out, _ = run("decide", "--explain", str(EXAMPLES / "renew-late.json"))
+    assert code == 0
+    fee = next(step for step in json.loads(out)["trace"] if step["rule"] == "reinstatement_fee")
+    assert fee["detail"]["amount"] == "328.77 USD"
 
 
 def test_decide_jsonl_keeps_going_past_a_bad_line_and_fails_at_the_end() -> None:
@@ -66,7 +83,7 @@ def test_decide_jsonl_keeps_going_past_a_bad_line_and_fails_at_the_end() -> None
     bad = json.loads(good)
     bad["contracts"][0]["annual_fee"] = 12000.5
     lines = "\n".join([good, json.dumps(bad), "{not json", good]) + "\n"
-    code, out, _ = run("decide", "--jsonl", "--no-trace", "-", stdin=lines)
+    code, out, _ = run("decide", "--jsonl", "-", stdin=lines)
     assert code == 1
     answers = [json.loads(line) for line in out.splitlines()]
     assert len(answers) == 4
@@ -260,7 +277,7 @@ def test_decide_jsonl_survives_dates_and_amounts_out_of_range() -> None:
     huge = json.loads(json.dumps(base))
     huge["contracts"][0]["annual_fee"] = "1" + "0" * 90
     lines = "\n".join(json.dumps(r) for r in (far, huge, base)) + "\n"
-    code, out, err = run("decide", "--jsonl", "--no-trace", "-", stdin=lines)
+    code, out, err = run("decide", "--jsonl", "-", stdin=lines)
     assert code == 1
     answers = [json.loads(line) for line in out.splitlines()]
     assert answers[0]["error"]["field"] == "contracts[0].end"
@@ -271,7 +288,7 @@ def test_decide_jsonl_survives_dates_and_amounts_out_of_range() -> None:
 
 def test_a_longer_renewal_term_is_charged_for_its_length() -> None:
     code, out, _ = run(
-        "decide", "--set", "renewal_term=24 months", "--no-trace", str(EXAMPLES / "renew-late.json")
+        "decide", "--set", "renewal_term=24 months", str(EXAMPLES / "renew-late.json")
     )
     assert code == 0
     decision = json.loads(out)

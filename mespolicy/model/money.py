@@ -123,7 +123,7 @@ class Money:
     @classmethod
     def zero(cls, currency: str) -> Money:
         """Nothing, written with the currency's minor digits (``0.00`` USD)."""
-        return cls.of(Decimal(0), currency)
+        return _zero(currency) if cls is Money else cls.of(Decimal(0), currency)
 
     def __add__(self, other: Money) -> Money:
         return built_money(_EXACT.add(self.amount, self._same(other).amount), self.currency)
@@ -146,6 +146,12 @@ _new = object.__new__
 _set = object.__setattr__
 
 
+@functools.cache
+def _zero(currency: str) -> Money:
+    # every total of an approval that charges nothing, and every sum, starts from it
+    return Money.of(Decimal(0), currency)
+
+
 def built_money(amount: Decimal, currency: str) -> Money:
     """Money the engine made from money already checked: its validators are not run again.
 
@@ -162,9 +168,10 @@ def built_money(amount: Decimal, currency: str) -> Money:
 def sum_money(items: Iterable[Money], currency: str) -> Money:
     """The exact sum of ``items``, all in ``currency``; zero in that currency when empty."""
     total = Money.zero(currency)
+    amount = total.amount
     for item in items:
-        total = total + item
-    return total
+        amount = _EXACT.add(amount, total._same(item).amount)
+    return built_money(amount, currency)
 
 
 def format_amount(amount: Decimal, currency: str) -> str:
@@ -173,12 +180,22 @@ def format_amount(amount: Decimal, currency: str) -> str:
     An amount with more digits than the minor unit keeps them all, since
     dropping them here would be a second, hidden rounding.
     """
+    places = minor_units(currency)
+    # already in minor digits, as every amount the engine rounded: nothing to quantize
+    minor = type(amount) is Decimal and amount.as_tuple().exponent == -places
+    if minor and amount.adjusted() <= _WIDEST_PLAIN:
+        return format(amount, "f")
     if _beyond_plain(amount):
         return format(amount, "E")
-    quantum = Decimal(f"1E-{minor_units(currency)}")
+    quantum = _quantum(places)
     with contextlib.suppress(Inexact):
         amount = _EXACT.quantize(amount, quantum)
     return format(amount, "f")
+
+
+@functools.cache
+def _quantum(places: int) -> Decimal:
+    return Decimal(f"1E-{places}")
 
 
 # An amount whose plain digits would run past this many places either side of

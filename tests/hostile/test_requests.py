@@ -395,7 +395,7 @@ HOSTILE_LINES: list[tuple[bytes, str | None, str | None]] = [
 def test_jsonl_gives_one_line_out_for_every_line_in_whatever_it_holds(tmp_path: Path) -> None:
     portfolio = tmp_path / "hostile.jsonl"
     portfolio.write_bytes(b"\n".join(line for line, _, _ in HOSTILE_LINES) + b"\n")
-    code, out, err = _run("decide", "--jsonl", "--no-trace", str(portfolio))
+    code, out, err = _run("decide", "--jsonl", str(portfolio))
     assert code == 1, err
     answers = [json.loads(line) for line in out.splitlines()]
     assert len(answers) == len(HOSTILE_LINES)
@@ -494,7 +494,7 @@ def test_an_internal_error_on_one_line_is_reported_there_and_the_run_goes_on(
         return decide(self, request)
 
     monkeypatch.setattr(Policy, "decide", broken)
-    code, out, _ = _run("decide", "--jsonl", "--no-trace", "-", stdin=(GOOD + "\n" + GOOD + "\n").encode())
+    code, out, _ = _run("decide", "--jsonl", "-", stdin=(GOOD + "\n" + GOOD + "\n").encode())
     assert code == 1
     first, second = (json.loads(line) for line in out.splitlines())
     assert (first["error"]["line"], first["error"]["code"]) == (1, "E999")
