@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 import attrs
+import orjson
 
 from mespolicy.errors import MespolicyError
 from mespolicy.limits import DEFAULT as DEFAULT_LIMITS
@@ -31,6 +32,7 @@ from mespolicy.model.money import (
     is_known_currency,
     parse_amount,
 )
+from mespolicy.model.reader import FastReader, generate
 
 _ROOT = "<request>"
 _JSON = "<json>"
@@ -426,11 +428,24 @@ def parse_request(data: object, limits: Limits = DEFAULT_LIMITS, spec: FactsSpec
     absent or ``null``. ``limits`` bounds its lists (Q202), nesting (Q203) and
     numbers (Q204); reading takes time linear in the request's size.
     """
+    spec = spec or _standard_spec()
+    if type(data) is dict:
+        fast = _fast_reader(spec, limits)
+        if fast is not None:
+            try:
+                return fast.read(data)
+            except Exception:  # Slow, or anything it did not foresee: the full reader decides
+                pass
+    return read_fully(data, limits, spec)
+
+
+def read_fully(data: object, limits: Limits, spec: FactsSpec) -> Facts:
+    """`parse_request` by the full reader alone: every check in document order, each error worded."""
     if isinstance(data, (Mapping, *_PLAIN)):
         _check_bounds(data, limits)
         _object(data, _ROOT)
     try:
-        return _Reader(spec or _standard_spec(), limits).request(data)
+        return _Reader(spec, limits).request(data)
     except RequestError as error:
         # the caller's reference, echoed with the error where the request gave one as text
         ref = data.get("ref") if isinstance(data, Mapping) else getattr(data, "ref", None)
@@ -450,6 +465,20 @@ def parse_request_json(
     size (Q201) and, as for `parse_request`, its lists, nesting and numbers;
     what the JSON itself refuses (NaN, a key given twice) is reported at its field.
     """
+    spec = spec or _standard_spec()
+    fast = _fast_reader(spec, limits)
+    if fast is not None and _small(text, limits.request_bytes):
+        try:
+            return fast.read(orjson.loads(text), _keys_at_least(text))
+        except Exception:  # not JSON orjson takes, or not a request the fast reader takes
+            pass
+    # the decoded request may still be one the fast reader takes (a number with a fraction)
+    return parse_request(decode_json(text, limits), limits, spec)
+
+
+def decode_json(text: str | bytes, limits: Limits) -> object:
+    """A request's JSON decoded by the standard library: every number exact, NaN and a key given
+    twice kept to be refused at their field, the size and nesting limits checked first."""
     source = _text(text, limits)
     _check_nesting(source, limits.request_depth)
     try:
@@ -466,10 +495,51 @@ def parse_request_json(
     except RecursionError:
         # only when the depth limit is set above what Python's parser can nest
         raise RequestError(_JSON, "invalid JSON: nested too deeply", code="Q203") from None
-    return parse_request(data, limits, spec)
+    return data
 
 
 _BOM = "\ufeff"
+
+# The readers generated per declarations and limits (the spec is kept, so its id stays its own).
+_FAST: dict[tuple[int, Limits], tuple[FactsSpec, FastReader | None]] = {}
+
+
+def _fast_reader(spec: FactsSpec, limits: Limits) -> FastReader | None:
+    key = (id(spec), limits)
+    found = _FAST.get(key)
+    if found is None or found[0] is not spec:
+        if len(_FAST) >= 32:
+            _FAST.clear()
+        found = _FAST[key] = (spec, generate(spec, limits))
+    return found[1]
+
+
+def _small(text: object, most: int) -> bool:
+    """Text that is surely within the byte limit (a str of n characters is at most 4n bytes)."""
+    if type(text) is bytes:
+        return len(text) <= most
+    return type(text) is str and len(text) * 4 <= most
+
+
+# The end of a key: its closing quote, then a colon. Every key of the text ends so, and a string
+# value may hold the same characters: the count is at least the number of keys. orjson keeps the
+# last of a key given twice; the request's objects then hold fewer keys than this count, and the
+# full reader (whose decoder sees every key) reads it and refuses the duplicate. Counting `":`
+# alone is enough when no quote is followed by JSON whitespace and a colon (twice as fast).
+_KEY_END = re.compile(r'"\s*:')
+_KEY_END_BYTES = re.compile(rb'"\s*:')
+_SPACED_KEY_END = re.compile(r'"[ \t\n\r]+:')
+_SPACED_KEY_END_BYTES = re.compile(rb'"[ \t\n\r]+:')
+
+
+def _keys_at_least(text: str | bytes) -> int:
+    if isinstance(text, bytes):
+        if _SPACED_KEY_END_BYTES.search(text) is None:
+            return text.count(b'":')
+        return len(_KEY_END_BYTES.findall(text))
+    if _SPACED_KEY_END.search(text) is None:
+        return text.count('":')
+    return len(_KEY_END.findall(text))
 
 
 def _text(text: str | bytes, limits: Limits) -> str:
