@@ -244,8 +244,7 @@ class _Writer:
     def keys(self, record: RecordSpec, extra: tuple[str, ...] = ()) -> None:
         allowed = self.constant(frozenset((*extra, *(f.name for f in record.fields))))
         self.emit("pending[0] += len(d)")
-        with self.block("for key in d:"):
-            self.emit(f"if key not in {allowed}: raise SLOW")
+        self.emit(f"if not {allowed}.issuperset(d): raise SLOW")
 
     def build(self, record: RecordSpec, cls: type[Facts], given: dict[str, str]) -> None:
         """Read `record`'s fields from `d` into locals, then make the object (`o`) and return it."""
@@ -262,7 +261,8 @@ class _Writer:
             source = self.spec.records[field.record or ""].key or "id"
             # only an id the request gave is resolved (a default is kept as it is, as the full reader does)
             entry = f"(o, {field.name!r}, {variable}, {field.source or ''!r}, {source!r})"
-            with self.block(f"if d.get({field.name!r}) is not None:"):
+            given = f"d.get({field.name!r})" if field.has_default else variable
+            with self.block(f"if {given} is not None:"):
                 self.emit(f"pending.append({entry})")
         self.emit("return o")
 
