@@ -690,16 +690,25 @@ class _Expressions:
         return self.g.value_code(value)
 
     def text(self, parts: tuple[str | n.Name | n.FieldAccess, ...]) -> str:
-        pieces = []
+        # text known here (the words, a one-value parameter) is joined here: one literal between values
+        pieces: list[str] = []
+        known: list[str] = []
         for part in parts:
-            if isinstance(part, str):
-                pieces.append(repr(part))
-            elif (shown := self.constant_text(part)) is not None:
-                pieces.append(repr(shown))
-            elif kind_of(self.type_of(part)) in _SHOWN_BY_STR:
+            shown = part if isinstance(part, str) else self.constant_text(part)
+            if shown is not None:
+                known.append(shown)
+                continue
+            if known:
+                pieces.append(repr("".join(known)))
+                known = []
+            if kind_of(self.type_of(part)) in _SHOWN_BY_STR:
                 pieces.append(f"str({self.expr(part)})")
             else:
                 pieces.append(f"rt.show({self.expr(part)}, {kind_of(self.type_of(part))!r})")
+        if known:
+            pieces.append(repr("".join(known)))
+        if len(pieces) == 1 and not pieces[0].startswith(("str(", "rt.")):
+            return pieces[0]
         return "''.join((" + "".join(p + ", " for p in pieces) + "))"
 
     def constant_text(self, part: n.Name | n.FieldAccess) -> str | None:
