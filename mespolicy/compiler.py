@@ -694,7 +694,10 @@ class _Expressions:
         pieces: list[str] = []
         known: list[str] = []
         for part in parts:
-            shown = part if isinstance(part, str) else self.constant_text(part)
+            if isinstance(part, str):
+                known.append(part)
+                continue
+            shown = self.constant_text(part)
             if shown is not None:
                 known.append(shown)
                 continue

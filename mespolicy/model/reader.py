@@ -261,8 +261,8 @@ class _Writer:
             source = self.spec.records[field.record or ""].key or "id"
             # only an id the request gave is resolved (a default is kept as it is, as the full reader does)
             entry = f"(o, {field.name!r}, {variable}, {field.source or ''!r}, {source!r})"
-            given = f"d.get({field.name!r})" if field.has_default else variable
-            with self.block(f"if {given} is not None:"):
+            present = f"d.get({field.name!r})" if field.has_default else variable
+            with self.block(f"if {present} is not None:"):
                 self.emit(f"pending.append({entry})")
         self.emit("return o")
 
