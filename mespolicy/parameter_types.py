@@ -16,7 +16,7 @@ import attrs
 
 from mespolicy import nodes as n
 from mespolicy import types as t
-from mespolicy.formatter import format_expr
+from mespolicy.formatter import format_expr, format_range
 from mespolicy.source import Span
 from mespolicy.typecheck import literal_type
 
@@ -71,7 +71,7 @@ def range_problems(value_range: n.ValueRange, kind: t.Type) -> list[Problem]:
         problems.append(
             Problem(
                 "C252",
-                f"the range {describe_range(value_range)} is empty: its low bound is above its high one",
+                f"the range {format_range(value_range)} is empty: its low bound is above its high one",
                 value_range.span,
             )
         )
