@@ -59,7 +59,9 @@ def edit(path: Path, old: str, new: str) -> None:
 def shorter_grace(tmp_path: Path) -> Path:
     folder = copy_rules(tmp_path)
     edit(
-        folder / "parameters.mes", "parameter deferral_grace = 90 days", "parameter deferral_grace = 60 days"
+        folder / "parameters.mes",
+        "parameter deferral_grace: days in 0 days.. = 90 days",
+        "parameter deferral_grace: days in 0 days.. = 60 days",
     )
     return folder
 
@@ -111,8 +113,8 @@ def test_a_dated_parameter_shows_each_value_with_its_date(tmp_path: Path) -> Non
     folder = copy_rules(tmp_path)
     edit(
         folder / "parameters.mes",
-        "parameter reinstatement_fee_rate = 25%\n",
-        "parameter reinstatement_fee_rate\n  = 25%\n  = 20% from 2027-01-01\n",
+        "parameter reinstatement_fee_rate: rate in 0%..100% = 25%\n",
+        "parameter reinstatement_fee_rate: rate in 0%..100%\n  = 25%\n  = 20% from 2027-01-01\n",
     )
     policy = load(folder)
     before = markdown_row(policy_markdown(policy, day=date(2026, 6, 1)), "reinstatement_fee_rate")
