@@ -14,6 +14,7 @@ from typing import IO, Any, NoReturn
 import click
 
 from mespolicy import __version__
+from mespolicy.checked import CheckedParameter
 from mespolicy.errors import MespolicyError, PolicyWarnings, warning_count
 from mespolicy.limits import DEFAULT as DEFAULT_LIMITS
 from mespolicy.limits import Limits, LimitSettingError
@@ -680,7 +681,7 @@ def params(policy: Path | None, assignments: tuple[str, ...], day: datetime.date
     loaded = _load(policy, assignments)
     on = day.date() if day else datetime.date.today()
     table = Table(title=f"Parameters in force on {on} ({loaded.origin})")
-    for column in ("parameter", "value", "clause", "basis", "effective", "description"):
+    for column in ("parameter", "value", "type", "clause", "basis", "effective", "description"):
         table.add_column(column)
     for name, parameter in loaded.checked.parameters.items():
         value = parameter.value_on(on)
@@ -688,6 +689,7 @@ def params(policy: Path | None, assignments: tuple[str, ...], day: datetime.date
         table.add_row(
             name,
             format_expr(value) if value is not None else "(none yet)",
+            _type_and_range(parameter),
             ", ".join(c.text for c in node.clauses),
             node.provenance.basis.value if node.provenance else "",
             "; ".join(
@@ -696,6 +698,14 @@ def params(policy: Path | None, assignments: tuple[str, ...], day: datetime.date
             node.provenance.description if node.provenance else "",
         )
     Console(no_color=not _color(), width=200 if not sys.stdout.isatty() else None).print(table)
+
+
+def _type_and_range(parameter: CheckedParameter) -> str:
+    """`rate, between 0% and 100%`: the type a value must have and the range it must fall in."""
+    from mespolicy.parameter_types import describe_range
+
+    # a library's range often repeats the policy's own: each is shown once
+    return ", ".join(dict.fromkeys([str(parameter.type), *(describe_range(r) for r in parameter.ranges)]))
 
 
 def _color() -> bool:

@@ -148,6 +148,15 @@ def test_with_overrides_raises_the_range_error() -> None:
     assert error.value.code == "S502"
 
 
+def test_params_shows_each_type_and_range() -> None:
+    code, out, _ = run("params")
+    assert code == 0
+    row = next(line for line in out.splitlines() if "reinstatement_fee_rate" in line)
+    assert "rate, between 0% and 100%" in row
+    row = next(line for line in out.splitlines() if "days_per_year" in line)
+    assert "days, at least 1 day " in row
+
+
 # -- warnings
 
 
