@@ -21,7 +21,10 @@ class Severity(enum.Enum):
 
 @attrs.frozen
 class Diagnostic:
-    """One located problem in a rule file: `file:line:col: code: message`, source line, caret, hint."""
+    """One located problem in a rule file: `file:line:col: code: message`, source line, caret, hint.
+
+    A warning (`severity` WARNING, a W code) prints the same way; it does not stop a policy loading.
+    """
 
     code: str
     message: str
