@@ -285,12 +285,14 @@ class _Checker:
                 and not isinstance(kind, t.Unknown)
                 and not t.assignable(given.type, kind)
             ):
+                meant = bare_number(given.values[0][1], kind) if given.values else None
+                where = f"declared at {wanted.span}"
                 self.fail(
                     "C245",
                     f"parameter '{wanted.name}' is given as {given.type}, but {wanted.span.source.path}"
                     f" needs {_article(kind)}",
                     given.node.values[0].span if given.node.values else given.node.span,
-                    f"declared at {wanted.span}",
+                    f"did you mean {meant}? {where}" if meant else where,
                 )
             else:
                 # the library's range holds for the policy's values, and for what-if values

@@ -45,6 +45,18 @@ def folder(tmp_path: Path, text: str) -> Path:
     return tmp_path
 
 
+def copied_rules(tmp_path: Path, old: str, new: str) -> Path:
+    """The shipped rules with one text of parameters.mes replaced."""
+    text = (RULES / "parameters.mes").read_text()
+    assert old in text
+    copy = tmp_path / "rules"
+    copy.mkdir()
+    for file in RULES.glob("*.mes"):
+        (copy / file.name).write_text(file.read_text())
+    (copy / "parameters.mes").write_text(text.replace(old, new))
+    return copy
+
+
 def errors_of(tmp_path: Path, text: str) -> list[tuple[str, str, str | None]]:
     with pytest.raises(PolicyCheckError) as error:
         load(folder(tmp_path, text))
@@ -82,19 +94,22 @@ def test_an_untyped_parameter_keeps_the_type_of_its_value(tmp_path: Path) -> Non
 
 
 def test_a_library_range_holds_for_the_value_the_policy_gives(tmp_path: Path) -> None:
-    text = (RULES / "parameters.mes").read_text().replace(
-        "days_per_year: days in 1 day.. = 365 days", "days_per_year = 0 days"
-    )
-    copy = tmp_path / "rules"
-    copy.mkdir()
-    for file in RULES.glob("*.mes"):
-        (copy / file.name).write_text(text if file.name == "parameters.mes" else file.read_text())
+    copy = copied_rules(tmp_path, "days_per_year: days in 1 day.. = 365 days", "days_per_year = 0 days")
     with pytest.raises(PolicyCheckError) as error:
         load(copy)
     (diagnostic,) = error.value.diagnostics
     assert (diagnostic.code, diagnostic.span.source.path) == ("C251", "parameters.mes")
     assert diagnostic.message == "parameter 'days_per_year' must be at least 1 day, but this value is 0 days"
     assert diagnostic.hint is not None and "library:fees.mes" in diagnostic.hint
+
+
+def test_a_bare_number_given_for_a_library_parameter_says_what_was_meant(tmp_path: Path) -> None:
+    copy = copied_rules(tmp_path, "fee_year: months in 1 month.. = 12 months", "fee_year = 12")
+    with pytest.raises(PolicyCheckError) as error:
+        load(copy)
+    (diagnostic,) = [d for d in error.value.diagnostics if d.code == "C245"]
+    assert diagnostic.hint is not None
+    assert diagnostic.hint.startswith("did you mean 12 months? declared at library:fees.mes")
 
 
 def test_every_shipped_parameter_declares_its_type() -> None:
