@@ -161,13 +161,32 @@ _SET = click.option(
     show_default=True,
     help="Stop after this pass.",
 )
-def check(path: Path | None, until: str) -> None:
-    """Parse, check and compile a folder of rule files; report every error.
+@click.option(
+    "--prove/--no-prove",
+    default=None,
+    help="Prove each action's rules exclusive and exhaustive, and find dead rules, with z3 "
+    "(on by default when z3, the proofs extra, is installed).",
+)
+@click.option(
+    "--solver-timeout",
+    "solver_timeout",
+    type=click.IntRange(min=1),
+    default=5000,
+    show_default=True,
+    metavar="MS",
+    help="The solver's time budget per question, in milliseconds; past it the question is unknown.",
+)
+@click.option(
+    "--strict", is_flag=True, help="Warnings (dead rules, unconfirmed conflicts, unknowns) are errors."
+)
+def check(path: Path | None, until: str, prove: bool | None, solver_timeout: int, strict: bool) -> None:
+    """Parse, check and compile a folder of rule files; report every error; prove the rules.
 
     \b
     Examples:
       mespolicy check rules/
       mespolicy check --until parse rules/renewal.mes
+      mespolicy check --strict --solver-timeout 20000 rules/
     """
     from mespolicy.compiler import compile_policy
     from mespolicy.loader import read_folder
@@ -187,6 +206,39 @@ def check(path: Path | None, until: str) -> None:
     except MespolicyError as error:
         _fail(error.render(_shown_folder(path)))
     click.echo(f"{folder}: {done.summary}; {len(tests)} tests {'parsed' if until == 'parse' else 'checked'}")
+    if done.checked is not None and until == PASSES[-1][0]:
+        _prove(Policy(done.checked, compiled, str(folder), limits), path, prove, solver_timeout, strict)
+
+
+def _prove(policy: Policy, path: Path | None, prove: bool | None, timeout: int, strict: bool) -> None:
+    """The proofs of `check`: a status line per action; an overlap or gap a witness confirms fails it."""
+    from mespolicy import proofs
+
+    if prove is False:
+        return
+    if not proofs.available():
+        note = "proofs skipped: z3 is not installed (it is the proofs extra: pip install 'mespolicy[proofs]')"
+        if prove:
+            _fail(note, 2)
+        click.echo(note)
+        return
+    from mespolicy.proofs.analysis import prove as prove_policy
+    from mespolicy.proofs.report import printed
+
+    shown = printed(
+        prove_policy(policy, timeout),
+        {name: action.span for name, action in policy.checked.actions.items()},
+        _shown_folder(path),
+    )
+    click.echo(f"proofs (z3, at most {timeout} ms a question):")
+    for line in shown.status:
+        click.echo(line)
+    for block in shown.findings:
+        click.echo(block + "\n", err=True)
+    if shown.errors or shown.warnings:
+        click.echo(f"{shown.errors} proof errors, {shown.warnings} warnings", err=True)
+    if shown.failed(strict):
+        sys.exit(1)
 
 
 def _shown_folder(path: Path | None) -> str | None:

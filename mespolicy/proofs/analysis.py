@@ -187,19 +187,22 @@ class _Prover:
         self.findings.append(Finding(UNKNOWN, self.action, rules, message))
 
     def solve(self, goal: list[z3.BoolRef]) -> tuple[z3.CheckSatResult, z3.ModelRef | None]:
-        """Whether some request meets `goal`: first asked for a readable one, then for any."""
+        """Whether some request meets `goal`, and if one does, the most readable such request found."""
         self.solver.push()
         try:
             self.solver.add(*goal)
+            status = self.solver.check()
+            if status != z3.sat:
+                return status, None
+            model = self.solver.model()
             for tier in self.tiers:
                 self.solver.push()
                 try:
                     self.solver.add(*tier)
                     if self.solver.check() == z3.sat:
-                        return z3.sat, self.solver.model()
+                        return status, self.solver.model()
                 finally:
                     self.solver.pop()
-            status = self.solver.check()
-            return status, self.solver.model() if status == z3.sat else None
+            return status, model
         finally:
             self.solver.pop()

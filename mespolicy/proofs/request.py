@@ -19,8 +19,8 @@ import z3
 from mespolicy.model.facts import FactsSpec, FieldSpec, Kind, RecordSpec
 from mespolicy.proofs.calendar import FIRST_DAY, LAST_DAY, Calendar
 
-_NEAR_FIRST = date(2000, 1, 1).toordinal()
-_NEAR_LAST = date(2100, 12, 31).toordinal()
+_NEAR_FIRST = date(2020, 1, 1).toordinal()
+_NEAR_LAST = date(2039, 12, 31).toordinal()
 # how deep records inside records are made variables (deeper ones are left unconstrained)
 _RECORD_DEPTH = 3
 CURRENCY = "USD"
