@@ -24,6 +24,8 @@ from mespolicy.proofs.request import Request
 from mespolicy.proofs.witness import Outcome, decide, request_json
 
 DEFAULT_TIMEOUT_MS = 5000
+# the budget of each further try for a readable witness (a witness is a request found, not a proof)
+_TIER_TIMEOUT_MS = 2000
 
 PROVED = "proved"
 OVERLAP = "overlap"
@@ -111,12 +113,17 @@ class _Prover:
         self.action = action
         self.request = request
         self.encoded = encoded
-        self.solver = z3.Solver()
-        self.solver.set("timeout", timeout_ms)
-        self.solver.add(*request.facts, *request.calendar.facts, *encoded.side)
+        self.timeout_ms = timeout_ms
+        base = [*request.facts, *request.calendar.facts, *request.calendar.lemmas(), *encoded.side]
+        self.base = [(fact, _constants(fact)) for fact in base]
+        self.reason = ""
         preferences = request.witness_preferences()
-        # tried in turn for a witness: readable with every optional fact a rule reads given, readable, any
-        self.tiers = [[*preferences, *request.given_facts()], preferences]
+        given = request.given_facts()
+        # Tried in turn for a witness: every date in one year (a leap year, then a common one), which
+        # takes the calendar's divisions out of the search; readable with every optional fact a rule
+        # reads given; readable. The first found is the witness (and any request found is one).
+        self.tiers = [*([*pin, *preferences, *given] for pin in request.pinned()), [*preferences, *given]]
+        self.tiers.append(preferences)
         self.findings: list[Finding] = []
 
     def run(self) -> ActionReport:
@@ -182,27 +189,75 @@ class _Prover:
         self.findings.append(Finding(kind, self.action, rules, message, witness, decided))
 
     def unknown(self, what: str, rules: tuple[n.Rule, ...]) -> None:
-        reason = self.solver.reason_unknown()
-        message = f"the solver could not decide {what} ({reason})"
+        message = f"the solver could not decide {what} ({self.reason})"
         self.findings.append(Finding(UNKNOWN, self.action, rules, message))
 
     def solve(self, goal: list[z3.BoolRef]) -> tuple[z3.CheckSatResult, z3.ModelRef | None]:
-        """Whether some request meets `goal`, and if one does, the most readable such request found."""
-        self.solver.push()
-        try:
-            self.solver.add(*goal)
-            status = self.solver.check()
-            if status != z3.sat:
-                return status, None
-            model = self.solver.model()
-            for tier in self.tiers:
-                self.solver.push()
-                try:
-                    self.solver.add(*tier)
-                    if self.solver.check() == z3.sat:
-                        return status, self.solver.model()
-                finally:
-                    self.solver.pop()
-            return status, model
-        finally:
-            self.solver.pop()
+        """Whether some request meets `goal`, and if one does, the most readable such request found.
+
+        Each question gets a solver of its own: z3 solves one set of assertions with tactics it
+        turns off once a solver is used incrementally (push and pop), and month steps need them.
+        """
+        status, model = self.check(goal, self.timeout_ms)
+        if status == z3.unsat:
+            return status, None
+        reason = self.reason
+        for tier in self.tiers:
+            found, readable = self.check([*goal, *tier], min(self.timeout_ms, _TIER_TIMEOUT_MS))
+            if found == z3.sat:
+                return z3.sat, readable
+        self.reason = reason
+        return status, model
+
+    def relevant(self, goal: list[z3.BoolRef]) -> list[z3.BoolRef]:
+        """The facts that bear on `goal`: those sharing a variable with it, or with such a fact.
+
+        Leaving out the rest is sound: each fact constrains variables of its own (a date's year,
+        month and day; a field's range), and every request gives them values that meet it.
+        """
+        wanted: set[str] = set()
+        for part in goal:
+            wanted |= _constants(part)
+        chosen: list[z3.BoolRef] = []
+        pending = list(self.base)
+        grew = True
+        while grew:
+            grew = False
+            rest = []
+            for fact, names in pending:
+                if names & wanted:
+                    chosen.append(fact)
+                    wanted |= names
+                    grew = True
+                else:
+                    rest.append((fact, names))
+            pending = rest
+        return chosen
+
+    def check(self, goal: list[z3.BoolRef], timeout_ms: int) -> tuple[z3.CheckSatResult, z3.ModelRef | None]:
+        solver = z3.Solver()
+        solver.set("timeout", timeout_ms)
+        solver.add(*self.relevant(goal), *goal)
+        status = solver.check()
+        if status == z3.unknown:
+            self.reason = solver.reason_unknown()
+            if self.reason == "canceled":
+                self.reason = f"no answer within {timeout_ms} ms"
+        return status, solver.model() if status == z3.sat else None
+
+
+def _constants(term: z3.ExprRef) -> set[str]:
+    """The names of the variables in `term`."""
+    found: set[str] = set()
+    seen: set[int] = set()
+    pending = [term]
+    while pending:
+        item = pending.pop()
+        key = item.get_id()
+        if key in seen:
+            continue
+        seen.add(key)
+        if z3.is_const(item) and item.decl().kind() == z3.Z3_OP_UNINTERPRETED:
+            found.add(item.decl().name())
+        pending.extend(item.children())
+    return found

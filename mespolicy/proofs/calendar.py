@@ -1,10 +1,10 @@
 """Calendar dates as solver integers: day numbers, their year, month and day, month steps clamped.
 
 A date is its proleptic Gregorian ordinal, as `datetime.date.toordinal` gives it
-(0001-01-01 is 1). Year, month and day are found by Howard Hinnant's
-`days_from_civil`, written with floor division only, so it holds for every
-integer and the solver needs no range to stay faithful; leap years follow the
-Gregorian rule (every 4th year, not every 100th, every 400th).
+(0001-01-01 is 1). Year, month and day are tied to it by
+the days of the years and months before it, written with floor division only, so
+it holds for every integer and the solver needs no range to stay faithful; leap
+years follow the Gregorian rule (every 4th year, not every 100th, every 400th).
 """
 
 from __future__ import annotations
@@ -12,11 +12,6 @@ from __future__ import annotations
 from datetime import date
 
 import z3
-
-FIRST_DAY = date(1, 1, 1).toordinal()
-LAST_DAY = date(9999, 12, 31).toordinal()
-# 1970-01-01 in Hinnant's count is 0; Python's ordinal of that day
-_EPOCH = date(1970, 1, 1).toordinal()
 
 
 def is_leap(year: z3.ArithRef) -> z3.BoolRef:
@@ -29,44 +24,92 @@ def days_in_month(year: z3.ArithRef, month: z3.ArithRef) -> z3.ArithRef:
     return z3.If(month == 2, february, z3.If(thirty, z3.IntVal(30), z3.IntVal(31)))
 
 
+_BEFORE_MONTH = (0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334)
+
+
 def ordinal(year: z3.ArithRef, month: z3.ArithRef, day: z3.ArithRef) -> z3.ArithRef:
-    """The day number of a valid year, month and day (z3's `/` on integers floors for a positive divisor)."""
-    shifted = year - z3.If(month <= 2, z3.IntVal(1), z3.IntVal(0))
-    era = shifted / 400
-    year_of_era = shifted - era * 400
-    month_from_march = z3.If(month > 2, month - 3, month + 9)
-    day_of_year = (153 * month_from_march + 2) / 5 + day - 1
-    day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year
-    return era * 146097 + day_of_era - 719468 + _EPOCH
+    """The day number of a valid year, month and day: the days of the years before (z3's `/` on integers
+    floors for a positive divisor, so this holds for any year), of the months before, and the day."""
+    before = year - 1
+    years = before * 365 + before / 4 - before / 100 + before / 400
+    months: z3.ArithRef = z3.IntVal(_BEFORE_MONTH[11])
+    for number in range(11, 0, -1):
+        months = z3.If(month == number, z3.IntVal(_BEFORE_MONTH[number - 1]), months)
+    leap_day = z3.If(z3.And(month > 2, is_leap(year)), z3.IntVal(1), z3.IntVal(0))
+    return years + months + leap_day + day
+
+
+Parts = tuple[z3.ArithRef, z3.ArithRef, z3.ArithRef]
+
+
+class Day:
+    """A date term: its year, month and day, its day number, or both (each made from the other when asked).
+
+    A date read from a request, a literal or a month step has its parts, so comparing two such
+    dates compares (year, month, day) and needs no division; a day step has its day number.
+    """
+
+    __slots__ = ("number", "parts")
+
+    def __init__(self, parts: Parts | None = None, number: z3.ArithRef | None = None) -> None:
+        self.parts = parts
+        self.number = number
+
+
+def _key(parts: Parts) -> z3.ArithRef:
+    """A number that orders dates as (year, month, day) do: a month never has 32 days."""
+    year, month, day = parts
+    return (year * 12 + month) * 32 + day
 
 
 class Calendar:
-    """Year/month/day of date terms, made once per term, with the facts that tie them to the day number.
+    """The date operations of the rules on `Day` terms, and the facts that tie parts to day numbers.
 
-    The facts are exact for any integer day number (each has exactly one valid
-    year, month and day), so asserting them never rules a request out.
+    The facts are exact for any integer day number (each has exactly one valid year, month
+    and day), so asserting them never rules a request out.
     """
 
     def __init__(self) -> None:
         self.facts: list[z3.BoolRef] = []
-        self._parts: dict[int, tuple[z3.ArithRef, z3.ArithRef, z3.ArithRef]] = {}
         self._count = 0
-        # the terms whose parts are known, kept alive so z3 never gives their ids to other terms
-        self._kept: list[z3.ArithRef] = []
+        # month steps by a whole number written in the rules: (from, months, to)
+        self._steps: list[tuple[Day, int, Day]] = []
 
-    def parts(self, day: z3.ArithRef) -> tuple[z3.ArithRef, z3.ArithRef, z3.ArithRef]:
-        key = day.get_id()
-        found = self._parts.get(key)
-        if found is None:
+    def number(self, day: Day) -> z3.ArithRef:
+        if day.number is None:
+            assert day.parts is not None
+            day.number = ordinal(*day.parts)
+        return day.number
+
+    def parts(self, day: Day) -> Parts:
+        if day.parts is None:
             self._count += 1
             y, m, d = (z3.Int(f"{part}!{self._count}") for part in ("year", "month", "day"))
             self.facts.extend(valid(y, m, d))
-            self.facts.append(ordinal(y, m, d) == day)
-            found = self._parts[key] = (y, m, d)
-            self._kept.append(day)
-        return found
+            self.facts.append(ordinal(y, m, d) == self.number(day))
+            day.parts = (y, m, d)
+        return day.parts
 
-    def add_months(self, day: z3.ArithRef, months: z3.ArithRef) -> z3.ArithRef:
+    def compare(self, op: str, a: Day, b: Day) -> z3.BoolRef:
+        if a.parts is not None and b.parts is not None:
+            left, right = _key(a.parts), _key(b.parts)
+        else:
+            left, right = self.number(a), self.number(b)
+        return _COMPARE[op](left, right)
+
+    def choose(self, condition: z3.BoolRef, a: Day, b: Day) -> Day:
+        if a.parts is not None and b.parts is not None:
+            chosen = tuple(z3.If(condition, x, y) for x, y in zip(a.parts, b.parts, strict=True))
+            return Day(parts=(chosen[0], chosen[1], chosen[2]))
+        return Day(number=z3.If(condition, self.number(a), self.number(b)))
+
+    def add_days(self, day: Day, days: z3.ArithRef) -> Day:
+        return Day(number=self.number(day) + days)
+
+    def difference(self, later: Day, earlier: Day) -> z3.ArithRef:
+        return self.number(later) - self.number(earlier)
+
+    def add_months(self, day: Day, months: z3.ArithRef) -> Day:
         """`day + months`, the same day of the month, clamped to the month's last day (2025-01-31 + 1 month
         is 2025-02-28)."""
         y, m, d = self.parts(day)
@@ -74,28 +117,56 @@ class Calendar:
         year = total / 12
         month = total % 12 + 1
         last = days_in_month(year, month)
-        return self.made(year, month, z3.If(d > last, last, d))
-
-    def start_of_month(self, day: z3.ArithRef) -> z3.ArithRef:
-        y, m, _ = self.parts(day)
-        return self.made(y, m, z3.IntVal(1))
-
-    def end_of_month(self, day: z3.ArithRef) -> z3.ArithRef:
-        y, m, _ = self.parts(day)
-        return self.made(y, m, days_in_month(y, m))
-
-    def made(self, year: z3.ArithRef, month: z3.ArithRef, day: z3.ArithRef) -> z3.ArithRef:
-        """The day number of a date built from its parts, whose parts are then known without solving for them
-        (a month step of a month step would otherwise ask the solver to take a day number apart again)."""
-        found = ordinal(year, month, day)
-        if found.get_id() not in self._parts:
-            self._parts[found.get_id()] = (year, month, day)
-            self._kept.append(found)
+        found = Day(parts=(year, month, z3.If(d > last, last, d)))
+        steps = z3.simplify(months)
+        if z3.is_int_value(steps):
+            self._steps.append((day, steps.as_long(), found))
         return found
 
-    def day_of_month(self, day: z3.ArithRef) -> z3.ArithRef:
+    def lemmas(self) -> list[z3.BoolRef]:
+        """Month steps are monotone: a later date stepped by the same months is not earlier, and one date
+        stepped by more months is later. True of the calendar; the solver could derive them through the
+        divisions of a month step, but not within its budget (a gap between `date < expiry` and
+        `date + 12 months >= expiry + 12 months` would stay unknown)."""
+        found: list[z3.BoolRef] = []
+        steps = [*self._steps, *((source, 0, source) for source, _, _ in self._steps)]
+        for i, (a, k, stepped_a) in enumerate(steps):
+            for b, j, stepped_b in steps[i + 1 :]:
+                ka, kb = _key(self.parts(a)), _key(self.parts(b))
+                sa, sb = _key(self.parts(stepped_a)), _key(self.parts(stepped_b))
+                if k == j and a is not b:
+                    found.append(z3.Implies(ka <= kb, sa <= sb))
+                    found.append(z3.Implies(kb <= ka, sb <= sa))
+                elif a is b and k != j:
+                    found.append(sa < sb if k < j else sb < sa)
+        return found
+
+    def start_of_month(self, day: Day) -> Day:
+        y, m, _ = self.parts(day)
+        return Day(parts=(y, m, z3.IntVal(1)))
+
+    def end_of_month(self, day: Day) -> Day:
+        y, m, _ = self.parts(day)
+        return Day(parts=(y, m, days_in_month(y, m)))
+
+    def day_of_month(self, day: Day) -> z3.ArithRef:
         return self.parts(day)[2]
+
+
+def literal(value: date) -> Day:
+    parts = (z3.IntVal(value.year), z3.IntVal(value.month), z3.IntVal(value.day))
+    return Day(parts, z3.IntVal(value.toordinal()))
 
 
 def valid(year: z3.ArithRef, month: z3.ArithRef, day: z3.ArithRef) -> list[z3.BoolRef]:
     return [month >= 1, month <= 12, day >= 1, day <= days_in_month(year, month)]
+
+
+_COMPARE = {
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+}

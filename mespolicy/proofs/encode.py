@@ -24,6 +24,7 @@ import z3
 from mespolicy import nodes as n
 from mespolicy import types as t
 from mespolicy.checked import CheckedPolicy, DefinitionRef, EnumValue, FactRef, Local, ParameterRef
+from mespolicy.proofs.calendar import Day, literal
 from mespolicy.proofs.request import ListTerm, Opaque, RecordTerm, Request
 
 Term = object  # a z3 expression, a RecordTerm, a ListTerm or an Opaque
@@ -93,6 +94,8 @@ class Encoder:
             return Opaque(name)
         if isinstance(kind, t.ListOf):
             return Opaque(name)
+        if kind == t.DATE:
+            return Day(number=z3.Int(name))
         return z3.Int(name)
 
     # -- expressions
@@ -140,7 +143,7 @@ class Encoder:
             case n.MoneyLiteral(amount=amount):
                 return _real(amount)
             case n.DateLiteral(value=value):
-                return z3.IntVal(value.toordinal())
+                return literal(value)
             case n.BoolLiteral(value=value):
                 return z3.BoolVal(value)
             case n.TextLiteral(parts=parts) if all(isinstance(p, str) for p in parts):
@@ -184,23 +187,27 @@ class Encoder:
         """The value in force on the request's day: a parameter with dated values is an `if` on the date."""
         parameter = self.checked.parameters[name]
         found: Term | None = None
-        for effective, literal in parameter.values:
-            value = self.literal(literal, parameter.type)
-            if effective is None or found is None:
+        day = self.request.fact("date")
+        for effective, written in parameter.values:
+            value = self.literal(written, parameter.type)
+            if effective is None:
                 found = value
-                if effective is not None:
-                    # before its first date a parameter has no value (R307): any value stands for that
-                    day = self.request.fact("date")
-                    opened = self.fresh(parameter.type, node, f"parameter {name} before its first date")
-                    if isinstance(day, z3.ArithRef):
-                        found = _if(day >= effective.toordinal(), value, opened)
                 continue
-            day = self.request.fact("date")
-            if not isinstance(day, z3.ArithRef):
+            if not isinstance(day, Day):
                 return self.fresh(parameter.type, node, f"parameter {name}")
-            found = _if(day >= effective.toordinal(), value, found)
+            if found is None:
+                # before its first date a parameter has no value (R307): any value stands for that
+                found = self.fresh(parameter.type, node, f"parameter {name} before its first date")
+            found = self.choose(self.calendar.compare(">=", day, literal(effective)), value, found)
         assert found is not None
         return found
+
+    def choose(self, condition: z3.BoolRef, then: Term, otherwise: Term) -> Term:
+        if isinstance(then, Day) and isinstance(otherwise, Day):
+            return self.calendar.choose(condition, then, otherwise)
+        if isinstance(then, z3.ExprRef) and isinstance(otherwise, z3.ExprRef):
+            return _if(condition, then, otherwise)
+        return Opaque("a choice between records")
 
     def field(self, node: n.FieldAccess, env: Env) -> Term:
         subject = node.subject
@@ -245,23 +252,34 @@ class Encoder:
         if op in (n.BinaryOp.IN, n.BinaryOp.NOT_IN):
             return self.fresh(t.BOOL, node, f"'{op.value}' a list")
         left, right = self.expr(node.left, env), self.expr(node.right, env)
+        if isinstance(left, Day) or isinstance(right, Day):
+            return self.dates(node, left, right)
         if not isinstance(left, z3.ExprRef) or not isinstance(right, z3.ExprRef):
             return self.fresh(self.checked.type_of(node), node, "an operation on records or lists")
         if op in n.COMPARISONS:
             return _compare(op, left, right)
-        left_type, right_type = self.checked.type_of(node.left), self.checked.type_of(node.right)
-        return self.arithmetic(op, left, right, left_type, right_type, node)
+        return self.arithmetic(op, left, right, node)
 
-    def arithmetic(
-        self, op: n.BinaryOp, left: z3.ExprRef, right: z3.ExprRef, lt: t.Type, rt: t.Type, node: n.Expr
-    ) -> Term:
+    def dates(self, node: n.Binary, left: Term, right: Term) -> Term:
+        """A comparison of dates, a date and a duration added or subtracted, or the days between dates."""
+        op = node.op
+        if isinstance(left, Day) and isinstance(right, Day):
+            if op in n.COMPARISONS:
+                return self.calendar.compare(op.value, left, right)
+            return self.calendar.difference(left, right)
+        day, step = (left, right) if isinstance(left, Day) else (right, left)
+        if not isinstance(step, z3.ArithRef) or not isinstance(day, Day):
+            return self.fresh(self.checked.type_of(node), node, "an operation on a date")
+        if op is n.BinaryOp.SUBTRACT:
+            step = -step
+        step_type = self.checked.type_of(node.right if isinstance(left, Day) else node.left)
+        if step_type == t.MONTHS:
+            return self.calendar.add_months(day, step)
+        return self.calendar.add_days(day, step)
+
+    def arithmetic(self, op: n.BinaryOp, left: z3.ExprRef, right: z3.ExprRef, node: n.Expr) -> Term:
         if not isinstance(left, z3.ArithRef) or not isinstance(right, z3.ArithRef):
             return self.fresh(self.checked.type_of(node), node, "an operation")
-        if op is n.BinaryOp.ADD and t.MONTHS in (lt, rt) and t.DATE in (lt, rt):
-            day, months = (left, right) if lt == t.DATE else (right, left)
-            return self.calendar.add_months(day, months)
-        if op is n.BinaryOp.SUBTRACT and lt == t.DATE and rt == t.MONTHS:
-            return self.calendar.add_months(left, -right)
         if op is n.BinaryOp.DIVIDE:
             return _as_real(left) / _as_real(right)
         left, right = _coerce(left, right)
@@ -274,13 +292,14 @@ class Encoder:
     def if_then_else(self, node: n.IfThenElse, env: Env) -> Term:
         condition = self.boolean(node.condition, env)
         then, otherwise = self.expr(node.then, env), self.expr(node.otherwise, env)
-        if isinstance(then, z3.ExprRef) and isinstance(otherwise, z3.ExprRef):
-            return _if(condition, then, otherwise)
-        return self.fresh(self.checked.type_of(node), node, "an 'if' between records")
+        found = self.choose(condition, then, otherwise)
+        if isinstance(found, Opaque):
+            return self.fresh(self.checked.type_of(node), node, "an 'if' between records")
+        return found
 
     def month_of(self, node: n.MonthOf, env: Env) -> Term:
         day = self.expr(node.date, env)
-        if not isinstance(day, z3.ArithRef):
+        if not isinstance(day, Day):
             return self.fresh(self.checked.type_of(node), node, "a month part")
         if node.part is n.MonthPart.START:
             return self.calendar.start_of_month(day)
@@ -290,12 +309,19 @@ class Encoder:
 
     def extreme(self, node: n.Extreme, env: Env) -> Term:
         values = [self.expr(value, env) for value in node.values]
+        bigger = node.function is n.AggregateFunction.MAX
+        if all(isinstance(v, Day) for v in values):
+            chosen = values[0]
+            for value in values[1:]:
+                assert isinstance(chosen, Day) and isinstance(value, Day)
+                beyond = self.calendar.compare(">" if bigger else "<", value, chosen)
+                chosen = self.calendar.choose(beyond, value, chosen)
+            return chosen
         if not all(isinstance(v, z3.ArithRef) for v in values):
             return self.fresh(self.checked.type_of(node), node, "a min or max")
         found = values[0]
         for value in values[1:]:
             a, b = _coerce(found, value)
-            bigger = node.function is n.AggregateFunction.MAX
             found = z3.If(b > a, b, a) if bigger else z3.If(b < a, b, a)
         return found
 

@@ -11,16 +11,18 @@ witness is wanted, never relied on for a proof.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
 
 import attrs
 import z3
 
 from mespolicy.model.facts import FactsSpec, FieldSpec, Kind, RecordSpec
-from mespolicy.proofs.calendar import FIRST_DAY, LAST_DAY, Calendar
+from mespolicy.proofs.calendar import Calendar, Day, valid
 
-_NEAR_FIRST = date(2020, 1, 1).toordinal()
-_NEAR_LAST = date(2039, 12, 31).toordinal()
+# years a witness is first looked for in (every date in one year): one leap, one common
+_PINNED_YEARS = (2024, 2023)
+# the years of a readable witness
+_NEAR_FIRST = 2020
+_NEAR_LAST = 2039
 # how deep records inside records are made variables (deeper ones are left unconstrained)
 _RECORD_DEPTH = 3
 CURRENCY = "USD"
@@ -70,6 +72,8 @@ class Request:
         self.references: list[RecordTerm] = []
         # optional facts a rule reads (not only tests with `given`): a witness gives them if it can
         self.read_optional: set[str] = set()
+        # the years of the request's dates: fixing them turns the calendar's divisions into constants
+        self.years: list[z3.ArithRef] = []
 
     # -- top-level facts
 
@@ -128,12 +132,20 @@ class Request:
         for field in spec.fields:
             other = made.fields.get(field.not_before or "")
             mine = made.fields[field.name]
-            if isinstance(other, z3.ArithRef) and isinstance(mine, z3.ArithRef):
+            if isinstance(other, Day) and isinstance(mine, Day):
+                self.facts.append(self.calendar.compare(">=", mine, other))
+            elif isinstance(other, z3.ArithRef) and isinstance(mine, z3.ArithRef):
                 self.facts.append(mine >= other)
         return made
 
-    def scalar(self, field: FieldSpec, path: str) -> z3.ExprRef:
+    def scalar(self, field: FieldSpec, path: str) -> z3.ExprRef | Day:
         kind = field.kind
+        if kind is Kind.DATE:
+            year, month, day = (z3.Int(f"{path}.{part}") for part in ("year", "month", "day"))
+            self.facts.extend([*valid(year, month, day), year >= 1, year <= 9999])
+            self.preferences.extend([year >= _NEAR_FIRST, year <= _NEAR_LAST])
+            self.years.append(year)
+            return Day(parts=(year, month, day))
         if kind is Kind.BOOL:
             return z3.Bool(path)
         if kind in (Kind.MONEY, Kind.NUMBER, Kind.RATE):
@@ -143,10 +155,7 @@ class Request:
             self.preferences.extend([z3.IsInt(real * 100), real <= 10**7, real >= -(10**7)])
             return real
         variable = z3.Int(path)
-        if kind is Kind.DATE:
-            self.facts.extend([variable >= FIRST_DAY, variable <= LAST_DAY])
-            self.preferences.extend([variable >= _NEAR_FIRST, variable <= _NEAR_LAST])
-        elif kind is Kind.ENUM and field.members is not None:
+        if kind is Kind.ENUM and field.members is not None:
             self.facts.extend([variable >= 0, variable < len(field.members)])
         elif kind is Kind.CURRENCY:
             # any number that is no text of the rules is shown as the currency CURRENCY
@@ -158,6 +167,12 @@ class Request:
                 self.facts.append(variable >= int(field.at_least))
             self.preferences.extend([variable <= 10**6, variable >= -(10**6)])
         return variable
+
+    def pinned(self) -> list[list[z3.BoolRef]]:
+        """Ways to fix the years of every date of the request: in a leap year, in a common year."""
+        if not self.years:
+            return []
+        return [[year == pin for year in self.years] for pin in _PINNED_YEARS]
 
     def witness_preferences(self) -> list[z3.BoolRef]:
         """What a readable witness also meets: the preferences, distinct ids for the entries of one list,

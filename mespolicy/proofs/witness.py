@@ -19,6 +19,7 @@ from mespolicy.errors import EvaluationError
 from mespolicy.model.facts import FieldSpec, Kind, RecordSpec
 from mespolicy.model.request import RequestError
 from mespolicy.policy import Policy
+from mespolicy.proofs.calendar import Day
 from mespolicy.proofs.request import CURRENCY, FRESH_TEXT, ListTerm, Opaque, RecordTerm, Request
 
 JSON = object
@@ -83,8 +84,17 @@ class _Builder:
             return shown
         if isinstance(value, Opaque) or value is None:
             return self.default(field)
+        if isinstance(value, Day):
+            return self.day(value)
         assert isinstance(value, z3.ExprRef)
         return self.scalar(field, value)
+
+    def day(self, value: Day) -> str:
+        if value.parts is not None:
+            year, month, day = (_whole(self.model.eval(part, model_completion=True)) for part in value.parts)
+            return date(year, month, day).isoformat()
+        assert value.number is not None
+        return date.fromordinal(_whole(self.model.eval(value.number, model_completion=True))).isoformat()
 
     def record(self, record: RecordTerm) -> dict[str, JSON]:
         shown: dict[str, JSON] = {}
@@ -102,8 +112,6 @@ class _Builder:
         kind = field.kind
         if kind is Kind.BOOL:
             return z3.is_true(value)
-        if kind is Kind.DATE:
-            return date.fromordinal(_whole(value)).isoformat()
         if kind is Kind.ENUM and field.members:
             return field.members[_whole(value) % len(field.members)]
         if kind is Kind.CURRENCY:
