@@ -42,8 +42,8 @@ def printed(reports: Sequence[ActionReport], spans: dict[str, Span], folder: str
 def render(finding: Finding, action_span: Span, folder: str | None = None) -> str:
     """A finding as a diagnostic (location, source line, caret), its witness, and what deciding it gave."""
     span = finding.rules[-1].span if finding.rules else action_span
-    message = f"action '{finding.action}': {_message(finding)}"
-    lines = [Diagnostic(finding.code, message, span, _hint(finding)).render(folder)]
+    said = f"action '{finding.action}': {message(finding)}"
+    lines = [Diagnostic(finding.code, said, span, _hint(finding)).render(folder)]
     if finding.witness is not None:
         lines.append(f"  witness: {finding.witness}")
     if finding.decided is not None:
@@ -52,7 +52,7 @@ def render(finding: Finding, action_span: Span, folder: str | None = None) -> st
     return "\n".join(lines)
 
 
-def _message(finding: Finding) -> str:
+def message(finding: Finding) -> str:
     if finding.kind == OVERLAP:
         first, second = finding.rules
         where = f"rules '{first.name}' ({_at(first.span)}) and '{second.name}' ({_at(second.span)})"
