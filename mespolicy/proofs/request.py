@@ -20,6 +20,7 @@ from mespolicy.proofs.calendar import Calendar, Day, valid
 
 # years a witness is first looked for in (every date in one year): one leap, one common
 _PINNED_YEARS = (2024, 2023)
+_NEAR_YEARS = range(2020, 2030)
 # the years of a readable witness
 _NEAR_FIRST = 2020
 _NEAR_LAST = 2039
@@ -169,10 +170,13 @@ class Request:
         return variable
 
     def pinned(self) -> list[list[z3.BoolRef]]:
-        """Ways to fix the years of every date of the request: in a leap year, in a common year."""
+        """Ways to fix the years of every date of the request: in a leap year, in a common year, then each in
+        a few years around them (a witness may need dates years apart, as a lapse of 24 months does)."""
         if not self.years:
             return []
-        return [[year == pin for year in self.years] for pin in _PINNED_YEARS]
+        found = [[year == pin for year in self.years] for pin in _PINNED_YEARS]
+        found.append([z3.Or(*(year == pin for pin in _NEAR_YEARS)) for year in self.years])
+        return found
 
     def witness_preferences(self) -> list[z3.BoolRef]:
         """What a readable witness also meets: the preferences, distinct ids for the entries of one list,
