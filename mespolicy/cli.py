@@ -595,17 +595,39 @@ def _policy_argument(text: str) -> Path | None:
 @click.option(
     "--requests",
     "requests_file",
-    required=True,
+    default=None,
     type=click.Path(allow_dash=True, path_type=Path),
-    help="JSON Lines file of requests (- for stdin).",
+    help="JSON Lines file of requests (- for stdin); required unless --prove.",
 )
 @click.option("--json", "as_json", is_flag=True, help="The report as data.")
 @click.option("--examples", default=5, show_default=True, help="How many changed requests to show.")
+@click.option(
+    "--prove",
+    is_flag=True,
+    help="Also prove, per action with z3, that no request is decided differently, or show each "
+    "pair of rules that can decide one request differently with a witness request.",
+)
+@click.option(
+    "--solver-timeout",
+    "solver_timeout",
+    type=click.IntRange(min=1),
+    default=5000,
+    show_default=True,
+    metavar="MS",
+    help="With --prove: the solver's time budget per question, in milliseconds.",
+)
 @_SET
 def diff(
-    old: str, new: str, requests_file: Path, as_json: bool, examples: int, assignments: tuple[str, ...]
+    old: str,
+    new: str,
+    requests_file: Path | None,
+    as_json: bool,
+    examples: int,
+    prove: bool,
+    solver_timeout: int,
+    assignments: tuple[str, ...],
 ) -> None:
-    """Decide every request under two policies and report what changes.
+    """Decide every request under two policies and report what changes; with --prove, prove it.
 
     OLD and NEW are rule folders, or the word `shipped` for the shipped policy;
     --set overrides apply to NEW, so one policy can be compared with a what-if
@@ -616,13 +638,38 @@ def diff(
       mespolicy diff rules/ my-rules/ --requests portfolio.jsonl
       mespolicy diff shipped shipped --set reinstatement_fee_rate=20% --requests portfolio.jsonl
       mespolicy diff shipped my-rules/ --requests portfolio.jsonl --json
+      mespolicy diff shipped shipped --set reactivation_cutoff="24 months" --prove
     """
+    before = _load(_policy_argument(old))
+    after = _load(_policy_argument(new), assignments)
+    if requests_file is None and not prove:
+        _fail("diff needs --requests FILE (a JSON Lines file of requests), or --prove, or both", 2)
+    proved: dict[str, Any] = {}
+    if requests_file is not None:
+        proved.update(_corpus_diff(before, after, requests_file, as_json, examples))
+    if prove:
+        from mespolicy import proofs
+
+        if not proofs.available():
+            _fail("diff --prove needs z3, the proofs extra: pip install 'mespolicy[proofs]'", 2)
+        from mespolicy.proofs.diff import prove_diff, render_diff
+
+        found = prove_diff(before, after, solver_timeout)
+        if as_json:
+            proved["proofs"] = [action.to_json() for action in found]
+        else:
+            click.echo(render_diff(found, solver_timeout))
+    if as_json:
+        click.echo(json.dumps(proved, indent=2, ensure_ascii=False))
+
+
+def _corpus_diff(
+    before: Policy, after: Policy, requests_file: Path, as_json: bool, examples: int
+) -> dict[str, Any]:
+    """The requests of the file decided under both policies: the report printed, or returned as data."""
     from rich.progress import Progress
 
     from mespolicy.diff import diff_policies, render_report
-
-    before = _load(_policy_argument(old))
-    after = _load(_policy_argument(new), assignments)
     lines = [(line, text) for _, line, text in _request_texts((requests_file,), True, after.limits)]
     show_progress = not as_json and len(lines) > 500 and sys.stderr.isatty()
     with Progress(disable=not show_progress, transient=True) as progress:
@@ -635,9 +682,9 @@ def diff(
             advance=lambda: progress.advance(task),
         )
     if as_json:
-        click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
-    else:
-        click.echo(render_report(report, before.origin, after.origin))
+        return report.to_json()
+    click.echo(render_report(report, before.origin, after.origin))
+    return {}
 
 
 @main.command()

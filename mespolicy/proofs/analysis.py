@@ -102,10 +102,10 @@ def prove_action(policy: Policy, action: str, timeout_ms: int = DEFAULT_TIMEOUT_
     request = Request(policy.checked.spec, Calendar())
     encoded = Encoder(policy.checked, request).action(action)
     request.touch_all()
-    return _Prover(policy, action, request, encoded, timeout_ms).run()
+    return Prover(policy, action, request, encoded, timeout_ms).run()
 
 
-class _Prover:
+class Prover:
     def __init__(
         self, policy: Policy, action: str, request: Request, encoded: Encoded, timeout_ms: int
     ) -> None:

@@ -82,10 +82,47 @@ class Encoder:
     # -- open values
 
     def fresh(self, kind: t.Type, node: n.Expr, what: str) -> Term:
-        self.counter += 1
-        name = f"{self.prefix}open!{self.counter}"
         span = node.span
         self.open.append(f"{what} at {span.source.path}:{span.line}")
+        # An expression of the request's facts alone has one value per request: the same open
+        # variable wherever it is written, in this policy or (for a diff) in the other.
+        closed = self.closed(node)
+        if closed:
+            found = self.request.shared_open.get(node)
+            if found is not None:
+                return found
+        self.counter += 1
+        name = f"{self.prefix}open!{self.counter}"
+        made = self.variable(kind, name)
+        if closed:
+            self.request.shared_open[node] = made
+        return made
+
+    def closed(self, node: n.Expr) -> bool:
+        """Whether `node` reads only request facts (and the variables it binds itself)."""
+        bound: set[str] = set()
+        names: list[n.Name] = []
+        pending: list[object] = [node]
+        while pending:
+            item = pending.pop()
+            if isinstance(item, n.Aggregate | n.FirstWhere | n.ForEach) and item.variable:
+                bound.add(item.variable)
+            if isinstance(item, n.Name):
+                names.append(item)
+            if isinstance(item, tuple):
+                pending.extend(item)
+            elif attrs.has(type(item)):
+                pending.extend(getattr(item, f.name) for f in attrs.fields(type(item)))  # type: ignore[arg-type]
+        for name in names:
+            binding = self.checked.bindings.get(id(name))
+            if isinstance(binding, FactRef | EnumValue):
+                continue
+            if isinstance(binding, Local) and name.name in bound:
+                continue
+            return False
+        return True
+
+    def variable(self, kind: t.Type, name: str) -> Term:
         if kind == t.BOOL:
             return z3.Bool(name)
         if kind in (t.NUMBER, t.RATE) or isinstance(kind, t.Money):

@@ -73,6 +73,8 @@ class Request:
         self.references: list[RecordTerm] = []
         # optional facts a rule reads (not only tests with `given`): a witness gives them if it can
         self.read_optional: set[str] = set()
+        # open values of expressions over the request's facts alone, by expression (spans aside)
+        self.shared_open: dict[object, object] = {}
         # the years of the request's dates: fixing them turns the calendar's divisions into constants
         self.years: list[z3.ArithRef] = []
 
