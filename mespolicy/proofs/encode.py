@@ -109,6 +109,8 @@ class Encoder:
                 bound.add(item.variable)
             if isinstance(item, n.Name):
                 names.append(item)
+            if isinstance(item, n.Call):
+                return False  # a definition's body may differ between two policies
             if isinstance(item, tuple):
                 pending.extend(item)
             elif attrs.has(type(item)):
