@@ -1,10 +1,12 @@
-"""Calendar dates as solver integers: day numbers, their year, month and day, month steps clamped.
+"""Calendar dates for the solver: year, month and day, day numbers, and month steps clamped at month end.
 
-A date is its proleptic Gregorian ordinal, as `datetime.date.toordinal` gives it
-(0001-01-01 is 1). Year, month and day are tied to it by
-the days of the years and months before it, written with floor division only, so
-it holds for every integer and the solver needs no range to stay faithful; leap
-years follow the Gregorian rule (every 4th year, not every 100th, every 400th).
+A date read from a request is its year, month and day (valid: a month of 1-12, a
+day within its month, 29 February only in a leap year by the Gregorian rule);
+dates compare as (year, month, day) do, by a linear key, with no division. A day
+number is the proleptic Gregorian ordinal `datetime.date.toordinal` gives
+(0001-01-01 is 1), made from the parts with floor division only, so it holds for
+every integer; it is used for day steps and the days between two dates, and
+taken apart again only when a month step follows a day step.
 """
 
 from __future__ import annotations

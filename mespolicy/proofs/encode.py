@@ -1,6 +1,7 @@
 """Checked expressions as solver terms, by the semantics the compiler gives them.
 
-Dates are day numbers and month steps clamp at month end (`calendar`); days,
+Dates are `calendar.Day` terms (year, month and day, or a day number), month
+steps clamp at month end; days,
 months and whole numbers are integers; numbers, rates and money are exact
 rationals. What is not encoded is left open: a fresh variable of the right type
 (an aggregate over a list, `first ... where`, `months from`, a band, a rounding,
@@ -27,7 +28,7 @@ from mespolicy.checked import CheckedPolicy, DefinitionRef, EnumValue, FactRef, 
 from mespolicy.proofs.calendar import Day, literal
 from mespolicy.proofs.request import ListTerm, Opaque, RecordTerm, Request
 
-Term = object  # a z3 expression, a RecordTerm, a ListTerm or an Opaque
+Term = object  # a z3 expression, a Day, a RecordTerm, a ListTerm or an Opaque
 Env = Mapping[str, Term]
 
 # calls of definitions inlined inside each other, at most (deeper calls are left open)

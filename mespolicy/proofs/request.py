@@ -10,8 +10,6 @@ witness is wanted, never relied on for a proof.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import attrs
 import z3
 
@@ -198,10 +196,3 @@ class Request:
                 found.append(z3.Distinct(*terms))
         return found
 
-
-def records(value: object) -> Iterator[RecordTerm]:
-    """`value` and the records inside it."""
-    if isinstance(value, RecordTerm):
-        yield value
-        for inner in value.fields.values():
-            yield from records(inner)

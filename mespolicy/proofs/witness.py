@@ -8,6 +8,7 @@ code does is reported as confirmed.
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
@@ -16,7 +17,7 @@ import attrs
 import z3
 
 from mespolicy.errors import EvaluationError
-from mespolicy.model.facts import FieldSpec, Kind, RecordSpec
+from mespolicy.model.facts import FieldSpec, Kind
 from mespolicy.model.request import RequestError
 from mespolicy.policy import Policy
 from mespolicy.proofs.calendar import Day
@@ -181,8 +182,6 @@ def to_text(value: JSON) -> str:
         return "true"
     if value is False:
         return "false"
-    import json
-
     return json.dumps(value, ensure_ascii=False)
 
 
@@ -199,4 +198,4 @@ def decide(policy: Policy, text: str) -> Outcome:
     return Outcome(None, rule, f"{decision.outcome.value} by rule {rule}")
 
 
-__all__ = ["Outcome", "RecordSpec", "decide", "request_json", "to_text"]
+__all__ = ["Outcome", "decide", "request_json", "to_text"]
