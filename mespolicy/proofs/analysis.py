@@ -11,6 +11,7 @@ compiled code does not confirm is reported as possible, never as proved or found
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Sequence
 
 import attrs
@@ -24,6 +25,9 @@ from mespolicy.proofs.request import Request
 from mespolicy.proofs.witness import Outcome, decide, request_json
 
 DEFAULT_TIMEOUT_MS = 5000
+# the most solver questions one action asks, and its time budget in solver timeouts
+MAX_QUESTIONS = 400
+ACTION_BUDGET_TIMEOUTS = 20
 # the budget of each further try for a readable witness (a witness is a request found, not a proof)
 _TIER_TIMEOUT_MS = 2000
 
@@ -117,6 +121,11 @@ class Prover:
         base = [*request.facts, *request.calendar.facts, *request.calendar.lemmas(), *encoded.side]
         self.base = [(fact, _constants(fact)) for fact in base]
         self.reason = ""
+        # A rule folder may be someone else's: an action of a thousand rules asks half a million pairs.
+        # Past this many questions, or this long, the rest are unknown (said once), never proved.
+        self.questions_left = MAX_QUESTIONS
+        self.deadline = time.monotonic() + ACTION_BUDGET_TIMEOUTS * timeout_ms / 1000
+        self.spent = False
         preferences = request.witness_preferences()
         given = request.given_facts()
         # Tried in turn for a witness: every date in one year (a leap year, then a common one), which
@@ -189,6 +198,11 @@ class Prover:
         self.findings.append(Finding(kind, self.action, rules, message, witness, decided))
 
     def unknown(self, what: str, rules: tuple[n.Rule, ...]) -> None:
+        if self.questions_left < 0 or time.monotonic() > self.deadline:
+            if self.spent:
+                return
+            self.spent = True
+            what = "the rest of this action's questions"
         message = f"the solver could not decide {what} ({self.reason})"
         self.findings.append(Finding(UNKNOWN, self.action, rules, message))
 
@@ -198,6 +212,13 @@ class Prover:
         Each question gets a solver of its own: z3 solves one set of assertions with tactics it
         turns off once a solver is used incrementally (push and pop), and month steps need them.
         """
+        self.questions_left -= 1
+        if self.questions_left < 0 or time.monotonic() > self.deadline:
+            self.reason = (
+                f"the proofs of one action stop after {MAX_QUESTIONS} questions or "
+                f"{ACTION_BUDGET_TIMEOUTS} times --solver-timeout"
+            )
+            return z3.unknown, None
         status, model = self.check(goal, self.timeout_ms)
         if status == z3.unsat:
             return status, None

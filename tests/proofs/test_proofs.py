@@ -135,3 +135,22 @@ def test_dead_rules_are_warnings_and_strict_makes_them_errors() -> None:
     assert "V404" in err and "0 proof errors, 2 warnings" in err
     code, _, _ = run("check", "--strict", str(BAD / "dead_rules.mes"))
     assert code == 1
+
+
+def test_an_action_of_many_rules_stops_at_its_question_budget_and_claims_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A rule folder may be someone else's: the proofs of one action are bounded, the rest unknown."""
+    from mespolicy.proofs import analysis
+
+    monkeypatch.setattr(analysis, "MAX_QUESTIONS", 5)
+    rules = "".join(
+        f'  approve on_day_{k} §6.2 when date == 2026-01-01 + {k} days {{\n    reason "Day {k}."\n  }}\n'
+        for k in range(6)
+    )
+    policy = from_files((parse(f'action renew "Renew." {{\n{rules}}}\n', "many.mes"),), "many")
+    (report,) = prove(policy)
+    assert not report.proved
+    unknown = [f for f in report.findings if f.kind == "unknown"]
+    assert len(unknown) == 1
+    assert "stop after 5 questions" in unknown[0].message
