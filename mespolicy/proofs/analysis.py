@@ -28,8 +28,6 @@ DEFAULT_TIMEOUT_MS = 5000
 # the most solver questions one action asks, and its time budget in solver timeouts
 MAX_QUESTIONS = 400
 ACTION_BUDGET_TIMEOUTS = 20
-# the budget of each further try for a readable witness (a witness is a request found, not a proof)
-_TIER_TIMEOUT_MS = 2000
 
 PROVED = "proved"
 OVERLAP = "overlap"
@@ -222,9 +220,10 @@ class Prover:
         status, model = self.check(goal, self.timeout_ms)
         if status == z3.unsat:
             return status, None
+        # each further try for a readable witness has half the budget (a witness is found, not proved)
         reason = self.reason
         for tier in self.tiers:
-            found, readable = self.check([*goal, *tier], min(self.timeout_ms, _TIER_TIMEOUT_MS))
+            found, readable = self.check([*goal, *tier], max(1, self.timeout_ms // 2))
             if found == z3.sat:
                 return z3.sat, readable
         self.reason = reason

@@ -12,10 +12,13 @@ from mespolicy.model.calendar import add_months
 from mespolicy.policy import load
 from mespolicy.proofs.diff import prove_diff
 
+# The solver's budget is wall-clock time: generous, so a machine busy with other work gives the same answers.
+SOLVER_MS = 30000
+
 
 def test_the_shipped_policy_is_proved_to_decide_as_itself() -> None:
     policy = load()
-    found = prove_diff(policy, policy)
+    found = prove_diff(policy, policy, SOLVER_MS)
     assert [(action.action, action.proved_same) for action in found] == [
         (name, True) for name in policy.checked.actions
     ]
@@ -24,7 +27,7 @@ def test_the_shipped_policy_is_proved_to_decide_as_itself() -> None:
 def test_a_shorter_cutoff_gives_witnesses_between_the_new_cutoff_and_the_old() -> None:
     old = load()
     new = old.with_overrides({"reactivation_cutoff": "24 months"})
-    found = {action.action: action for action in prove_diff(old, new)}
+    found = {action.action: action for action in prove_diff(old, new, SOLVER_MS)}
     assert {name for name, action in found.items() if not action.proved_same} == {"renew", "status"}
     renew = found["renew"]
     (late,) = [d for d in renew.differences if (d.old, d.new) == ("late_renewal", "past_reactivation_cutoff")]
@@ -42,6 +45,7 @@ def test_a_shorter_cutoff_gives_witnesses_between_the_new_cutoff_and_the_old() -
 
 def test_diff_prove_prints_each_action_and_needs_no_requests() -> None:
     arguments = ["diff", "shipped", "shipped", "--set", "reactivation_cutoff=24 months", "--prove"]
+    arguments += ["--solver-timeout", str(SOLVER_MS)]
     result = CliRunner().invoke(main, ["--no-color", *arguments])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
