@@ -162,15 +162,36 @@ _SET = click.option(
     show_default=True,
     help="Stop after this pass.",
 )
-@click.option("--strict", is_flag=True, help="Fail (exit 2) when there are warnings, as on errors.")
-def check(path: Path | None, until: str, strict: bool) -> None:
-    """Parse, check and compile a folder of rule files; report every error, then every warning.
+@click.option(
+    "--prove/--no-prove",
+    default=None,
+    help="Prove each action's rules exclusive and exhaustive, and find dead rules, with z3 "
+    "(on by default when z3, the proofs extra, is installed).",
+)
+@click.option(
+    "--solver-timeout",
+    "solver_timeout",
+    type=click.IntRange(min=1),
+    default=5000,
+    show_default=True,
+    metavar="MS",
+    help="The solver's time budget per question, in milliseconds; past it the question is unknown.",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Warnings (unused parameters and definitions, dead rules, unconfirmed conflicts, unknowns) "
+    "fail the check (exit 2), as errors do.",
+)
+def check(path: Path | None, until: str, prove: bool | None, solver_timeout: int, strict: bool) -> None:
+    """Parse, check and compile a folder of rule files; report errors, then warnings; prove the rules.
 
     \b
     Examples:
       mespolicy check rules/
       mespolicy check --strict rules/
       mespolicy check --until parse rules/renewal.mes
+      mespolicy check --strict --solver-timeout 20000 rules/
     """
     from mespolicy.compiler import compile_policy
     from mespolicy.loader import read_folder
@@ -191,12 +212,48 @@ def check(path: Path | None, until: str, strict: bool) -> None:
         _fail(error.render(_shown_folder(path)))
     summary = f"{folder}: {done.summary}; {len(tests)} tests {'parsed' if until == 'parse' else 'checked'}"
     if done.warnings:
-        warned = PolicyWarnings(done.warnings)
-        if strict:
-            _fail(f"{warned.render(_shown_folder(path))} (--strict: warnings fail the check)", 2)
-        click.echo(warned.render(_shown_folder(path)) + "\n", err=True)
+        click.echo(PolicyWarnings(done.warnings).render(_shown_folder(path)) + "\n", err=True)
         summary += f"; {warning_count(done.warnings)}"
     click.echo(summary)
+    proved_clean = True
+    if done.checked is not None and until == PASSES[-1][0]:
+        checked_policy = Policy(done.checked, compiled, str(folder), limits)
+        proved_clean = _prove(checked_policy, path, prove, solver_timeout, strict)
+    if strict and done.warnings:
+        _fail(f"{warning_count(done.warnings)} (--strict: warnings fail the check)", 2)
+    if not proved_clean:
+        sys.exit(2)
+
+
+def _prove(policy: Policy, path: Path | None, prove: bool | None, timeout: int, strict: bool) -> bool:
+    """The proofs of `check`: a status line per action; False when a witness confirms an overlap or gap
+    (or, with --strict, when the proofs warn)."""
+    from mespolicy import proofs
+
+    if prove is False:
+        return True
+    if not proofs.available():
+        note = "proofs skipped: z3 is not installed (it is the proofs extra: pip install 'mespolicy[proofs]')"
+        if prove:
+            _fail(note, 2)
+        click.echo(note)
+        return True
+    from mespolicy.proofs.analysis import prove as prove_policy
+    from mespolicy.proofs.report import printed
+
+    shown = printed(
+        prove_policy(policy, timeout),
+        {name: action.span for name, action in policy.checked.actions.items()},
+        _shown_folder(path),
+    )
+    click.echo(f"proofs (z3, at most {timeout} ms a question):")
+    for line in shown.status:
+        click.echo(line)
+    for block in shown.findings:
+        click.echo(block + "\n", err=True)
+    if shown.errors or shown.warnings:
+        click.echo(f"{shown.errors} proof errors, {shown.warnings} warnings", err=True)
+    return not shown.failed(strict)
 
 
 def _shown_folder(path: Path | None) -> str | None:
@@ -553,17 +610,39 @@ def _policy_argument(text: str) -> Path | None:
 @click.option(
     "--requests",
     "requests_file",
-    required=True,
+    default=None,
     type=click.Path(allow_dash=True, path_type=Path),
-    help="JSON Lines file of requests (- for stdin).",
+    help="JSON Lines file of requests (- for stdin); required unless --prove.",
 )
 @click.option("--json", "as_json", is_flag=True, help="The report as data.")
 @click.option("--examples", default=5, show_default=True, help="How many changed requests to show.")
+@click.option(
+    "--prove",
+    is_flag=True,
+    help="Also prove, per action with z3, that no request is decided differently, or show each "
+    "pair of rules that can decide one request differently with a witness request.",
+)
+@click.option(
+    "--solver-timeout",
+    "solver_timeout",
+    type=click.IntRange(min=1),
+    default=5000,
+    show_default=True,
+    metavar="MS",
+    help="With --prove: the solver's time budget per question, in milliseconds.",
+)
 @_SET
 def diff(
-    old: str, new: str, requests_file: Path, as_json: bool, examples: int, assignments: tuple[str, ...]
+    old: str,
+    new: str,
+    requests_file: Path | None,
+    as_json: bool,
+    examples: int,
+    prove: bool,
+    solver_timeout: int,
+    assignments: tuple[str, ...],
 ) -> None:
-    """Decide every request under two policies and report what changes.
+    """Decide every request under two policies and report what changes; with --prove, prove it.
 
     OLD and NEW are rule folders, or the word `shipped` for the shipped policy;
     --set overrides apply to NEW, so one policy can be compared with a what-if
@@ -574,13 +653,38 @@ def diff(
       mespolicy diff rules/ my-rules/ --requests portfolio.jsonl
       mespolicy diff shipped shipped --set reinstatement_fee_rate=20% --requests portfolio.jsonl
       mespolicy diff shipped my-rules/ --requests portfolio.jsonl --json
+      mespolicy diff shipped shipped --set reactivation_cutoff="24 months" --prove
     """
+    before = _load(_policy_argument(old))
+    after = _load(_policy_argument(new), assignments)
+    if requests_file is None and not prove:
+        _fail("diff needs --requests FILE (a JSON Lines file of requests), or --prove, or both", 2)
+    proved: dict[str, Any] = {}
+    if requests_file is not None:
+        proved.update(_corpus_diff(before, after, requests_file, as_json, examples))
+    if prove:
+        from mespolicy import proofs
+
+        if not proofs.available():
+            _fail("diff --prove needs z3, the proofs extra: pip install 'mespolicy[proofs]'", 2)
+        from mespolicy.proofs.diff import prove_diff, render_diff
+
+        found = prove_diff(before, after, solver_timeout)
+        if as_json:
+            proved["proofs"] = [action.to_json() for action in found]
+        else:
+            click.echo(render_diff(found, solver_timeout))
+    if as_json:
+        click.echo(json.dumps(proved, indent=2, ensure_ascii=False))
+
+
+def _corpus_diff(
+    before: Policy, after: Policy, requests_file: Path, as_json: bool, examples: int
+) -> dict[str, Any]:
+    """The requests of the file decided under both policies: the report printed, or returned as data."""
     from rich.progress import Progress
 
     from mespolicy.diff import diff_policies, render_report
-
-    before = _load(_policy_argument(old))
-    after = _load(_policy_argument(new), assignments)
     lines = [(line, text) for _, line, text in _request_texts((requests_file,), True, after.limits)]
     show_progress = not as_json and len(lines) > 500 and sys.stderr.isatty()
     with Progress(disable=not show_progress, transient=True) as progress:
@@ -593,9 +697,9 @@ def diff(
             advance=lambda: progress.advance(task),
         )
     if as_json:
-        click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
-    else:
-        click.echo(render_report(report, before.origin, after.origin))
+        return report.to_json()
+    click.echo(render_report(report, before.origin, after.origin))
+    return {}
 
 
 @main.command()
