@@ -105,7 +105,9 @@ class Policy:
         for request in requests:
             yield self.decide(request)
 
-    def decide_arrow(self, batch: pa.RecordBatch, *, first_line: int = 1, trace: bool = True) -> pa.RecordBatch:
+    def decide_arrow(
+        self, batch: pa.RecordBatch, *, first_line: int = 1, trace: bool = True
+    ) -> pa.RecordBatch:
         """The decisions on a batch of requests (`mespolicy.portfolio.arrow_schema`), a row each, in order.
 
         A row that cannot be read or decided gets its error in the `error` column; the

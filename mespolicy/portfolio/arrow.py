@@ -58,7 +58,9 @@ class ArrowValueError(MespolicyError):
         self.field = field
 
 
-def decide_arrow(policy: Policy, batch: pa.RecordBatch, *, first_line: int = 1, trace: bool = True) -> pa.RecordBatch:
+def decide_arrow(
+    policy: Policy, batch: pa.RecordBatch, *, first_line: int = 1, trace: bool = True
+) -> pa.RecordBatch:
     """The decisions on a batch of requests, one row each, in the schema `decision_schema` gives."""
     rows = DecisionRows(policy, trace)
     for number, data in enumerate(batch.to_pylist(), start=first_line):
@@ -108,14 +110,19 @@ class DecisionRows:
     def refused(self, line: int, error: MespolicyError, ref: str | None) -> Row:
         self.failures += 1
         found = error.error_object(line, ref)["error"]
-        return _error_row(line, {k: found[k] for k in ("code", "field", "message")}, found["ref"])
+        ref = found["ref"]
+        return _error_row(
+            line, {k: found[k] for k in ("code", "field", "message")}, ref if isinstance(ref, str) else None
+        )
 
     def decided(self, line: int, decision: Decision) -> Row:
         try:
             return decision_row(line, decision, self.outputs, self.trace)
         except ArrowValueError as error:
             self.failures += 1
-            return _error_row(line, {"code": error.code, "field": error.field, "message": str(error)}, decision.ref)
+            return _error_row(
+                line, {"code": error.code, "field": error.field, "message": str(error)}, decision.ref
+            )
 
     def batch(self) -> pa.RecordBatch:
         found = pa.RecordBatch.from_pylist(self.rows, schema=self.schema)
@@ -159,7 +166,7 @@ def _record_data(spec: FactsSpec, record: RecordSpec, row: Mapping[str, object])
 
 
 def _value_data(spec: FactsSpec, field: FieldSpec, value: object) -> object:
-    if field.kind is Kind.RECORD and isinstance(value, Mapping) and field.record in spec.records:
+    if field.kind is Kind.RECORD and isinstance(value, Mapping) and field.record is not None:
         return _record_data(spec, spec.records[field.record], value)
     if field.kind in (Kind.NUMBER, Kind.RATE) and isinstance(value, str):
         try:
@@ -174,7 +181,10 @@ def _value_data(spec: FactsSpec, field: FieldSpec, value: object) -> object:
 def requests_batch(policy: Policy, requests: Iterable[Mapping[str, object]]) -> pa.RecordBatch:
     """Requests in the JSON shape (as `json.loads` gives them, dates as text) as one batch."""
     spec = policy.checked.spec
-    rows = [{**_arrow_record(spec, spec.request, r), "action": r.get("action"), "ref": r.get("ref")} for r in requests]
+    rows = [
+        {**_arrow_record(spec, spec.request, r), "action": r.get("action"), "ref": r.get("ref")}
+        for r in requests
+    ]
     return pa.RecordBatch.from_pylist(rows, schema=request_schema(policy.checked))
 
 
@@ -194,7 +204,7 @@ def _arrow_value(spec: FactsSpec, field: FieldSpec, value: object) -> object:
         return dt.date.fromisoformat(value)
     if field.kind in (Kind.NUMBER, Kind.RATE) and isinstance(value, int | Decimal):
         return str(value)
-    if field.kind is Kind.RECORD and isinstance(value, Mapping) and field.record in spec.records:
+    if field.kind is Kind.RECORD and isinstance(value, Mapping) and field.record is not None:
         return _arrow_record(spec, spec.records[field.record], value)
     return value
 
@@ -282,11 +292,13 @@ def _money(money: Money, field: str) -> Row:
 
 def _amount(amount: Decimal, field: str) -> Decimal:
     """The amount unchanged when decimal128 at MONEY_SCALE holds it exactly."""
-    sign, digits, exponent = amount.as_tuple()
+    _, digits, exponent = amount.as_tuple()
     if not isinstance(exponent, int) or exponent < -MONEY_SCALE:
         raise ArrowValueError(field, f"{field}: {amount} has more than {MONEY_SCALE} digits after the point")
     if len(digits) + exponent > _WHOLE_DIGITS:
-        raise ArrowValueError(field, f"{field}: {amount} has more than {_WHOLE_DIGITS} digits before the point")
+        raise ArrowValueError(
+            field, f"{field}: {amount} has more than {_WHOLE_DIGITS} digits before the point"
+        )
     return amount
 
 

@@ -130,7 +130,7 @@ def outputs_type(policy: CheckedPolicy) -> pa.StructType:
 def _struct_of(tree: dict[str, object]) -> pa.StructType:
     return pa.struct(
         [
-            pa.field(name, _struct_of(value) if isinstance(value, dict) else value)  # type: ignore[arg-type]
+            pa.field(name, _struct_of(value) if isinstance(value, dict) else value)
             for name, value in tree.items()
         ]
     )
