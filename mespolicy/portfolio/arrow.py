@@ -99,6 +99,7 @@ class DecisionRows:
             request = read()
             row = self.decided(line, self.policy.decide(request))
         except RequestError as error:
+            error.line = line  # as a JSON Lines run says it: the message names the line
             row = self.refused(line, error, error.ref or _ref(request))
         except MespolicyError as error:
             row = self.refused(line, error, _ref(request))
@@ -110,10 +111,9 @@ class DecisionRows:
     def refused(self, line: int, error: MespolicyError, ref: str | None) -> Row:
         self.failures += 1
         found = error.error_object(line, ref)["error"]
-        ref = found["ref"]
-        return _error_row(
-            line, {k: found[k] for k in ("code", "field", "message")}, ref if isinstance(ref, str) else None
-        )
+        echoed = found["ref"]
+        shown = {k: found[k] for k in ("code", "field", "message")}
+        return _error_row(line, shown, echoed if isinstance(echoed, str) else None)
 
     def decided(self, line: int, decision: Decision) -> Row:
         try:
