@@ -61,10 +61,16 @@ class ArrowValueError(MespolicyError):
 def decide_arrow(
     policy: Policy, batch: pa.RecordBatch, *, first_line: int = 1, trace: bool = True
 ) -> pa.RecordBatch:
-    """The decisions on a batch of requests, one row each, in the schema `decision_schema` gives."""
+    """The decisions on a batch of requests, one row each, in the schema `decision_schema` gives.
+
+    A `line` column (when the policy declares no fact of that name) numbers the rows;
+    without one they are numbered from `first_line`.
+    """
     rows = DecisionRows(policy, trace)
+    numbered = "line" in batch.schema.names and policy.checked.spec.request.field("line") is None
     for number, data in enumerate(batch.to_pylist(), start=first_line):
-        rows.add(number, data)
+        given = data.pop("line", None) if numbered else None
+        rows.add(given if isinstance(given, int) else number, data)
     return rows.batch()
 
 
