@@ -1,10 +1,11 @@
-"""The same requests get the same answers, byte for byte, by every path: API, JSON Lines, --jobs, Arrow, Spark."""
+"""The same requests get the same answers, byte for byte, by API, JSON Lines, --jobs, Arrow and Spark."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +32,7 @@ def _api(policy: Policy, request: dict[str, Any], line: int) -> str:
     read = None
     try:
         read = policy.read(request)
-        answer = decision_to_json(policy.decide(read))
+        answer: Mapping[str, object] = decision_to_json(policy.decide(read))
     except RequestError as error:
         error.line = line
         answer = error.error_object(line, error.ref or (None if read is None else read.ref))
