@@ -15,7 +15,7 @@ import contextlib
 import multiprocessing
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -67,7 +67,7 @@ def default_jobs(paths: Iterable[Path]) -> int:
 
 def decide_in_workers(
     source: PolicySource, decide_line: DecideLine, items: Iterator[Item], jobs: int
-) -> Iterator[Answered]:
+) -> Generator[Answered, None, None]:
     """The answer to each item, in the order of `items`, decided by `jobs` worker processes.
 
     An OSError reading `items` is raised after every line read before it has been answered.
