@@ -82,12 +82,13 @@ class DecisionRows:
         self.trace = trace
         self.schema = decision_schema(policy.checked)
         self.outputs = _output_kinds(policy.checked)
+        self.reader = RequestReader(policy.checked.spec)
         self.rows: list[Row] = []
         self.failures = 0
 
     def add(self, line: int, data: Mapping[str, object]) -> None:
         """Decide one request given as a row (a mapping in the JSON shape) and keep its row."""
-        self.decide(line, lambda: self.policy.read(request_data(self.policy.checked.spec, data)))
+        self.decide(line, lambda: self.policy.read(self.reader.data(data)))
 
     def add_json(self, line: int, text: bytes | RequestError) -> None:
         """Decide one request given as JSON text (or the reason it has none) and keep its row."""
@@ -149,39 +150,59 @@ def _error_row(line: int, error: Row, ref: str | None) -> Row:
 
 def request_data(spec: FactsSpec, row: Mapping[str, object]) -> dict[str, object]:
     """A request row as the reader takes it: nulls left out (a missing fact), numbers as Decimal."""
-    data = _record_data(spec, spec.request, row)
-    for name in ("action", "ref"):
-        if row.get(name) is not None:
-            data[name] = row[name]
-    return data
+    return RequestReader(spec).data(row)
 
 
-def _record_data(spec: FactsSpec, record: RecordSpec, row: Mapping[str, object]) -> dict[str, object]:
-    data: dict[str, object] = {}
-    for name, value in row.items():
-        field = record.field(name)
-        if value is None:
-            continue
-        if field is None:
-            data[name] = value  # the reader names the field it does not know
-        elif field.many and isinstance(value, list):
-            data[name] = [_value_data(spec, field, item) for item in value]
-        else:
-            data[name] = _value_data(spec, field, value)
-    return data
+class RequestReader:
+    """Request rows into the JSON shape the reader takes, with each record's fields looked up once."""
+
+    def __init__(self, spec: FactsSpec) -> None:
+        self.spec = spec
+        self.fields = {
+            name: {field.name: field for field in record.fields}
+            for name, record in (*spec.records.items(), ("", spec.request))
+        }
+
+    def data(self, row: Mapping[str, object]) -> dict[str, object]:
+        data = self.record("", row)
+        for name in ("action", "ref"):
+            if row.get(name) is not None:
+                data[name] = row[name]
+        return data
+
+    def record(self, name: str, row: Mapping[str, object]) -> dict[str, object]:
+        fields = self.fields[name]
+        data: dict[str, object] = {}
+        for key, value in row.items():
+            if value is None:
+                continue
+            field = fields.get(key)
+            if field is None or field.kind in _AS_GIVEN:
+                data[key] = value  # the reader names a field it does not know
+            elif field.many and isinstance(value, list):
+                data[key] = [self.value(field, item) for item in value]
+            else:
+                data[key] = self.value(field, value)
+        return data
+
+    def value(self, field: FieldSpec, value: object) -> object:
+        kind = field.kind
+        if kind is Kind.RECORD and isinstance(value, Mapping) and field.record is not None:
+            return self.record(field.record, value)
+        if kind in (Kind.NUMBER, Kind.RATE) and isinstance(value, str):
+            try:
+                return Decimal(value)
+            except ArithmeticError:
+                return value  # the reader says it is not a number
+        if kind is Kind.MONEY and isinstance(value, Decimal):
+            return format(value, "f")
+        return value
 
 
-def _value_data(spec: FactsSpec, field: FieldSpec, value: object) -> object:
-    if field.kind is Kind.RECORD and isinstance(value, Mapping) and field.record is not None:
-        return _record_data(spec, spec.records[field.record], value)
-    if field.kind in (Kind.NUMBER, Kind.RATE) and isinstance(value, str):
-        try:
-            return Decimal(value)
-        except ArithmeticError:
-            return value  # the reader says it is not a number
-    if field.kind is Kind.MONEY and isinstance(value, Decimal):
-        return format(value, "f")
-    return value
+# kinds whose Arrow values the reader takes as they are
+_AS_GIVEN = frozenset(
+    {Kind.TEXT, Kind.REFERENCE, Kind.CURRENCY, Kind.DATE, Kind.BOOL, Kind.ENUM, Kind.INTEGER}
+)
 
 
 def requests_batch(policy: Policy, requests: Iterable[Mapping[str, object]]) -> pa.RecordBatch:
