@@ -128,3 +128,20 @@ def test_jobs_keeps_the_exit_status_and_the_explained_answers(tmp_path: Path) ->
     first, second = runs[1].stdout.splitlines()
     assert json.loads(first)["outcome"] in ("approved", "rejected")
     assert json.loads(second)["error"]["line"] == 2
+
+
+def test_the_progress_bar_shows_only_for_files_on_a_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "p.jsonl"
+    path.write_text("{}\n{}\n", encoding="utf-8")
+    items = list(_items(["{}", "{}"]))
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
+    with jobs.progress(iter(items), (path,), True) as passed:
+        assert isinstance(passed, type(iter(items)))
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    with jobs.progress(iter(items), (Path("-"),), True) as passed:
+        assert isinstance(passed, type(iter(items)))
+    with jobs.progress(iter(items), (path,), True) as passed:
+        assert not isinstance(passed, type(iter(items)))
+        assert list(passed) == items
