@@ -10,8 +10,9 @@ compare.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -100,7 +101,7 @@ class DecisionRows:
 
         self.decide(line, read)
 
-    def decide(self, line: int, read: Any) -> None:
+    def decide(self, line: int, read: Callable[[], Facts]) -> None:
         request: Facts | None = None
         try:
             request = read()
@@ -303,9 +304,8 @@ def _output_value(name: str, value: object, kind: pa.DataType | None) -> object:
             return {"decimal": None, "whole": value}
         if isinstance(value, Decimal) and value.is_finite():
             return {"decimal": format(value, "f"), "whole": None}
-    if hasattr(value, "value") and not isinstance(value, dt.date):  # an enum member
-        member = value.value
-        return member if isinstance(member, str) else value.name  # type: ignore[attr-defined]
+    if isinstance(value, enum.Enum):  # as the JSON form writes a member
+        return value.value if isinstance(value.value, str) else value.name
     return value
 
 
