@@ -344,7 +344,7 @@ def decide(
             except OSError as error:
                 _fail(f"decide: cannot read further {where}: {error.strerror or error}; stopped there", 2)
             except WorkerPolicyError as error:
-                _fail(f"decide: {error}; stopped {where}", 2)
+                _fail(f"decide: {error.code}: {error}; stopped {where}", 2)
             if item is None:
                 break
             name, line, answer, failed = item
@@ -414,7 +414,7 @@ def _decide_portfolio(
     try:
         decided, refused = decide_file(loaded, in_file, out_file, trace=trace)
     except PortfolioError as error:
-        _fail(f"decide: {error}", 2)
+        _fail(f"decide: {error.code}: {error}", 2)
     click.echo(f"{out_file}: {decided} decided, {refused} refused", err=True)
     sys.exit(1 if refused else 0)
 

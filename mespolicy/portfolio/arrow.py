@@ -50,9 +50,9 @@ _WHOLE_DIGITS = 38 - MONEY_SCALE
 
 
 class ArrowValueError(MespolicyError):
-    """A decision value Arrow's decision schema cannot hold exactly (P101): said on its row."""
+    """A decision value Arrow's decision schema cannot hold exactly (E101): said on its row."""
 
-    code = "P101"
+    code = "E101"
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from mespolicy.errors import MespolicyError
 from mespolicy.model.facts import FactsSpec, FieldSpec, Kind
 from mespolicy.portfolio.arrow import DecisionRows
 
@@ -35,8 +36,10 @@ BATCH_ROWS = 4096
 _CSV_FIELD_BYTES = 1 << 24
 
 
-class PortfolioError(Exception):
-    """A portfolio file that cannot be read or written as a whole (named, with why)."""
+class PortfolioError(MespolicyError):
+    """A portfolio file that cannot be read or written as a whole (named, with why): E102."""
+
+    code = "E102"
 
 
 def decide_file(policy: Policy, source: Path, target: Path, *, trace: bool = True) -> tuple[int, int]:

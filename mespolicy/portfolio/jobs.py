@@ -23,6 +23,7 @@ from typing import Any
 
 import attrs
 
+from mespolicy.errors import MespolicyError
 from mespolicy.identity import content_hash
 from mespolicy.limits import Limits
 from mespolicy.model.request import RequestError
@@ -79,11 +80,15 @@ def decide_in_workers(
     pool = ProcessPoolExecutor(jobs, context, initializer=_start_worker, initargs=(source, decide_line))
     try:
         for chunk in _chunks(items):
+            if isinstance(chunk, OSError):
+                while pending:
+                    yield from _answered(*pending.popleft())
+                raise chunk
             while len(pending) >= jobs * CHUNKS_PER_JOB:
                 yield from _answered(*pending.popleft())
             try:
                 future = pool.submit(_decide_chunk, [(line, payload) for _, line, payload in chunk])
-            except BrokenProcessPool:
+            except BrokenProcessPool:  # a worker died: the next chunks go to a new pool
                 pool.shutdown(cancel_futures=True)
                 pool = ProcessPoolExecutor(
                     jobs, context, initializer=_start_worker, initargs=(source, decide_line)
@@ -92,24 +97,18 @@ def decide_in_workers(
             pending.append((chunk, future))
         while pending:
             yield from _answered(*pending.popleft())
-    except _ReadError as error:
-        while pending:
-            yield from _answered(*pending.popleft())
-        raise error.cause from None
     finally:
         pool.shutdown(cancel_futures=True)
 
 
-class WorkerPolicyError(Exception):
-    """A worker could not load the run's policy, or loaded another one: the run cannot go on."""
+class WorkerPolicyError(MespolicyError):
+    """A worker could not load the run's policy, or loaded another one: the run cannot go on (E103)."""
+
+    code = "E103"
 
 
-class _ReadError(Exception):
-    def __init__(self, cause: OSError) -> None:
-        self.cause = cause
-
-
-def _chunks(items: Iterator[Item]) -> Iterator[list[Item]]:
+def _chunks(items: Iterator[Item]) -> Iterator[list[Item] | OSError]:
+    """Chunks of the items; an error reading them comes last, after the chunk read before it."""
     chunk: list[Item] = []
     while True:
         try:
@@ -117,7 +116,8 @@ def _chunks(items: Iterator[Item]) -> Iterator[list[Item]]:
         except OSError as error:
             if chunk:
                 yield chunk
-            raise _ReadError(error) from None
+            yield error
+            return
         if item is None:
             break
         chunk.append(item)

@@ -76,13 +76,13 @@ def test_a_float_is_refused_on_its_row_not_for_the_batch(
     assert all("amounts are strings" in row["error"]["message"] for row in rows)
 
 
-def test_an_amount_arrow_cannot_hold_exactly_is_p101_on_its_row(shipped: Policy) -> None:
+def test_an_amount_arrow_cannot_hold_exactly_is_e101_on_its_row(shipped: Policy) -> None:
     fine = Money(Decimal("1.00001"), "USD")
     charge = Charge("renewal", fine, None, None, "§8.1")
     decision = Decision("renew", Outcome.APPROVED, (), None, (charge,), (), (), ref="R-1")
     rows = DecisionRows(shipped)
     row = rows.decided(9, decision)
-    assert row["error"]["code"] == "P101" and row["error"]["field"] == "charges[0].amount"
+    assert row["error"]["code"] == "E101" and row["error"]["field"] == "charges[0].amount"
     assert row["ref"] == "R-1" and rows.failures == 1
 
 
