@@ -335,32 +335,32 @@ def decide(
     unflushed: str | None = None  # the first answer written since the output was last flushed
     from mespolicy.portfolio.jobs import WorkerPolicyError, progress
 
-    with progress(_request_texts(requests, jsonl, loaded.limits), requests, jsonl) as lines:
-        options = (not no_trace, explain, indent)
-        answers = _answers(loaded, lines, requests, jsonl, jobs, policy, assignments, options)
-        for count in itertools.count(1):
-            try:
-                item = next(answers, None)
-            except OSError as error:
-                _fail(f"decide: cannot read further {where}: {error.strerror or error}; stopped there", 2)
-            except WorkerPolicyError as error:
-                _fail(f"decide: {error.code}: {error}; stopped {where}", 2)
-            if item is None:
-                break
-            name, line, answer, failed = item
-            where = f"after {name}" if line is None else f"after {name} line {line}"
-            failures += failed
-            here = name if line is None else f"{name} line {line}"
-            unflushed = unflushed or here
-            # written, not echoed: click.echo flushes every line, which halves a portfolio's throughput;
-            # flushed every so many answers, so a closed output is found near where it closed
-            if not _write_line(out, answer) or (count % _FLUSH_EVERY == 0 and not _flush(out)):
-                _stopped_writing(here, unflushed)
-            if count % _FLUSH_EVERY == 0:
-                unflushed = None
-            if failed and not jsonl:
-                refused = json.loads(answer)["error"]
-                click.echo(f"{name}: {refused['code']}: {refused['message']}", err=True)
+    lines = progress(_request_texts(requests, jsonl, loaded.limits), requests, jsonl)
+    options = (not no_trace, explain, indent)
+    answers = _answers(loaded, lines, requests, jsonl, jobs, policy, assignments, options)
+    for count in itertools.count(1):
+        try:
+            item = next(answers, None)
+        except OSError as error:
+            _fail(f"decide: cannot read further {where}: {error.strerror or error}; stopped there", 2)
+        except WorkerPolicyError as error:
+            _fail(f"decide: {error.code}: {error}; stopped {where}", 2)
+        if item is None:
+            break
+        name, line, answer, failed = item
+        where = f"after {name}" if line is None else f"after {name} line {line}"
+        failures += failed
+        here = name if line is None else f"{name} line {line}"
+        unflushed = unflushed or here
+        # written, not echoed: click.echo flushes every line, which halves a portfolio's throughput;
+        # flushed every so many answers, so a closed output is found near where it closed
+        if not _write_line(out, answer) or (count % _FLUSH_EVERY == 0 and not _flush(out)):
+            _stopped_writing(here, unflushed)
+        if count % _FLUSH_EVERY == 0:
+            unflushed = None
+        if failed and not jsonl:
+            refused = json.loads(answer)["error"]
+            click.echo(f"{name}: {refused['code']}: {refused['message']}", err=True)
     if unflushed is not None and not _flush(out):
         _stopped_writing(where.removeprefix("after "), unflushed)
     if failures:

@@ -147,13 +147,13 @@ def _lost(line: int | None, error: BaseException) -> tuple[str, int]:
     return json.dumps(answer, ensure_ascii=False), 1
 
 
-@contextlib.contextmanager
-def progress(items: Iterator[Item], paths: tuple[Path, ...], jsonl: bool) -> Iterator[Iterator[Item]]:
+def progress(items: Iterator[Item], paths: tuple[Path, ...], jsonl: bool) -> Iterator[Item]:
     """`items`, with a progress bar on stderr by bytes read when it is a terminal and the input is files."""
     shown = jsonl and bool(paths) and all(str(p) != "-" for p in paths) and sys.stderr.isatty()
-    if not shown:
-        yield items
-        return
+    return _with_bar(items, paths) if shown else items
+
+
+def _with_bar(items: Iterator[Item], paths: tuple[Path, ...]) -> Iterator[Item]:
     from rich.console import Console
     from rich.progress import Progress
 
@@ -161,9 +161,10 @@ def progress(items: Iterator[Item], paths: tuple[Path, ...], jsonl: bool) -> Ite
     for path in paths:
         with contextlib.suppress(OSError):
             total += path.stat().st_size
+    # the bar ends with the items, or when the run stops reading them (the generator is closed)
     with Progress(console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("deciding", total=total or None)
-        yield _advancing(items, lambda size: bar.advance(task, size))
+        yield from _advancing(items, lambda size: bar.advance(task, size))
 
 
 def _advancing(items: Iterator[Item], advance: Callable[[int], None]) -> Iterator[Item]:
