@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import itertools
 import json
 import os
@@ -16,6 +17,7 @@ import click
 from mespolicy import __version__
 from mespolicy.checked import CheckedParameter
 from mespolicy.errors import MespolicyError, PolicyWarnings, warning_count
+from mespolicy.identity import content_hash
 from mespolicy.limits import DEFAULT as DEFAULT_LIMITS
 from mespolicy.limits import Limits, LimitSettingError
 from mespolicy.loader import shipped_rules
@@ -338,6 +340,24 @@ def _rule_files(path: Path) -> tuple[list[Path], list[Path]]:
 )
 @click.option("--no-trace", is_flag=True, help="Leave the trace of rules out of each decision.")
 @click.option("--explain", is_flag=True, help="Trace with each condition's values and each amount's formula.")
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes for --jsonl (default: every core for files of 4 MiB or more, else one).",
+)
+@click.option(
+    "--in",
+    "in_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A portfolio (.parquet, .csv or .jsonl) to decide into --out.",
+)
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The Parquet file of decisions.",
+)
 @_POLICY
 @_SET
 def decide(
@@ -345,6 +365,9 @@ def decide(
     jsonl: bool,
     no_trace: bool,
     explain: bool,
+    jobs: int | None,
+    in_file: Path | None,
+    out_file: Path | None,
     policy: Path | None,
     assignments: tuple[str, ...],
 ) -> None:
@@ -364,7 +387,11 @@ def decide(
       cat requests.jsonl | mespolicy decide --jsonl -
       mespolicy decide --policy my-rules/ request.json
       mespolicy decide --set reinstatement_fee_rate=20% examples/renew-late.json
+      mespolicy decide --jsonl --jobs 2 portfolio.jsonl
+      mespolicy decide --in portfolio.parquet --out decisions.parquet
     """
+    if in_file is not None or out_file is not None:
+        _decide_portfolio(in_file, out_file, requests, policy, assignments, not no_trace)
     if not requests:
         _fail("decide: give a request file (or --jsonl FILE, - for stdin)", 2)
     loaded = _load(policy, assignments)
@@ -373,17 +400,22 @@ def decide(
     indent = None if jsonl or len(requests) > 1 else 2
     where = "before the first request"
     unflushed: str | None = None  # the first answer written since the output was last flushed
-    lines = _request_texts(requests, jsonl, loaded.limits)
+    from mespolicy.portfolio.jobs import WorkerPolicyError, progress
+
+    lines = progress(_request_texts(requests, jsonl, loaded.limits), requests, jsonl)
+    options = (not no_trace, explain, indent)
+    answers = _answers(loaded, lines, requests, jsonl, jobs, policy, assignments, options)
     for count in itertools.count(1):
         try:
-            item = next(lines, None)
+            item = next(answers, None)
         except OSError as error:
             _fail(f"decide: cannot read further {where}: {error.strerror or error}; stopped there", 2)
+        except WorkerPolicyError as error:
+            _fail(f"decide: {error.code}: {error}; stopped {where}", 2)
         if item is None:
             break
-        name, line, text = item
+        name, line, answer, failed = item
         where = f"after {name}" if line is None else f"after {name} line {line}"
-        answer, failed = _decide_one(loaded, text, line, not no_trace, explain, indent)
         failures += failed
         here = name if line is None else f"{name} line {line}"
         unflushed = unflushed or here
@@ -403,6 +435,55 @@ def decide(
 
 
 _FLUSH_EVERY = 256
+
+
+def _answers(
+    loaded: Policy,
+    lines: Iterator[tuple[str, int | None, Payload]],
+    requests: tuple[Path, ...],
+    jsonl: bool,
+    jobs: int | None,
+    policy: Path | None,
+    assignments: tuple[str, ...],
+    options: tuple[bool, bool, int | None],
+) -> Iterator[tuple[str, int | None, str, int]]:
+    """Each request's answer in input order: here, or in --jobs workers (`mespolicy.portfolio.jobs`)."""
+    from mespolicy.portfolio.jobs import PolicySource, decide_in_workers, default_jobs
+
+    trace, explain, indent = options
+    workers = 1 if not jsonl else jobs if jobs is not None else default_jobs(requests)
+    if workers <= 1:
+        return (
+            (name, line, *_decide_one(loaded, text, line, trace, explain, indent))
+            for name, line, text in lines
+        )
+    source = PolicySource(
+        policy, _limits(), _libraries(), parse_assignments(assignments), content_hash(loaded.checked.files)
+    )
+    decide_line = functools.partial(_decide_one, trace=trace, explain=explain, indent=indent)
+    return decide_in_workers(source, decide_line, lines, workers)
+
+
+def _decide_portfolio(
+    in_file: Path | None,
+    out_file: Path | None,
+    requests: tuple[Path, ...],
+    policy: Path | None,
+    assignments: tuple[str, ...],
+    trace: bool,
+) -> NoReturn:
+    """`decide --in FILE --out FILE.parquet`: a portfolio decided by record batches (`portfolio.files`)."""
+    if in_file is None or out_file is None or requests:
+        _fail("decide: --in FILE and --out FILE.parquet go together, without request files", 2)
+    from mespolicy.portfolio.files import PortfolioError, decide_file
+
+    loaded = _load(policy, assignments)
+    try:
+        decided, refused = decide_file(loaded, in_file, out_file, trace=trace)
+    except PortfolioError as error:
+        _fail(f"decide: {error.code}: {error}", 2)
+    click.echo(f"{out_file}: {decided} decided, {refused} refused", err=True)
+    sys.exit(1 if refused else 0)
 
 
 def _flush(out: IO[str]) -> bool:

@@ -23,6 +23,8 @@ from mespolicy.model.request import RequestError, parse_request, parse_request_j
 from mespolicy.overrides import apply_overrides
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from mespolicy.explain import Explanation
 
 
@@ -110,6 +112,18 @@ class Policy:
         """Decisions in request order, one at a time, so a portfolio of any size streams."""
         for request in requests:
             yield self.decide(request)
+
+    def decide_arrow(
+        self, batch: pa.RecordBatch, *, first_line: int = 1, trace: bool = True
+    ) -> pa.RecordBatch:
+        """The decisions on a batch of requests (`mespolicy.portfolio.arrow_schema`), a row each, in order.
+
+        A row that cannot be read or decided gets its error in the `error` column; the
+        batch is never dropped. `line` numbers the rows from `first_line`. Needs pyarrow.
+        """
+        from mespolicy.portfolio.arrow import decide_arrow
+
+        return decide_arrow(self, batch, first_line=first_line, trace=trace)
 
     def with_overrides(self, overrides: Mapping[str, str]) -> Policy:
         """The same rules with some parameters fixed for a what-if run (`{"deferral_grace": "60 days"}`)."""
