@@ -6,6 +6,7 @@
 4. ``mespolicy decide --jsonl`` end to end in a subprocess; the JSON form with and without the trace.
 5. Loading the shipped policy in a fresh process, first run and warm.
 6. Peak memory of deciding the corpus while streaming, and of loading the policy.
+7. ``check``'s proofs (z3) on the shipped policy, against loading it (``benchmarks/proofs.py``).
 
 The baselines are checked against ``policy.decide`` on the same requests before
 anything is timed; a disagreement is printed and makes the exit status 1.
@@ -29,6 +30,7 @@ import mespolicy
 from benchmarks import corpus as corpus_module
 from benchmarks import handwritten
 from benchmarks.measure import Timing, interleaved, loop, median, peak_memory, run_output, run_timed
+from benchmarks.proofs import proofs
 from mespolicy import Decision, Policy, Request
 
 try:
@@ -191,6 +193,7 @@ def run(settings: Settings) -> int:
     command_line(table, policy, corpus, settings)
     load_time(table, settings.load_runs)
     memory(table, policy, corpus)
+    proofs(table)
     print(table.render())
     if problems:
         print(f"\n{len(problems)} disagreement(s) with policy.decide:")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import itertools
 import json
 import os
@@ -15,7 +16,9 @@ import click
 import orjson
 
 from mespolicy import __version__
-from mespolicy.errors import MespolicyError
+from mespolicy.checked import CheckedParameter
+from mespolicy.errors import MespolicyError, PolicyWarnings, warning_count
+from mespolicy.identity import content_hash
 from mespolicy.limits import DEFAULT as DEFAULT_LIMITS
 from mespolicy.limits import Limits, LimitSettingError
 from mespolicy.loader import shipped_rules
@@ -162,13 +165,36 @@ _SET = click.option(
     show_default=True,
     help="Stop after this pass.",
 )
-def check(path: Path | None, until: str) -> None:
-    """Parse, check and compile a folder of rule files; report every error.
+@click.option(
+    "--prove/--no-prove",
+    default=None,
+    help="Prove each action's rules exclusive and exhaustive, and find dead rules, with z3 "
+    "(on by default when z3, the proofs extra, is installed).",
+)
+@click.option(
+    "--solver-timeout",
+    "solver_timeout",
+    type=click.IntRange(min=1),
+    default=5000,
+    show_default=True,
+    metavar="MS",
+    help="The solver's time budget per question, in milliseconds; past it the question is unknown.",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Warnings (unused parameters and definitions, dead rules, unconfirmed conflicts, unknowns) "
+    "fail the check (exit 2), as errors do.",
+)
+def check(path: Path | None, until: str, prove: bool | None, solver_timeout: int, strict: bool) -> None:
+    """Parse, check and compile a folder of rule files; report errors, then warnings; prove the rules.
 
     \b
     Examples:
       mespolicy check rules/
+      mespolicy check --strict rules/
       mespolicy check --until parse rules/renewal.mes
+      mespolicy check --strict --solver-timeout 20000 rules/
     """
     from mespolicy.compiler import compile_policy
     from mespolicy.loader import read_folder
@@ -187,7 +213,50 @@ def check(path: Path | None, until: str) -> None:
             check_tests(Policy(done.checked, compiled, str(folder), limits), tests)
     except MespolicyError as error:
         _fail(error.render(_shown_folder(path)))
-    click.echo(f"{folder}: {done.summary}; {len(tests)} tests {'parsed' if until == 'parse' else 'checked'}")
+    summary = f"{folder}: {done.summary}; {len(tests)} tests {'parsed' if until == 'parse' else 'checked'}"
+    if done.warnings:
+        click.echo(PolicyWarnings(done.warnings).render(_shown_folder(path)) + "\n", err=True)
+        summary += f"; {warning_count(done.warnings)}"
+    click.echo(summary)
+    proved_clean = True
+    if done.checked is not None and until == PASSES[-1][0]:
+        checked_policy = Policy(done.checked, compiled, str(folder), limits)
+        proved_clean = _prove(checked_policy, path, prove, solver_timeout, strict)
+    if strict and done.warnings:
+        _fail(f"{warning_count(done.warnings)} (--strict: warnings fail the check)", 2)
+    if not proved_clean:
+        sys.exit(2)
+
+
+def _prove(policy: Policy, path: Path | None, prove: bool | None, timeout: int, strict: bool) -> bool:
+    """The proofs of `check`: a status line per action; False when a witness confirms an overlap or gap
+    (or, with --strict, when the proofs warn)."""
+    from mespolicy import proofs
+
+    if prove is False:
+        return True
+    if not proofs.available():
+        note = "proofs skipped: z3 is not installed (it is the proofs extra: pip install 'mespolicy[proofs]')"
+        if prove:
+            _fail(note, 2)
+        click.echo(note)
+        return True
+    from mespolicy.proofs.analysis import prove as prove_policy
+    from mespolicy.proofs.report import printed
+
+    shown = printed(
+        prove_policy(policy, timeout),
+        {name: action.span for name, action in policy.checked.actions.items()},
+        _shown_folder(path),
+    )
+    click.echo(f"proofs (z3, at most {timeout} ms a question):")
+    for line in shown.status:
+        click.echo(line)
+    for block in shown.findings:
+        click.echo(block + "\n", err=True)
+    if shown.errors or shown.warnings:
+        click.echo(f"{shown.errors} proof errors, {shown.warnings} warnings", err=True)
+    return not shown.failed(strict)
 
 
 def _shown_folder(path: Path | None) -> str | None:
@@ -274,6 +343,24 @@ def _rule_files(path: Path) -> tuple[list[Path], list[Path]]:
 @click.option(
     "--explain", is_flag=True, help="Include a trace with each condition's values and each amount's formula."
 )
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes for --jsonl (default: every core for files of 4 MiB or more, else one).",
+)
+@click.option(
+    "--in",
+    "in_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A portfolio (.parquet, .csv or .jsonl) to decide into --out.",
+)
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The Parquet file of decisions.",
+)
 @_POLICY
 @_SET
 def decide(
@@ -281,6 +368,9 @@ def decide(
     jsonl: bool,
     trace: bool,
     explain: bool,
+    jobs: int | None,
+    in_file: Path | None,
+    out_file: Path | None,
     policy: Path | None,
     assignments: tuple[str, ...],
 ) -> None:
@@ -300,7 +390,11 @@ def decide(
       cat requests.jsonl | mespolicy decide --jsonl -
       mespolicy decide --policy my-rules/ request.json
       mespolicy decide --set reinstatement_fee_rate=20% examples/renew-late.json
+      mespolicy decide --jsonl --jobs 2 portfolio.jsonl
+      mespolicy decide --in portfolio.parquet --out decisions.parquet
     """
+    if in_file is not None or out_file is not None:
+        _decide_portfolio(in_file, out_file, requests, policy, assignments, trace or explain)
     if not requests:
         _fail("decide: give a request file (or --jsonl FILE, - for stdin)", 2)
     loaded = _load(policy, assignments)
@@ -309,17 +403,22 @@ def decide(
     indent = None if jsonl or len(requests) > 1 else 2
     where = "before the first request"
     unflushed: str | None = None  # the first answer written since the output was last flushed
-    lines = _request_texts(requests, jsonl, loaded.limits)
+    from mespolicy.portfolio.jobs import WorkerPolicyError, progress
+
+    lines = progress(_request_texts(requests, jsonl, loaded.limits), requests, jsonl)
+    options = (trace or explain, explain, indent)
+    answers = _answers(loaded, lines, requests, jsonl, jobs, policy, assignments, options)
     for count in itertools.count(1):
         try:
-            item = next(lines, None)
+            item = next(answers, None)
         except OSError as error:
             _fail(f"decide: cannot read further {where}: {error.strerror or error}; stopped there", 2)
+        except WorkerPolicyError as error:
+            _fail(f"decide: {error.code}: {error}; stopped {where}", 2)
         if item is None:
             break
-        name, line, text = item
+        name, line, answer, failed = item
         where = f"after {name}" if line is None else f"after {name} line {line}"
-        answer, failed = _decide_one(loaded, text, line, trace or explain, explain, indent)
         failures += failed
         here = name if line is None else f"{name} line {line}"
         unflushed = unflushed or here
@@ -339,6 +438,55 @@ def decide(
 
 
 _FLUSH_EVERY = 256
+
+
+def _answers(
+    loaded: Policy,
+    lines: Iterator[tuple[str, int | None, Payload]],
+    requests: tuple[Path, ...],
+    jsonl: bool,
+    jobs: int | None,
+    policy: Path | None,
+    assignments: tuple[str, ...],
+    options: tuple[bool, bool, int | None],
+) -> Iterator[tuple[str, int | None, str, int]]:
+    """Each request's answer in input order: here, or in --jobs workers (`mespolicy.portfolio.jobs`)."""
+    from mespolicy.portfolio.jobs import PolicySource, decide_in_workers, default_jobs
+
+    trace, explain, indent = options
+    workers = 1 if not jsonl else jobs if jobs is not None else default_jobs(requests)
+    if workers <= 1:
+        return (
+            (name, line, *_decide_one(loaded, text, line, trace, explain, indent))
+            for name, line, text in lines
+        )
+    source = PolicySource(
+        policy, _limits(), _libraries(), parse_assignments(assignments), content_hash(loaded.checked.files)
+    )
+    decide_line = functools.partial(_decide_one, trace=trace, explain=explain, indent=indent)
+    return decide_in_workers(source, decide_line, lines, workers)
+
+
+def _decide_portfolio(
+    in_file: Path | None,
+    out_file: Path | None,
+    requests: tuple[Path, ...],
+    policy: Path | None,
+    assignments: tuple[str, ...],
+    trace: bool,
+) -> NoReturn:
+    """`decide --in FILE --out FILE.parquet`: a portfolio decided by record batches (`portfolio.files`)."""
+    if in_file is None or out_file is None or requests:
+        _fail("decide: --in FILE and --out FILE.parquet go together, without request files", 2)
+    from mespolicy.portfolio.files import PortfolioError, decide_file
+
+    loaded = _load(policy, assignments)
+    try:
+        decided, refused = decide_file(loaded, in_file, out_file, trace=trace)
+    except PortfolioError as error:
+        _fail(f"decide: {error.code}: {error}", 2)
+    click.echo(f"{out_file}: {decided} decided, {refused} refused", err=True)
+    sys.exit(1 if refused else 0)
 
 
 def _flush(out: IO[str]) -> bool:
@@ -555,17 +703,39 @@ def _policy_argument(text: str) -> Path | None:
 @click.option(
     "--requests",
     "requests_file",
-    required=True,
+    default=None,
     type=click.Path(allow_dash=True, path_type=Path),
-    help="JSON Lines file of requests (- for stdin).",
+    help="JSON Lines file of requests (- for stdin); required unless --prove.",
 )
 @click.option("--json", "as_json", is_flag=True, help="The report as data.")
 @click.option("--examples", default=5, show_default=True, help="How many changed requests to show.")
+@click.option(
+    "--prove",
+    is_flag=True,
+    help="Also prove, per action with z3, that no request is decided differently, or show each "
+    "pair of rules that can decide one request differently with a witness request.",
+)
+@click.option(
+    "--solver-timeout",
+    "solver_timeout",
+    type=click.IntRange(min=1),
+    default=5000,
+    show_default=True,
+    metavar="MS",
+    help="With --prove: the solver's time budget per question, in milliseconds.",
+)
 @_SET
 def diff(
-    old: str, new: str, requests_file: Path, as_json: bool, examples: int, assignments: tuple[str, ...]
+    old: str,
+    new: str,
+    requests_file: Path | None,
+    as_json: bool,
+    examples: int,
+    prove: bool,
+    solver_timeout: int,
+    assignments: tuple[str, ...],
 ) -> None:
-    """Decide every request under two policies and report what changes.
+    """Decide every request under two policies and report what changes; with --prove, prove it.
 
     OLD and NEW are rule folders, or the word `shipped` for the shipped policy;
     --set overrides apply to NEW, so one policy can be compared with a what-if
@@ -576,13 +746,38 @@ def diff(
       mespolicy diff rules/ my-rules/ --requests portfolio.jsonl
       mespolicy diff shipped shipped --set reinstatement_fee_rate=20% --requests portfolio.jsonl
       mespolicy diff shipped my-rules/ --requests portfolio.jsonl --json
+      mespolicy diff shipped shipped --set reactivation_cutoff="24 months" --prove
     """
+    before = _load(_policy_argument(old))
+    after = _load(_policy_argument(new), assignments)
+    if requests_file is None and not prove:
+        _fail("diff needs --requests FILE (a JSON Lines file of requests), or --prove, or both", 2)
+    proved: dict[str, Any] = {}
+    if requests_file is not None:
+        proved.update(_corpus_diff(before, after, requests_file, as_json, examples))
+    if prove:
+        from mespolicy import proofs
+
+        if not proofs.available():
+            _fail("diff --prove needs z3, the proofs extra: pip install 'mespolicy[proofs]'", 2)
+        from mespolicy.proofs.diff import prove_diff, render_diff
+
+        found = prove_diff(before, after, solver_timeout)
+        if as_json:
+            proved["proofs"] = [action.to_json() for action in found]
+        else:
+            click.echo(render_diff(found, solver_timeout))
+    if as_json:
+        click.echo(json.dumps(proved, indent=2, ensure_ascii=False))
+
+
+def _corpus_diff(
+    before: Policy, after: Policy, requests_file: Path, as_json: bool, examples: int
+) -> dict[str, Any]:
+    """The requests of the file decided under both policies: the report printed, or returned as data."""
     from rich.progress import Progress
 
     from mespolicy.diff import diff_policies, render_report
-
-    before = _load(_policy_argument(old))
-    after = _load(_policy_argument(new), assignments)
     lines = [(line, text) for _, line, text in _request_texts((requests_file,), True, after.limits)]
     show_progress = not as_json and len(lines) > 500 and sys.stderr.isatty()
     with Progress(disable=not show_progress, transient=True) as progress:
@@ -595,9 +790,9 @@ def diff(
             advance=lambda: progress.advance(task),
         )
     if as_json:
-        click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
-    else:
-        click.echo(render_report(report, before.origin, after.origin))
+        return report.to_json()
+    click.echo(render_report(report, before.origin, after.origin))
+    return {}
 
 
 @main.command()
@@ -683,7 +878,7 @@ def params(policy: Path | None, assignments: tuple[str, ...], day: datetime.date
     loaded = _load(policy, assignments)
     on = day.date() if day else datetime.date.today()
     table = Table(title=f"Parameters in force on {on} ({loaded.origin})")
-    for column in ("parameter", "value", "clause", "basis", "effective", "description"):
+    for column in ("parameter", "value", "type", "clause", "basis", "effective", "description"):
         table.add_column(column)
     for name, parameter in loaded.checked.parameters.items():
         value = parameter.value_on(on)
@@ -691,6 +886,7 @@ def params(policy: Path | None, assignments: tuple[str, ...], day: datetime.date
         table.add_row(
             name,
             format_expr(value) if value is not None else "(none yet)",
+            _type_and_range(parameter),
             ", ".join(c.text for c in node.clauses),
             node.provenance.basis.value if node.provenance else "",
             "; ".join(
@@ -699,6 +895,14 @@ def params(policy: Path | None, assignments: tuple[str, ...], day: datetime.date
             node.provenance.description if node.provenance else "",
         )
     Console(no_color=not _color(), width=200 if not sys.stdout.isatty() else None).print(table)
+
+
+def _type_and_range(parameter: CheckedParameter) -> str:
+    """`rate, between 0% and 100%`: the type a value must have and the range it must fall in."""
+    from mespolicy.parameter_types import describe_range
+
+    # a library's range often repeats the policy's own: each is shown once
+    return ", ".join(dict.fromkeys([str(parameter.type), *(describe_range(r) for r in parameter.ranges)]))
 
 
 def _color() -> bool:

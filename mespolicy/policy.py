@@ -13,7 +13,7 @@ from mespolicy import nodes as n
 from mespolicy.checked import CheckedPolicy
 from mespolicy.checker import check
 from mespolicy.compiler import CompiledPolicy, compile_policy
-from mespolicy.errors import EvaluationError
+from mespolicy.errors import Diagnostic, EvaluationError
 from mespolicy.limits import DEFAULT as DEFAULT_LIMITS
 from mespolicy.limits import Limits
 from mespolicy.loader import read_policy, shipped_rules
@@ -23,6 +23,8 @@ from mespolicy.model.request import RequestError, parse_request, parse_request_j
 from mespolicy.overrides import apply_overrides
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from mespolicy.explain import Explanation
 
 
@@ -41,6 +43,14 @@ class Policy:
     @property
     def actions(self) -> tuple[str, ...]:
         return tuple(self.checked.actions)
+
+    @property
+    def warnings(self) -> tuple[Diagnostic, ...]:
+        """What `mespolicy check` warns about (a parameter no rule reads, ...): found when asked,
+        so loading a policy to decide never pays for them."""
+        from mespolicy.lint import warnings_of
+
+        return warnings_of(self.checked)
 
     def read(self, data: object) -> Facts:
         """A request by this policy's declared facts, from decoded JSON, a mapping or a host object."""
@@ -102,6 +112,18 @@ class Policy:
         """Decisions in request order, one at a time, so a portfolio of any size streams."""
         for request in requests:
             yield self.decide(request)
+
+    def decide_arrow(
+        self, batch: pa.RecordBatch, *, first_line: int = 1, trace: bool = True
+    ) -> pa.RecordBatch:
+        """The decisions on a batch of requests (`mespolicy.portfolio.arrow_schema`), a row each, in order.
+
+        A row that cannot be read or decided gets its error in the `error` column; the
+        batch is never dropped. `line` numbers the rows from `first_line`. Needs pyarrow.
+        """
+        from mespolicy.portfolio.arrow import decide_arrow
+
+        return decide_arrow(self, batch, first_line=first_line, trace=trace)
 
     def with_overrides(self, overrides: Mapping[str, str]) -> Policy:
         """The same rules with some parameters fixed for a what-if run (`{"deferral_grace": "60 days"}`)."""

@@ -1,0 +1,207 @@
+"""Decide a JSON Lines run in worker processes (`decide --jsonl --jobs N`), answers in input order.
+
+Each worker loads the policy once, from the same folder, limits, libraries and
+`--set` values as the run, and checks that its rule files hash as the run's
+did, so no worker decides under another policy. Lines go out in chunks; at
+most `jobs * 4` chunks are in flight, so memory stays flat whatever the input's
+size. Each line is answered by the run's own per-line function; a worker that
+dies leaves each line of its chunk an E999 error object, never a lost line.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import multiprocessing
+import os
+import sys
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from mespolicy.errors import MespolicyError
+from mespolicy.identity import content_hash
+from mespolicy.limits import Limits
+from mespolicy.model.request import RequestError
+
+Payload = bytes | RequestError
+# (file name, line, payload) as the run reads them; (file name, line, answer, failed) as it writes them
+Item = tuple[str, int | None, Payload]
+Answered = tuple[str, int | None, str, int]
+# one line's answer: its JSON text and 1 when it was refused, 0 when decided
+DecideLine = Callable[[Any, Payload, int | None], tuple[str, int]]
+
+CHUNK_LINES = 256
+CHUNKS_PER_JOB = 4
+# below this many bytes of input, a run started without --jobs stays in one process:
+# starting workers (each loads the policy) costs more than the lines would
+PARALLEL_FROM_BYTES = 4 << 20
+
+
+@attrs.frozen
+class PolicySource:
+    """What a worker needs to load the run's policy itself: pickled once per worker, not per line."""
+
+    folder: Path | None
+    limits: Limits
+    libraries: tuple[Path, ...]
+    overrides: Mapping[str, str]
+    hash: str
+
+
+def default_jobs(paths: Iterable[Path]) -> int:
+    """Workers for a run without --jobs: one process for stdin or small files, else every core."""
+    total = 0
+    for path in paths:
+        if str(path) == "-":
+            return 1  # a pipe may be fed a line at a time: answer each as it comes
+        try:
+            total += path.stat().st_size
+        except OSError:
+            return 1  # the run itself says the file cannot be read
+    return (os.cpu_count() or 1) if total >= PARALLEL_FROM_BYTES else 1
+
+
+def decide_in_workers(
+    source: PolicySource, decide_line: DecideLine, items: Iterator[Item], jobs: int
+) -> Generator[Answered, None, None]:
+    """The answer to each item, in the order of `items`, decided by `jobs` worker processes.
+
+    An OSError reading `items` is raised after every line read before it has been answered.
+    """
+    context = multiprocessing.get_context(
+        "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    )
+    pending: collections.deque[tuple[list[Item], Future[list[tuple[str, int]]]]] = collections.deque()
+    pool = ProcessPoolExecutor(jobs, context, initializer=_start_worker, initargs=(source, decide_line))
+    try:
+        for chunk in _chunks(items):
+            if isinstance(chunk, OSError):
+                while pending:
+                    yield from _answered(*pending.popleft())
+                raise chunk
+            while len(pending) >= jobs * CHUNKS_PER_JOB:
+                yield from _answered(*pending.popleft())
+            try:
+                future = pool.submit(_decide_chunk, [(line, payload) for _, line, payload in chunk])
+            except BrokenProcessPool:  # a worker died: the next chunks go to a new pool
+                pool.shutdown(cancel_futures=True)
+                pool = ProcessPoolExecutor(
+                    jobs, context, initializer=_start_worker, initargs=(source, decide_line)
+                )
+                future = pool.submit(_decide_chunk, [(line, payload) for _, line, payload in chunk])
+            pending.append((chunk, future))
+        while pending:
+            yield from _answered(*pending.popleft())
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
+class WorkerPolicyError(MespolicyError):
+    """A worker could not load the run's policy, or loaded another one: the run cannot go on (E103)."""
+
+    code = "E103"
+
+
+def _chunks(items: Iterator[Item]) -> Iterator[list[Item] | OSError]:
+    """Chunks of the items; an error reading them comes last, after the chunk read before it."""
+    chunk: list[Item] = []
+    while True:
+        try:
+            item = next(items, None)
+        except OSError as error:
+            if chunk:
+                yield chunk
+            yield error
+            return
+        if item is None:
+            break
+        chunk.append(item)
+        if len(chunk) == CHUNK_LINES:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _answered(chunk: list[Item], future: Future[list[tuple[str, int]]]) -> Iterator[Answered]:
+    try:
+        answers = future.result()
+    except WorkerPolicyError:
+        raise
+    except Exception as error:  # the worker died (killed, out of memory): each line still gets its answer
+        answers = [_lost(line, error) for _, line, _ in chunk]
+    for (name, line, _), (answer, failed) in zip(chunk, answers, strict=True):
+        yield name, line, answer, failed
+
+
+def _lost(line: int | None, error: BaseException) -> tuple[str, int]:
+    import json
+
+    message = f"internal error: the worker process deciding this line ended: {type(error).__name__}: {error}"
+    answer = {"error": {"line": line, "code": "E999", "field": None, "message": message, "ref": None}}
+    return json.dumps(answer, ensure_ascii=False), 1
+
+
+def progress(items: Iterator[Item], paths: tuple[Path, ...], jsonl: bool) -> Iterator[Item]:
+    """`items`, with a progress bar on stderr by bytes read when it is a terminal and the input is files."""
+    shown = jsonl and bool(paths) and all(str(p) != "-" for p in paths) and sys.stderr.isatty()
+    return _with_bar(items, paths) if shown else items
+
+
+def _with_bar(items: Iterator[Item], paths: tuple[Path, ...]) -> Iterator[Item]:
+    from rich.console import Console
+    from rich.progress import Progress
+
+    total = 0
+    for path in paths:
+        with contextlib.suppress(OSError):
+            total += path.stat().st_size
+    # the bar ends with the items, or when the run stops reading them (the generator is closed)
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("deciding", total=total or None)
+        yield from _advancing(items, lambda size: bar.advance(task, size))
+
+
+def _advancing(items: Iterator[Item], advance: Callable[[int], None]) -> Iterator[Item]:
+    for item in items:
+        payload = item[2]
+        advance(len(payload) + 1 if isinstance(payload, bytes) else 1)
+        yield item
+
+
+# ---------------------------------------------------------------- in the worker
+
+_WORKER: dict[str, Any] = {}
+
+
+def _start_worker(source: PolicySource, decide_line: DecideLine) -> None:
+    _WORKER["decide"] = decide_line
+    try:
+        _WORKER["policy"] = load_source(source)
+    except Exception as error:  # said by the first chunk: an initializer's error would only break the pool
+        _WORKER["failed"] = f"{type(error).__name__}: {error}"
+
+
+def load_source(source: PolicySource) -> Any:
+    """The policy `source` names, refused when its rule files no longer hash as the run's did."""
+    from mespolicy.policy import load
+
+    policy = load(source.folder, limits=source.limits, libraries=source.libraries)
+    found = content_hash(policy.checked.files)
+    if found != source.hash:
+        raise WorkerPolicyError(
+            f"the rule files changed while the run started workers: {found}, not {source.hash}"
+        )
+    return policy.with_overrides(source.overrides)
+
+
+def _decide_chunk(lines: list[tuple[int | None, Payload]]) -> list[tuple[str, int]]:
+    if "failed" in _WORKER:
+        raise WorkerPolicyError(f"a worker could not load the policy: {_WORKER['failed']}")
+    policy, decide = _WORKER["policy"], _WORKER["decide"]
+    return [decide(policy, payload, line) for line, payload in lines]

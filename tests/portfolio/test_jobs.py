@@ -1,0 +1,146 @@
+"""`decide --jsonl --jobs N`: worker processes, answers in input order, bounded reading, no lost line."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from concurrent.futures import Future
+from pathlib import Path
+
+import pytest
+
+from mespolicy.cli import _decide_one
+from mespolicy.identity import content_hash
+from mespolicy.limits import DEFAULT as DEFAULT_LIMITS
+from mespolicy.policy import Policy
+from mespolicy.portfolio import jobs
+from mespolicy.portfolio.jobs import PolicySource, WorkerPolicyError, decide_in_workers, default_jobs
+
+DECIDE = functools.partial(_decide_one, trace=False)
+
+
+def _source(policy: Policy, hash: str | None = None) -> PolicySource:
+    return PolicySource(None, DEFAULT_LIMITS, (), {}, hash or content_hash(policy.checked.files))
+
+
+def _items(lines: list[str], read: list[int] | None = None) -> Iterator[jobs.Item]:
+    for number, line in enumerate(lines, 1):
+        if read is not None:
+            read.append(number)
+        yield "portfolio.jsonl", number, (line + "\n").encode()
+
+
+def test_answers_come_in_input_order_as_the_run_itself_gives_them(
+    shipped: Policy, portfolio_jsonl: str
+) -> None:
+    lines = portfolio_jsonl.splitlines()[:700]
+    found = list(decide_in_workers(_source(shipped), DECIDE, _items(lines), 2))
+    expected = [DECIDE(shipped, (line + "\n").encode(), n) for n, line in enumerate(lines, 1)]
+    assert [(answer, failed) for _, _, answer, failed in found] == expected
+    assert [line for _, line, _, _ in found] == list(range(1, 701))
+
+
+def test_reading_runs_at_most_so_many_chunks_ahead_of_the_answers(
+    shipped: Policy, portfolio_jsonl: str
+) -> None:
+    lines = portfolio_jsonl.splitlines() * 10
+    read: list[int] = []
+    answers = decide_in_workers(_source(shipped), DECIDE, _items(lines, read), 2)
+    next(answers)
+    ahead = 2 * jobs.CHUNKS_PER_JOB * jobs.CHUNK_LINES + jobs.CHUNK_LINES
+    assert len(read) <= ahead < len(lines)
+    answers.close()
+
+
+def test_a_read_error_comes_after_the_answers_to_every_line_read_before_it(
+    shipped: Policy, portfolio_jsonl: str
+) -> None:
+    lines = portfolio_jsonl.splitlines()[:300]
+
+    def failing() -> Iterator[jobs.Item]:
+        yield from _items(lines)
+        raise OSError("the disk went away")
+
+    answered = []
+    with pytest.raises(OSError, match="the disk went away"):
+        for item in decide_in_workers(_source(shipped), DECIDE, failing(), 2):
+            answered.append(item[1])
+    assert answered == list(range(1, 301))
+
+
+def test_a_worker_under_another_policy_stops_the_run(shipped: Policy) -> None:
+    source = _source(shipped, hash="sha256:" + "0" * 64)
+    with pytest.raises(WorkerPolicyError, match="rule files changed"):
+        list(decide_in_workers(source, DECIDE, _items(['{"action": "renew"}']), 2))
+
+
+def test_each_line_of_a_chunk_whose_worker_died_gets_an_error_in_its_place() -> None:
+    died: Future[list[tuple[str, int]]] = Future()
+    died.set_exception(MemoryError("killed"))
+    chunk: list[jobs.Item] = [("p.jsonl", 7, b"{}\n"), ("p.jsonl", 8, b"{}\n")]
+    answers = list(jobs._answered(chunk, died))
+    assert [(line, failed) for _, line, _, failed in answers] == [(7, 1), (8, 1)]
+    errors = [json.loads(answer)["error"] for _, _, answer, _ in answers]
+    assert [(e["line"], e["code"]) for e in errors] == [(7, "E999"), (8, "E999")]
+    assert "worker process" in errors[0]["message"]
+
+
+def test_one_process_for_stdin_and_small_files_every_core_for_big_ones(tmp_path: Path) -> None:
+    small = tmp_path / "small.jsonl"
+    small.write_text("{}\n")
+    big = tmp_path / "big.jsonl"
+    with big.open("wb") as stream:
+        stream.truncate(jobs.PARALLEL_FROM_BYTES)
+    assert default_jobs((Path("-"),)) == 1
+    assert default_jobs((small,)) == 1
+    assert default_jobs((big,)) == (os.cpu_count() or 1)
+    assert default_jobs((big, Path("-"))) == 1
+
+
+def test_jobs_keeps_the_exit_status_and_the_explained_answers(tmp_path: Path) -> None:
+    path = tmp_path / "two.jsonl"
+    request = Path("examples/renew-late.json").read_text(encoding="utf-8")
+    path.write_text(json.dumps(json.loads(request)) + "\nnot json\n", encoding="utf-8")
+    runs = [
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "from mespolicy.cli import main; main()",
+                "decide",
+                "--jsonl",
+                "--explain",
+                *j,
+                str(path),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        for j in (["--jobs", "1"], ["--jobs", "2"])
+    ]
+    assert [run.returncode for run in runs] == [1, 1]
+    assert runs[0].stdout == runs[1].stdout
+    first, second = runs[1].stdout.splitlines()
+    assert json.loads(first)["outcome"] in ("approved", "rejected")
+    assert json.loads(second)["error"]["line"] == 2
+
+
+def test_the_progress_bar_shows_only_for_files_on_a_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "p.jsonl"
+    path.write_text("{}\n{}\n", encoding="utf-8")
+    items = list(_items(["{}", "{}"]))
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
+    plain = iter(items)
+    assert jobs.progress(plain, (path,), True) is plain
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    piped = iter(items)
+    assert jobs.progress(piped, (Path("-"),), True) is piped
+    shown = jobs.progress(iter(items), (path,), True)
+    assert list(shown) == items
