@@ -44,42 +44,13 @@ _RATE_TEXT = "25%"
 POLICY_NAME = "ME&S policy"
 POLICY_VERSION = "2026.1"
 
-# The currencies billed, with the decimal places of their minor unit (ISO 4217).
+# The currencies billed, with the decimal places invoices show (CLDR's digits: HUF in whole forints).
+_TWO = "AED AUD BRL CAD CHF CNY CZK DKK EUR GBP HKD ILS INR MXN MYR NOK NZD PLN RON SEK SGD THB TRY TWD USD"
+_TWO += " ZAR"
 MINOR_UNITS: dict[str, int] = {
-    **dict.fromkeys(
-        [
-            "AED",
-            "AUD",
-            "BRL",
-            "CAD",
-            "CHF",
-            "CNY",
-            "CZK",
-            "DKK",
-            "EUR",
-            "GBP",
-            "HKD",
-            "HUF",
-            "ILS",
-            "INR",
-            "MXN",
-            "MYR",
-            "NOK",
-            "NZD",
-            "PLN",
-            "RON",
-            "SEK",
-            "SGD",
-            "THB",
-            "TRY",
-            "TWD",
-            "USD",
-            "ZAR",
-        ],
-        2,
-    ),
-    **dict.fromkeys(["CLP", "ISK", "JPY", "KRW", "VND"], 0),
-    **dict.fromkeys(["BHD", "JOD", "KWD", "OMR", "TND"], 3),
+    **dict.fromkeys(_TWO.split(" "), 2),
+    **dict.fromkeys(("CLP", "HUF", "ISK", "JPY", "KRW", "VND"), 0),
+    **dict.fromkeys(("BHD", "JOD", "KWD", "OMR", "TND"), 3),
 }
 _QUANTA = {code: Decimal(1).scaleb(-places) for code, places in MINOR_UNITS.items()}
 LARGEST_FEE = Decimal(10) ** 15
@@ -130,7 +101,7 @@ class Invalid(Exception):
 
 def _object(value: object, where: str, keys: Sequence[str] | frozenset[str]) -> dict[str, Any]:
     if type(value) is not dict:
-        raise Invalid(where, "expected a JSON object")
+        raise Invalid(where or "<request>", "expected a JSON object")
     for key in value:
         if key not in keys:
             raise Invalid(f"{where}.{key}" if where else key, "unknown key")
@@ -797,11 +768,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     dumps = json.JSONEncoder(ensure_ascii=False).encode
     refused = 0
     write = sys.stdout.write
-    for number, text in enumerate(sys.stdin, 1):
-        out = answer_line(text, number, policy)
-        refused += "error" in out
-        write(dumps(out) + "\n")
-    sys.stdout.flush()
+    try:
+        for number, text in enumerate(sys.stdin, 1):
+            out = answer_line(text, number, policy)
+            refused += "error" in out
+            write(dumps(out) + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader went away (`| head`): nothing left to answer to
+        sys.stderr.write("benchmarks.lean: output closed\n")
+        return 2
     return 1 if refused else 0
 
 
