@@ -152,8 +152,8 @@ def test_lean_charges_a_leap_day_late_renewal_as_the_policy_reads_it() -> None:
 
 def _renewal(**changes: object) -> str:
     """A renewal line for contract M with ``changes`` to its keys (``contract_...`` for the contract's)."""
-    contract = {"id": "M", "currency": "USD", "start": "2024-01-01", "end": "2025-01-01", "annual_fee": "1"}
-    contract["licenses"] = []
+    contract: dict[str, object] = {"id": "M", "currency": "USD", "start": "2024-01-01", "end": "2025-01-01"}
+    contract.update(annual_fee="1", licenses=[])
     request: dict[str, object] = {
         "action": "renew",
         "date": "2025-01-01",
