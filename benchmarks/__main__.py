@@ -6,7 +6,10 @@
 4. ``mespolicy decide --jsonl`` end to end in a subprocess; the JSON form with and without the trace.
 5. Loading the shipped policy in a fresh process, first run and warm.
 6. Peak memory of deciding the corpus while streaming, and of loading the policy.
-7. ``check``'s proofs (z3) on the shipped policy, against loading it (``benchmarks/proofs.py``).
+7-11. On generated portfolios of each ``--sizes``, against the lean hand-written reading
+   (``benchmarks.lean``, all six actions): ``decide --jsonl`` whole process, ``decide`` in
+   process, peak RSS at each size, ``--jobs 2`` and ``decide_arrow`` (``benchmarks.scale``).
+12. ``check``'s proofs (z3) on the shipped policy, against loading it (``benchmarks/proofs.py``).
 
 The baselines are checked against ``policy.decide`` on the same requests before
 anything is timed; a disagreement is printed and makes the exit status 1.
@@ -28,7 +31,7 @@ import orjson
 
 import mespolicy
 from benchmarks import corpus as corpus_module
-from benchmarks import handwritten
+from benchmarks import handwritten, scale
 from benchmarks.measure import Timing, interleaved, loop, median, peak_memory, run_output, run_timed
 from benchmarks.proofs import proofs
 from mespolicy import Decision, Policy, Request
@@ -67,6 +70,7 @@ class Settings:
     repeat: int
     cli_runs: int
     load_runs: int
+    sizes: tuple[int, ...] = scale.SIZES
 
 
 @attrs.define
@@ -194,6 +198,7 @@ def run(settings: Settings) -> int:
     load_time(table, settings.load_runs)
     memory(table, policy, corpus)
     proofs(table)
+    problems.extend(portfolios(table, policy, settings))
     print(table.render())
     if problems:
         print(f"\n{len(problems)} disagreement(s) with policy.decide:")
@@ -371,6 +376,13 @@ def memory(table: Table, policy: Policy, corpus: corpus_module.Corpus) -> None:
     table.add("6", "  kept by the loaded policy", _bytes(retained))
 
 
+def portfolios(table: Table, policy: Policy, settings: Settings) -> list[str]:
+    """Figures 7-11, on portfolio files written for this run only; the disagreements found."""
+    runs = scale.Scale(settings.sizes, repeat=min(settings.cli_runs, 3), in_process_repeat=settings.repeat)
+    with tempfile.TemporaryDirectory(prefix="mespolicy-bench-portfolio-") as folder:
+        return [f"lean: {line}" for line in scale.figures(table, policy, runs, Path(folder))]
+
+
 def _drain(decisions: Iterable[Decision]) -> None:
     for _ in decisions:
         pass
@@ -381,6 +393,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="A smaller corpus and fewer repetitions.")
     parser.add_argument("--size", type=int, help="Requests in the corpus (2000; 400 with --quick).")
     parser.add_argument("--seed", type=int, default=corpus_module.SEED, help="Seed of the corpus.")
+    parser.add_argument(
+        "--sizes",
+        type=scale.parse_sizes,
+        help="Generated portfolio sizes for figures 7-11 (10000,100000,1000000; 300,1000 with --quick).",
+    )
     args = parser.parse_args(argv)
     quick = bool(args.quick)
     settings = Settings(
@@ -389,6 +406,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         repeat=3 if quick else 7,
         cli_runs=1 if quick else 3,
         load_runs=3 if quick else 7,
+        sizes=args.sizes or (scale.QUICK_SIZES if quick else scale.SIZES),
     )
     return run(settings)
 
