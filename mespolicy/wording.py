@@ -119,6 +119,8 @@ class Wording:
                 return f"{name_words(name)} is not given"
             case n.Aggregate() if _quantifier(node):
                 return self.quantified(node, negated=True)
+        if isinstance(node, n.Name | n.FieldAccess | n.Call):
+            return f"not {self.expr(node)}"  # a yes-or-no value: `not in_grace`
         return f"it is not so that {self.expr(node)}"
 
     def valued(self, node: n.Expr, words: str) -> str:
