@@ -31,8 +31,9 @@ _NOTED_DEPTHS = (40, 8, 0)
 class Recording:
     """What one explained decision computed: per rule its condition's values, per charge its amount's.
 
-    A frame maps node numbers to values. A definition's call gets a frame of its own, kept at
-    the call (`call_frame`), so a formula can open it up with the values of that call.
+    A frame maps node numbers to values. A definition's call gets a frame of its own, kept in
+    the caller's frame at `-k - 1` beside the call's value at `k`, so a formula can open the
+    call up with the values of that call.
     """
 
     def __init__(self) -> None:
@@ -66,10 +67,6 @@ class Recording:
     def leave(self) -> None:
         self._last_call = self.frame
         self.frame = self._outer.pop()
-
-    def call_frame(self, frame: Mapping[int, Any], key: int) -> Mapping[int, Any] | None:
-        found = frame.get(-key - 1)
-        return found if isinstance(found, dict) else None
 
 
 class _Noting(_Expressions):

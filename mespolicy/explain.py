@@ -404,11 +404,15 @@ def render_text(
             mark = "applied" if r.applied else "did not apply"
             where = f"{r.rule.span.source.path}:{r.rule.span.line}"
             text.line(f"  {r.rule.kind.value} {r.rule.name} ({clauses}) {mark}   [{where}]")
-            said = f"since {r.words}." if r.words is not None else "it has no condition."
+            said = f"since {r.words}." if r.words is not None else _UNCONDITIONAL[r.rule.kind]
             text.wrapped(said, "      ")
     return text.result()
 
 
+_UNCONDITIONAL = {
+    n.RuleKind.APPROVE: "it has no condition: it applies once no reject rule does.",
+    n.RuleKind.REJECT: "it has no condition.",
+}
 # a number and its unit (or currency) stay on one line
 _UNIT = re.compile(r"(?<=\d) (?=[A-Z]{3}\b|days?\b|months?\b|years?\b|place)")
 _HANG_AT_MOST = 8
