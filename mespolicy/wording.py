@@ -116,7 +116,7 @@ class Wording:
             case n.Binary(op=n.BinaryOp.OR):
                 return " and ".join(self.negated(side) for side in n.chain(node, n.BinaryOp.OR))
             case n.Given(name=name):
-                return f"{name_words(name)} is not given"
+                return f"{name_words(name)} {self.verb(name)} not given"
             case n.Aggregate() if _quantifier(node):
                 return self.quantified(node, negated=True)
         if isinstance(node, n.Name | n.FieldAccess | n.Call):
@@ -140,7 +140,7 @@ class Wording:
             case n.Call(function=function, arguments=arguments):
                 return self.call(function, arguments)
             case n.Given(name=name):
-                return f"{name_words(name)} is given"
+                return f"{name_words(name)} {self.verb(name)} given"
             case n.Unary(op=n.UnaryOp.NOT, operand=operand):
                 return self.negated(operand)
             case n.Unary(op=n.UnaryOp.NEGATE, operand=operand):
@@ -157,6 +157,11 @@ class Wording:
             case n.CalendarCount() | n.MonthOf() | n.Extreme() | n.Round() | n.Band():
                 return self.construct(node)
         return format_expr(node)
+
+    def verb(self, fact: str) -> str:
+        """`are` for a list fact ("the cancel licenses are given"), else `is`."""
+        found = self.checked.facts.get(fact) if self.checked is not None else None
+        return "are" if found is not None and isinstance(found.type, t.ListOf) else "is"
 
     def field(self, subject: n.Expr, field: str) -> str:
         words = field.replace("_", " ")

@@ -177,7 +177,7 @@ def test_rules_are_told_in_plain_language_with_each_amount_and_clause(pages: dic
     page = pages["markdown"]
     assert "#### Approve — late renewal (§8.2, §8.3, §8.4)" in page
     assert "- when the date is after the expiry\n" in page
-    assert "- when the cancel licenses is given and for some l in the contract's licenses, l is not" in page
+    assert "- when the cancel licenses are given and for some l in the contract's licenses, l is not" in page
     # a reason's placeholders are named in words
     assert "every license of contract `the contract's id`." in page
     assert "- charges `renewal` = `contract.annual_fee * terms * (renewal_term / fee_year)` (§8.2)" in page
