@@ -38,7 +38,7 @@ def _condition(condition: str) -> tuple[Policy, n.Expr]:
             "the time from the date until the expiry is at least 30 days",
             "the time from the date until the expiry is less than 30 days",
         ),
-        ('"L1" in contract.licenses', "\"L1\" is one of the contract's licenses", None),
+        ('"L1" in contract.licenses', '"L1" is one of the contract\'s licenses', None),
         ("given target_end", "the target end is given", "the target end is not given"),
         (
             "any(l not in contract.licenses for l in cancel_licenses)",
