@@ -70,17 +70,15 @@ class Policy:
         request = self.read(request)
         decide = self.compiled.actions.get(request.action)
         if decide is None:
-            raise self._not_an_action(request.action)
+            raise RequestError(
+                "action",
+                f"'{request.action}' is not an action of this policy; it decides: "
+                + ", ".join(self.checked.actions),
+            )
         try:
             return decide(request)
         except EvaluationError as error:
             raise self._located(error, request.action) from None
-
-    def _not_an_action(self, action: str) -> RequestError:
-        return RequestError(
-            "action",
-            f"'{action}' is not an action of this policy; it decides: " + ", ".join(self.checked.actions),
-        )
 
     def _located(self, error: EvaluationError, action_name: str) -> EvaluationError:
         """The error with the rule (or action) it happened in, unless it already has a place."""
@@ -103,7 +101,7 @@ class Policy:
 
         request = self.read(request)
         if request.action not in self.checked.actions:
-            raise self._not_an_action(request.action)
+            self.decide(request)  # refused as decide refuses it, in its words
         explaining = self._explaining()
         try:
             decision, recording = explaining.run(request.action, request)
