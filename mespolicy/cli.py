@@ -16,7 +16,8 @@ from typing import IO, Any, NoReturn
 import click
 
 from mespolicy import __version__
-from mespolicy.errors import MespolicyError
+from mespolicy.checked import CheckedParameter
+from mespolicy.errors import MespolicyError, PolicyWarnings, warning_count
 from mespolicy.limits import DEFAULT as DEFAULT_LIMITS
 from mespolicy.limits import Limits, LimitSettingError
 from mespolicy.loader import shipped_rules
@@ -163,12 +164,14 @@ _SET = click.option(
     show_default=True,
     help="Stop after this pass.",
 )
-def check(path: Path | None, until: str) -> None:
-    """Parse, check and compile a folder of rule files; report every error.
+@click.option("--strict", is_flag=True, help="Fail (exit 2) when there are warnings, as on errors.")
+def check(path: Path | None, until: str, strict: bool) -> None:
+    """Parse, check and compile a folder of rule files; report every error, then every warning.
 
     \b
     Examples:
       mespolicy check rules/
+      mespolicy check --strict rules/
       mespolicy check --until parse rules/renewal.mes
     """
     from mespolicy.compiler import compile_policy
@@ -188,7 +191,14 @@ def check(path: Path | None, until: str) -> None:
             check_tests(Policy(done.checked, compiled, str(folder), limits), tests)
     except MespolicyError as error:
         _fail(error.render(_shown_folder(path)))
-    click.echo(f"{folder}: {done.summary}; {len(tests)} tests {'parsed' if until == 'parse' else 'checked'}")
+    summary = f"{folder}: {done.summary}; {len(tests)} tests {'parsed' if until == 'parse' else 'checked'}"
+    if done.warnings:
+        warned = PolicyWarnings(done.warnings)
+        if strict:
+            _fail(f"{warned.render(_shown_folder(path))} (--strict: warnings fail the check)", 2)
+        click.echo(warned.render(_shown_folder(path)) + "\n", err=True)
+        summary += f"; {warning_count(done.warnings)}"
+    click.echo(summary)
 
 
 def _shown_folder(path: Path | None) -> str | None:
@@ -686,7 +696,7 @@ def params(policy: Path | None, assignments: tuple[str, ...], day: datetime.date
     loaded = _load(policy, assignments)
     on = day.date() if day else datetime.date.today()
     table = Table(title=f"Parameters in force on {on} ({loaded.origin})")
-    for column in ("parameter", "value", "clause", "basis", "effective", "description"):
+    for column in ("parameter", "value", "type", "clause", "basis", "effective", "description"):
         table.add_column(column)
     for name, parameter in loaded.checked.parameters.items():
         value = parameter.value_on(on)
@@ -694,6 +704,7 @@ def params(policy: Path | None, assignments: tuple[str, ...], day: datetime.date
         table.add_row(
             name,
             format_expr(value) if value is not None else "(none yet)",
+            _type_and_range(parameter),
             ", ".join(c.text for c in node.clauses),
             node.provenance.basis.value if node.provenance else "",
             "; ".join(
@@ -702,6 +713,14 @@ def params(policy: Path | None, assignments: tuple[str, ...], day: datetime.date
             node.provenance.description if node.provenance else "",
         )
     Console(no_color=not _color(), width=200 if not sys.stdout.isatty() else None).print(table)
+
+
+def _type_and_range(parameter: CheckedParameter) -> str:
+    """`rate, between 0% and 100%`: the type a value must have and the range it must fall in."""
+    from mespolicy.parameter_types import describe_range
+
+    # a library's range often repeats the policy's own: each is shown once
+    return ", ".join(dict.fromkeys([str(parameter.type), *(describe_range(r) for r in parameter.ranges)]))
 
 
 def _color() -> bool:
