@@ -7,8 +7,10 @@ import functools
 import itertools
 import json
 import os
+import shutil
 import sys
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
@@ -654,10 +656,20 @@ def ref_of(request: Facts | None) -> str | None:
 @click.option(
     "--json", "as_json", is_flag=True, help="The explanation as data (the decision with its explained trace)."
 )
+@click.option(
+    "--level",
+    type=click.Choice(["reasons", "amounts", "full"]),
+    default="full",
+    show_default=True,
+    help="How much to tell: the reasons, also the amounts, or also every rule's condition.",
+)
 @_POLICY
 @_SET
-def explain(request: Path, as_json: bool, policy: Path | None, assignments: tuple[str, ...]) -> None:
-    """Explain one decision: the rules considered and why, each amount's formula, the clauses.
+def explain(
+    request: Path, as_json: bool, level: str, policy: Path | None, assignments: tuple[str, ...]
+) -> None:
+    """Explain one decision: the outcome and its reasons in the policy's words, each amount with
+    its formula, then each rule considered and its condition in plain words with its values.
 
     Exit status 1 for a request that cannot be decided (the error names its
     code and field), 2 for a file that cannot be read.
@@ -665,10 +677,11 @@ def explain(request: Path, as_json: bool, policy: Path | None, assignments: tupl
     \b
     Examples:
       mespolicy explain examples/renew-late.json
+      mespolicy explain --level reasons examples/renew-late.json
       mespolicy explain --set reinstatement_fee_rate=20% examples/renew-late.json
       mespolicy explain --json examples/renew-late.json
     """
-    from mespolicy.explain import render_text
+    from mespolicy.explain import Level, render_text
 
     loaded = _load(policy, assignments)
     try:
@@ -682,15 +695,17 @@ def explain(request: Path, as_json: bool, policy: Path | None, assignments: tupl
         if as_json:
             shown = json.dumps(decision_to_json(explanation.decision), indent=2, ensure_ascii=False)
         else:
-            shown = render_text(explanation)
+            # at the terminal's width; piped or captured, 80 columns, the same on every machine
+            width = shutil.get_terminal_size((80, 24)).columns if sys.stdout.isatty() else 80
+            shown = render_text(explanation, Level(level), width, partial(click.style, bold=True))
     except MespolicyError as error:
         _fail(f"{request}: {error.code}: {error}")
     except Exception as error:  # a bug of ours: said in one line, with its code, not a traceback
         _fail(f"{request}: E999: {_internal(error)}")
     try:
-        click.echo(shown)
+        click.echo(shown, color=_color() and None)
     except UnicodeEncodeError:
-        click.echo(shown.encode("ascii", "backslashreplace").decode("ascii"))
+        click.echo(click.unstyle(shown).encode("ascii", "backslashreplace").decode("ascii"))
 
 
 def _policy_argument(text: str) -> Path | None:

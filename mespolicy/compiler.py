@@ -363,7 +363,7 @@ class _Generator:
             with self.at(rule.span):
                 self.emit(f"loc = {index}")
                 # every bool-typed expression already yields a Python bool (c1 + c2 counts them)
-                condition = "True" if rule.condition is None else self.expr(rule.condition)
+                condition = self.condition(index, rule)
                 self.emit(f"c{index} = {condition}")
         self.emit("loc = -1")
         applied = "".join(f"{steps}[{i}][c{i}], " for i, _ in approvals)
@@ -406,7 +406,7 @@ class _Generator:
 
     def reject(self, name: str, index: int, rule: n.Rule, passed: int) -> None:
         self.emit(f"loc = {index}")
-        condition = "True" if rule.condition is None else self.expr(rule.condition)
+        condition = self.condition(index, rule)
         with self.block(f"if {condition}:"):
             self.emit("reasons = []")
             self.body(rule, rule.body)
@@ -513,7 +513,15 @@ class _Generator:
     # -- expressions
 
     def expr(self, node: n.Expr) -> str:
-        return _Expressions(self).expr(node)
+        return self.expressions().expr(node)
+
+    def expressions(self) -> _Expressions:
+        """The expression emitter; the explaining variant (`compiler_explain`) wraps sub-expressions."""
+        return _Expressions(self)
+
+    def condition(self, index: int, rule: n.Rule) -> str:
+        """A rule's condition as Python (the explaining variant also notes where it starts)."""
+        return "True" if rule.condition is None else self.expr(rule.condition)
 
     def local(self, name: str) -> str:
         if name in self.scope:

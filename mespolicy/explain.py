@@ -1,31 +1,34 @@
-"""Why a decision came out as it did: each condition with its values, each amount with its formula.
+"""Why a decision came out as it did, told from what the deciding code computed.
 
-The compiled evaluator decides; this module re-reads the rules it went through
-and shows their work. It evaluates with the same runtime operations as the
-compiled code (one table, `operations.py`), and a test holds the two to the same
-amounts.
+The explaining variant of the compiled policy (`compiler_explain`) decides and notes
+each value it reads; this module only arranges and words those notes: the outcome and
+its reasons in the policy's words first, then each amount with its formula
+(factors of one left out, zero terms dropped), then each rule's condition in plain
+words with its values. It evaluates nothing, so an explanation cannot disagree with
+the decision it explains.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import enum
+import re
+import textwrap
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
 import attrs
 
 from mespolicy import nodes as n
-from mespolicy import operations, runtime
+from mespolicy import runtime
 from mespolicy import types as t
-from mespolicy.checked import CheckedPolicy, DefinitionRef, EnumValue, FactRef, Local, ParameterRef
-from mespolicy.compiler import kind_of, literal_value
-from mespolicy.errors import EvaluationError
+from mespolicy.checked import CheckedPolicy, DefinitionRef
+from mespolicy.compiler import kind_of
+from mespolicy.compiler_explain import ExplainingPolicy, Recording
 from mespolicy.exact import Quotient
 from mespolicy.formatter import format_expr
 from mespolicy.model.decision import Decision, TraceStep
-from mespolicy.model.facts import Facts
-from mespolicy.model.request import RequestError
-from mespolicy.runtime import contract_currency
+from mespolicy.wording import Wording
 
 _PRECEDENCE = {
     n.BinaryOp.OR: 1,
@@ -44,14 +47,26 @@ _PRECEDENCE = {
     n.BinaryOp.DIVIDE: 6,
 }
 _SHOWN_OPERATORS = {n.BinaryOp.MULTIPLY: "×", n.BinaryOp.SUBTRACT: "−"}
+_SHOWN_ARITHMETIC = (n.BinaryOp.ADD, n.BinaryOp.SUBTRACT, n.BinaryOp.MULTIPLY, n.BinaryOp.DIVIDE)
+
+Frame = Mapping[int, Any]
+
+
+class Level(enum.Enum):
+    """How much `render_text` tells: the reasons, also the amounts, or also every condition."""
+
+    REASONS = "reasons"
+    AMOUNTS = "amounts"
+    FULL = "full"
 
 
 @attrs.frozen
 class RuleExplanation:
     """One rule the decision went through: did it apply, and what its condition saw.
 
-    `holds` is the condition as the explainer evaluates it; it must equal `applied`
-    (what the compiled code decided), and the tests hold the two to that.
+    `condition` and `failed` are rule text (the JSON trace keeps them as written); `words`
+    says in plain words, with values, what held (or, for a rule that did not apply, what
+    held instead). `holds` is the condition's value as the code computed it.
     """
 
     rule: n.Rule
@@ -60,6 +75,7 @@ class RuleExplanation:
     values: tuple[tuple[str, str], ...]
     failed: str | None
     holds: bool | None = None
+    words: str | None = None
 
 
 @attrs.frozen
@@ -83,20 +99,38 @@ class Explanation:
     def trace(self) -> tuple[TraceStep, ...]:
         """The explanation as trace steps: rules with their values, then charges with their formulas."""
         steps = [_rule_step(r) for r in self.rules]
-        steps.extend(_amount_step(a, self.decision) for a in self.amounts)
+        steps.extend(_amount_step(a) for a in self.amounts)
         return tuple(steps)
 
 
-def explain(checked: CheckedPolicy, request: Facts, decision: Decision) -> Explanation:
-    action = checked.actions[request.action]
-    by_name = {rule.name: rule for rule in action.rules}
-    walker = _Walker(checked, request, action)
+def explain(
+    checked: CheckedPolicy, decision: Decision, recording: Recording, explaining: ExplainingPolicy
+) -> Explanation:
+    """The explanation of `decision`, made by the explaining code that also recorded `recording`."""
+    action = checked.actions[decision.action]
+    index = {rule.name: i for i, rule in enumerate(action.rules)}
+    notes = _Notes(checked, explaining)
     rules = tuple(
-        walker.rule(by_name[step.rule], step.applied) for step in decision.trace if step.rule in by_name
+        notes.rule(action.rules[index[step.rule]], step.applied, recording.rules.get(index[step.rule], {}))
+        for step in decision.trace
+        if step.rule in index
     )
-    applied = [r.rule for r in rules if r.applied and r.rule.kind is n.RuleKind.APPROVE]
-    amounts = tuple(walker.amounts(applied[0])) if applied else ()
+    charges = {explaining.key(c.amount): c for c in _charges(action)}
+    amounts = tuple(
+        notes.amount(charges[key], frame, charged)
+        for (key, frame), charged in zip(recording.charges, decision.charges, strict=False)
+    )
     return Explanation(decision, rules, amounts)
+
+
+def _charges(action: n.Action) -> Iterator[n.Charge]:
+    pending: list[n.Statement] = [s for rule in action.rules for s in rule.body]
+    while pending:
+        statement = pending.pop()
+        if isinstance(statement, n.Charge):
+            yield statement
+        elif isinstance(statement, n.ForEach):
+            pending.extend(statement.body)
 
 
 def _rule_step(r: RuleExplanation) -> TraceStep:
@@ -116,7 +150,7 @@ def _rule_step(r: RuleExplanation) -> TraceStep:
     )
 
 
-def _amount_step(a: AmountExplanation, decision: Decision) -> TraceStep:
+def _amount_step(a: AmountExplanation) -> TraceStep:
     return TraceStep(
         rule=a.code,
         kind="charge",
@@ -127,336 +161,153 @@ def _amount_step(a: AmountExplanation, decision: Decision) -> TraceStep:
     )
 
 
-class _Env:
-    """Values of local names: action lets (computed on first use), rule lets, loop variables."""
+class _Notes:
+    """Reads the values a frame holds for the nodes of the checked tree, and words them."""
 
-    def __init__(self, lazy: dict[str, Callable[[], Any]], parent: _Env | None = None) -> None:
-        self.values: dict[str, Any] = {}
-        self.lazy = lazy
-        self.parent = parent
-
-    def get(self, name: str) -> Any:
-        env: _Env | None = self
-        while env is not None:
-            if name in env.values:
-                return env.values[name]
-            if name in env.lazy:
-                # computed once; a let that fails stays pending and fails the same way next time
-                env.values[name] = env.lazy[name]()
-                del env.lazy[name]
-                return env.values[name]
-            env = env.parent
-        raise KeyError(name)
-
-    def child(self, values: dict[str, Any] | None = None) -> _Env:
-        # a dict, not keywords: a rule's variable may be called anything, `self` included
-        env = _Env({}, self)
-        env.values.update(values or {})
-        return env
-
-
-class _Walker:
-    """Evaluates and renders rule-language expressions against one request."""
-
-    def __init__(self, checked: CheckedPolicy, request: Facts, action: n.Action) -> None:
+    def __init__(self, checked: CheckedPolicy, explaining: ExplainingPolicy) -> None:
         self.checked = checked
-        self.request = request
-        self.type_of = checked.type_of
-        self.invoked: dict[tuple[Any, ...], tuple[Any, str]] = {}
-        lazy: dict[str, Callable[[], Any]] = {}
-        self.top = _Env(lazy)
-        for let in action.lets:
-            lazy[let.name] = _bind(self.value, let.value, self.top)
+        self.explaining = explaining
+
+    def get(self, frame: Frame, node: n.Expr) -> tuple[bool, Any]:
+        key = self.explaining.key(node)
+        if key is None or key not in frame:
+            return False, None
+        return True, frame[key]
+
+    def shown(self, frame: Frame) -> Callable[[n.Expr], str | None]:
+        def show(node: n.Expr) -> str | None:
+            found, value = self.get(frame, node)
+            return self.show(node, value) if found else None
+
+        return show
+
+    def show(self, node: n.Expr, value: Any) -> str:
+        return _shown(value, self.checked.type_of(node))
 
     # -- rules
 
-    def rule(self, rule: n.Rule, applied: bool) -> RuleExplanation:
-        if rule.condition is None:
+    def rule(self, rule: n.Rule, applied: bool, frame: Frame) -> RuleExplanation:
+        condition = rule.condition
+        if condition is None:
             return RuleExplanation(rule, applied, None, (), None, True)
-        values = tuple(self.leaves(rule.condition, self.top))
-        holds = self.safe(rule.condition, self.top)
-        failed = None
+        found, value = self.get(frame, condition)
+        holds = bool(value) if found else applied
+        wording = Wording(self.checked, self.shown(frame))
+        failed: n.Expr | None = None
         if not applied:
             failed = next(
-                (format_expr(c) for c in n.conjuncts(rule.condition) if not self.safe(c, self.top)),
-                format_expr(rule.condition),
+                (c for c in n.conjuncts(condition) if self.get(frame, c) == (True, False)), condition
             )
-        return RuleExplanation(rule, applied, format_expr(rule.condition), values, failed, holds)
+        words = wording.expr(condition) if failed is None else wording.negated(failed)
+        return RuleExplanation(
+            rule,
+            applied,
+            format_expr(condition),
+            tuple(self.values(condition, frame)),
+            format_expr(failed) if failed is not None else None,
+            holds,
+            words,
+        )
 
-    def leaves(self, expr: n.Expr, env: _Env) -> Iterator[tuple[str, str]]:
-        """The values a condition read, as the compiled code reads them: the right side of an
-        `and` only when its left side held, of an `or` only when it did not, one branch of an `if`."""
+    def values(self, condition: n.Expr, frame: Frame) -> Iterator[tuple[str, str]]:
+        """The values the condition read, as the code read them: what a short-circuit or an
+        untaken branch skipped was never computed, so it is not in the frame."""
         seen: set[str] = set()
-        for leaf in self.reached(expr, env):
+        for leaf in _leaves(condition):
+            found, value = self.get(frame, leaf)
             # a band is named by its quantity: its whole table is in the rule
             text = f"band of {format_expr(leaf.quantity)}" if isinstance(leaf, n.Band) else format_expr(leaf)
-            if text not in seen:
+            if found and text not in seen:
                 seen.add(text)
-                yield text, self.shown(leaf, env)
+                yield text, self.show(leaf, value)
 
-    def reached(self, expr: n.Expr, env: _Env) -> Iterator[n.Expr]:
-        match expr:
-            case n.Binary(op=n.BinaryOp.AND | n.BinaryOp.OR as op):
-                operands = list(n.chain(expr, op))
-                for index, operand in enumerate(operands):
-                    yield from self.reached(operand, env)
-                    last = index == len(operands) - 1
-                    if not last and bool(self.safe(operand, env)) is (op is n.BinaryOp.OR):
-                        return
-            case n.IfThenElse(condition=c, then=a, otherwise=b):
-                yield from self.reached(c, env)
-                held = self.safe(c, env)
-                if held is not None:
-                    yield from self.reached(a if held else b, env)
-            case n.Unary(op=n.UnaryOp.NOT, operand=operand):
-                yield from self.reached(operand, env)
-            case _:
-                yield from _leaves(expr)
+    # -- amounts
 
-    def safe(self, expr: n.Expr, env: _Env) -> Any:
-        """The value, or None where the compiled code would have stopped with an error."""
-        try:
-            return self.value(expr, env)
-        except (EvaluationError, RequestError, ValueError, ArithmeticError):
-            return None
-
-    def shown(self, expr: n.Expr, env: _Env) -> str:
-        try:
-            value = self.value(expr, env)
-        except RequestError:
-            return "(not given)"
-        except EvaluationError as error:
-            return f"(cannot be computed: {error})"
-        except (ValueError, ArithmeticError) as error:
-            return f"(cannot be computed: {runtime.describe(error)})"
-        return runtime.show(value, kind_of(self.type_of(expr)))
-
-    def amounts(self, rule: n.Rule) -> Iterator[AmountExplanation]:
-        yield from self.statements(rule, rule.body, self.top.child())
-
-    def statements(
-        self, rule: n.Rule, body: tuple[n.Statement, ...], env: _Env
-    ) -> Iterator[AmountExplanation]:
-        for statement in body:
-            if isinstance(statement, n.Let):
-                env = env.child({statement.name: self.value(statement.value, env)})
-            elif isinstance(statement, n.Charge):
-                yield self.charge(rule, statement, env)
-            elif isinstance(statement, n.ForEach):
-                for item in self.value(statement.collection, env):
-                    inner = env.child({statement.variable: item})
-                    if statement.condition is None or self.value(statement.condition, inner):
-                        yield from self.statements(rule, statement.body, inner)
-
-    def charge(self, rule: n.Rule, charge: n.Charge, env: _Env) -> AmountExplanation:
-        amount = self.value(charge.amount, env)
-        contract = (
-            self.value(charge.contract, env)
-            if charge.contract is not None
-            else self.request.contract if self.checked.has_request_contract() else None
-        )
-        clause = charge.clause.text if charge.clause else rule.clauses[0].text
-        if amount.currency is None:
-            amount = runtime.Cash(amount.amount, contract_currency(contract, self.request))
+    def amount(self, charge: n.Charge, frame: Frame, charged: Any) -> AmountExplanation:
         return AmountExplanation(
             code=charge.code,
-            clause=clause,
-            formula=self.render(charge.amount, env),
-            amount=str(amount),
-            contract=contract.id if contract is not None else None,
+            clause=charged.clause,
+            formula=self.render(charge.amount, frame),
+            amount=str(charged.amount),
+            contract=charged.contract,
             location=f"{charge.span.source.path}:{charge.span.line}",
         )
 
-    # -- values
-
-    def value(self, expr: n.Expr, env: _Env) -> Any:
-        match expr:
-            case n.TextLiteral(parts=parts):
-                return "".join(
-                    p if isinstance(p, str) else runtime.show(self.value(p, env), kind_of(self.type_of(p)))
-                    for p in parts
-                )
-            case n.NumberLiteral() | n.PercentLiteral() | n.DurationLiteral():
-                return literal_value(expr)
-            case n.MoneyLiteral() | n.DateLiteral() | n.BoolLiteral():
-                return literal_value(expr)
-            case n.Name():
-                return self.name(expr, env)
-            case n.FieldAccess():
-                return self.field(expr, env)
-            case n.Call():
-                return self.call(expr, env)[0]
-            case n.Aggregate():
-                return self.aggregate(expr, env)
-            case n.Given(name=name):
-                return getattr(self.request, name) is not None
-            case n.Unary(op=op, operand=operand):
-                value = self.value(operand, env)
-                if op is n.UnaryOp.NOT:
-                    return not value
-                operation = operations.unary(op, self.type_of(operand))
-                return -value if operation.symbol else getattr(runtime, operation.helper or "")(value)
-            case n.Binary():
-                return self.binary(expr, env)
-            case n.IfThenElse(condition=condition, then=then, otherwise=otherwise):
-                return self.value(then if self.value(condition, env) else otherwise, env)
-            case n.FirstWhere(variable=variable, start=start, condition=condition):
-                return runtime.first_where(
-                    self.value(start, env),
-                    lambda k: bool(self.value(condition, env.child({variable: k}))),
-                    self.checked.limits.search_span,
-                )
-            case n.CalendarCount() | n.MonthOf() | n.Extreme() | n.Round() | n.Band():
-                return self.construct(expr, env)
-        raise AssertionError(expr)
-
-    def construct(self, expr: n.CalendarCount | n.MonthOf | n.Extreme | n.Round | n.Band, env: _Env) -> Any:
-        """The calendar and number constructs and bands, by the runtime helpers the compiled code calls."""
-        match expr:
-            case n.CalendarCount(unit=unit, start=start, end=end, rounding=rounding):
-                whole_after = self.value(rounding.days, env) if isinstance(rounding, n.WholeAfter) else None
-                step = 12 if unit is n.CalendarUnit.YEARS else 1
-                up = rounding is n.Rounding.UP
-                return runtime.calendar_count(
-                    self.value(start, env), self.value(end, env), step, up, whole_after
-                )
-            case n.MonthOf(part=part, date=day):
-                return getattr(runtime, operations.MONTH_PARTS[part])(self.value(day, env))
-            case n.Extreme(function=function, values=items):
-                helper = getattr(runtime, operations.extreme(function, self.type_of(expr)))
-                return helper(tuple(self.value(item, env) for item in items))
-            case n.Round(direction=direction, value=rounded, places=places):
-                helper = getattr(runtime, operations.rounding(self.type_of(expr)))
-                return helper(self.value(rounded, env), places, direction is n.Rounding.UP)
-            case n.Band(quantity=quantity, steps=steps, beyond=beyond):
-                values = [step.value for step in steps] + ([beyond] if beyond is not None else [])
-                return runtime.band(
-                    self.value(quantity, env),
-                    tuple(self.value(step.threshold, env) for step in steps),
-                    tuple(step.bound is n.Bound.UNDER for step in steps),
-                    tuple(_bind(self.value, value, env) for value in values),
-                    kind_of(self.type_of(quantity)),
-                )
-        raise AssertionError(expr)
-
-    def name(self, expr: n.Name, env: _Env) -> Any:
-        binding = self.checked.binding_of(expr)
-        match binding:
-            case Local(name=name):
-                return env.get(name)
-            case ParameterRef(name=name):
-                parameter = self.checked.parameters[name]
-                literal = parameter.value_on(self.request.date)
-                if literal is None:
-                    raise EvaluationError(
-                        f"parameter '{name}' has no value yet on {self.request.date}", code="R307"
-                    )
-                return literal_value(literal, parameter.type)
-            case DefinitionRef(name=name):
-                return self.invoke(name, [])[0]
-            case FactRef(name=name):
-                value = getattr(self.request, name)
-                if value is None and self.checked.facts[name].optional:
-                    runtime.missing(name)
-                return value
-            case EnumValue(member=member):
-                return member
-        raise AssertionError(binding)
-
-    def field(self, expr: n.FieldAccess, env: _Env) -> Any:
-        subject = expr.subject
-        if isinstance(subject, n.Name) and isinstance(self.checked.bindings.get(id(subject)), EnumValue):
-            return expr.field
-        value = getattr(self.value(subject, env), expr.field)
-        found = self.type_of(expr)
-        if isinstance(found, t.EnumType):
-            return runtime.enum_name(value)
-        return value
-
-    def call(self, expr: n.Call, env: _Env) -> tuple[Any, str]:
-        return self.invoke(expr.function, [self.value(a, env) for a in expr.arguments])
-
-    def invoke(self, function: str, arguments: list[Any]) -> tuple[Any, str]:
-        """A definition's value and formula for these arguments, each worked out once per explanation
-        (rendering re-reads values, so without this a chain of calls would cost exponential time)."""
-        key = (function, *((type(a), a) for a in arguments))
-        try:
-            found = self.invoked.get(key)
-        except TypeError:  # an argument that cannot be a key
-            return self.invoke_once(function, arguments)
-        if found is None:
-            found = self.invoked[key] = self.invoke_once(function, arguments)
-        return found
-
-    def invoke_once(self, function: str, arguments: list[Any]) -> tuple[Any, str]:
-        definition = self.checked.definitions[function]
-        env = _Env({}).child({name: a for (name, _), a in zip(definition.params, arguments, strict=True)})
-        for let in definition.node.lets:
-            env = env.child({let.name: self.value(let.value, env)})
-        return self.value(definition.node.result, env), self.render(definition.node.result, env)
-
-    def aggregate(self, expr: n.Aggregate, env: _Env) -> Any:
-        # items one at a time, as the compiled code takes them (`any` and `all` stop early)
-        items: Iterator[Any]
-        if expr.collection is None:
-            items = iter(self.value(expr.value, env))
-        else:
-            items = self.items(expr, expr.collection, env)
-        # the checked type, not the first item, says what kind of sum or extreme (an empty one included)
-        money = isinstance(self.type_of(expr), t.Money)
-        if expr.function is n.AggregateFunction.SUM:
-            return runtime.money_sum(items) if money else runtime.num_sum(items)
-        if money and expr.function in _MONEY_AGGREGATES:
-            return _MONEY_AGGREGATES[expr.function](items)
-        return _AGGREGATES[expr.function](items)
-
-    def items(self, expr: n.Aggregate, collection: n.Expr, env: _Env) -> Iterator[Any]:
-        for item in self.value(collection, env):
-            inner = env.child({expr.variable or "it": item})
-            if expr.condition is None or self.value(expr.condition, inner):
-                yield self.value(expr.value, inner)
-
-    def binary(self, expr: n.Binary, env: _Env) -> Any:
-        if expr.op is n.BinaryOp.AND:
-            return self.value(expr.left, env) and self.value(expr.right, env)
-        if expr.op is n.BinaryOp.OR:
-            return self.value(expr.left, env) or self.value(expr.right, env)
-        operation = operations.binary(expr.op, self.type_of(expr.left), self.type_of(expr.right))
-        return operation.function(self.value(expr.left, env), self.value(expr.right, env))
-
-    # -- formulas
-
-    def render(self, expr: n.Expr, env: _Env) -> str:
-        """The expression with values in place of names; calls opened up; zero terms left out."""
-        found = self.type_of(expr)
+    def render(self, expr: n.Expr, frame: Frame) -> str:
+        """The formula with values in place of names; calls opened up; zero terms and factors of
+        one left out (`12,000.00 USD × 1 × 12 months / 12 months` is `12,000.00 USD`)."""
+        found = self.checked.type_of(expr)
         arithmetic = isinstance(found, t.Money) or t.is_numeric(found)
         if isinstance(expr, n.Binary) and arithmetic and expr.op in _SHOWN_ARITHMETIC:
-            return self.render_binary(expr, env)
-        if isinstance(expr, n.Call):
-            return self.call(expr, env)[1]
+            return self.render_binary(expr, frame)
+        if isinstance(expr, n.Call) or self.is_definition(expr):
+            inner = self.call_frame(expr, frame)
+            if inner is not None:
+                definition = self.checked.definitions[_called(expr)]
+                return self.render(definition.node.result, inner)
         if isinstance(expr, n.Round):
             places = f", {expr.places} place{'' if expr.places == 1 else 's'}" if expr.places else ""
-            return f"round {expr.direction.value}({self.render(expr.value, env)}{places})"
+            return f"round {expr.direction.value}({self.render(expr.value, frame)}{places})"
         if isinstance(expr, n.Band):
-            quantity = runtime.show(self.value(expr.quantity, env), kind_of(self.type_of(expr.quantity)))
-            return f"band of {format_expr(expr.quantity)} at {quantity}"
-        if isinstance(expr, n.PercentLiteral | n.NumberLiteral | n.MoneyLiteral):
+            known, quantity = self.get(frame, expr.quantity)
+            at = f" at {self.show(expr.quantity, quantity)}" if known else ""
+            return f"band of {format_expr(expr.quantity)}{at}"
+        if isinstance(expr, n.PercentLiteral | n.NumberLiteral | n.MoneyLiteral | n.DurationLiteral):
             return format_expr(expr)
-        return runtime.show(self.value(expr, env), kind_of(found))
+        known, value = self.get(frame, expr)
+        return self.show(expr, value) if known else format_expr(expr)
 
-    def render_binary(self, expr: n.Binary, env: _Env) -> str:
+    def is_definition(self, expr: n.Expr) -> bool:
+        return isinstance(expr, n.Name) and isinstance(self.checked.bindings.get(id(expr)), DefinitionRef)
+
+    def call_frame(self, expr: n.Expr, frame: Frame) -> Frame | None:
+        key = self.explaining.key(expr)
+        inner = frame.get(-key - 1) if key is not None else None
+        return inner if isinstance(inner, dict) else None
+
+    def render_binary(self, expr: n.Binary, frame: Frame) -> str:
         if expr.op is n.BinaryOp.ADD:
-            if _is_zero(self.value(expr.left, env)):
-                return self.render(expr.right, env)
-            if _is_zero(self.value(expr.right, env)):
-                return self.render(expr.left, env)
+            if self.is_value(frame, expr.left, 0):
+                return self.render(expr.right, frame)
+            if self.is_value(frame, expr.right, 0):
+                return self.render(expr.left, frame)
+        if expr.op is n.BinaryOp.MULTIPLY:
+            if self.is_value(frame, expr.left, 1):
+                return self.render(expr.right, frame)
+            if self.is_value(frame, expr.right, 1):
+                return self.render(expr.left, frame)
+        if expr.op is n.BinaryOp.DIVIDE and self.is_value(frame, expr.right, 1):
+            # the units cancel: `2 months / 1 month` is 2
+            known, value = self.number(frame, expr.left)
+            duration = self.checked.type_of(expr.left) in t.DURATIONS
+            return runtime.show(value, "number") if known and duration else self.render(expr.left, frame)
         symbol = _SHOWN_OPERATORS.get(expr.op, expr.op.value)
-        left = self.operand(expr.left, expr.op, env)
-        right = self.operand(expr.right, expr.op, env, right=True)
+        left = self.operand(expr.left, expr.op, frame)
+        right = self.operand(expr.right, expr.op, frame, right=True)
         return f"{left} {symbol} {right}"
 
-    def operand(self, expr: n.Expr, parent: n.BinaryOp, env: _Env, right: bool = False) -> str:
-        text = self.render(expr, env)
+    def number(self, frame: Frame, expr: n.Expr) -> tuple[bool, Any]:
+        """What the code computed for `expr`, or the number a literal is written as."""
+        if isinstance(expr, n.DurationLiteral):
+            return True, expr.amount
+        if isinstance(expr, n.NumberLiteral):
+            return True, expr.value
+        if isinstance(expr, n.PercentLiteral):
+            return True, expr.value / 100
+        if isinstance(expr, n.MoneyLiteral):
+            return True, expr.amount
+        return self.get(frame, expr)
+
+    def is_value(self, frame: Frame, expr: n.Expr, number: int) -> bool:
+        found, value = self.number(frame, expr)
+        if not found:
+            return False
+        amount = value.amount if isinstance(value, runtime.Cash) and number == 0 else value
+        exact = isinstance(amount, int | Decimal | Quotient) and not isinstance(amount, bool)
+        return exact and amount == number
+
+    def operand(self, expr: n.Expr, parent: n.BinaryOp, frame: Frame, right: bool = False) -> str:
+        text = self.render(expr, frame)
         inner = _top_operator(expr, text)
         if inner is None:
             return text
@@ -465,36 +316,28 @@ class _Walker:
         return f"({text})" if weaker or ambiguous else text
 
 
-_SHOWN_ARITHMETIC = (n.BinaryOp.ADD, n.BinaryOp.SUBTRACT, n.BinaryOp.MULTIPLY, n.BinaryOp.DIVIDE)
-_AGGREGATES: dict[n.AggregateFunction, Callable[[Iterator[Any]], Any]] = {
-    n.AggregateFunction.COUNT: runtime.count,
-    n.AggregateFunction.DISTINCT: runtime.distinct,
-    n.AggregateFunction.MIN: runtime.minimum,
-    n.AggregateFunction.MAX: runtime.maximum,
-    n.AggregateFunction.ANY: any,
-    n.AggregateFunction.ALL: all,
-}
-_MONEY_AGGREGATES: dict[n.AggregateFunction, Callable[[Iterator[Any]], Any]] = {
-    n.AggregateFunction.MIN: runtime.money_minimum,
-    n.AggregateFunction.MAX: runtime.money_maximum,
-}
+def _shown(value: Any, found: t.Type) -> str:
+    if isinstance(found, t.ListOf) and isinstance(value, tuple | list):
+        return ", ".join(_shown(item, found.element) for item in value) if value else "none"
+    if isinstance(found, t.Record):
+        # a contract or a license is known by its id
+        ident = getattr(value, "id", None)
+        return str(ident) if ident is not None else found.name
+    return runtime.show(value, kind_of(found))
 
 
-def _bind(evaluate: Callable[[n.Expr, _Env], Any], expr: n.Expr, env: _Env) -> Callable[[], Any]:
-    return lambda: evaluate(expr, env)
-
-
-def _is_zero(value: Any) -> bool:
-    amount = value.amount if isinstance(value, runtime.Cash) else value
-    return isinstance(amount, int | Decimal | Quotient) and amount == 0
+def _called(expr: n.Expr) -> str:
+    return expr.function if isinstance(expr, n.Call) else expr.name  # type: ignore[union-attr]
 
 
 def _top_operator(expr: n.Expr, text: str) -> n.BinaryOp | None:
     """The operator a rendered operand shows at its top (None for a single value)."""
-    if isinstance(expr, n.Binary) and expr.op in _PRECEDENCE and (" " in text):
-        return expr.op
-    if isinstance(expr, n.Call) and " " in text:
-        return n.BinaryOp.ADD if (" + " in text or " − " in text) else n.BinaryOp.MULTIPLY
+    if not isinstance(expr, n.Binary | n.Call | n.Name) or text.startswith(("round ", "band of ")):
+        return None
+    if " + " in text or " − " in text:
+        return n.BinaryOp.ADD
+    if " × " in text or " / " in text:
+        return n.BinaryOp.MULTIPLY
     return None
 
 
@@ -520,41 +363,100 @@ def _leaves(expr: n.Expr) -> Iterator[n.Expr]:
             yield expr
 
 
-def render_text(explanation: Explanation) -> str:
-    """The explanation as an account manager would read it to a customer."""
+# -- text
+
+
+def render_text(
+    explanation: Explanation,
+    level: Level = Level.FULL,
+    width: int = 80,
+    emphasis: Callable[[str], str] = str,
+) -> str:
+    """The explanation as an account manager would read it to a customer: the outcome and the
+    reasons in the policy's words, then the amounts, then the conditions, wrapped to `width`.
+    `emphasis` styles the outcome and the headings (the command line makes them bold)."""
+    text = _Text(width, emphasis)
     decision = explanation.decision
-    lines = [f"{decision.action}: {decision.outcome.value}"]
-    lines.append("")
-    lines.append("Rules considered, in order:")
-    for r in explanation.rules:
-        clauses = ", ".join(c.text for c in r.rule.clauses)
-        mark = "applied" if r.applied else "did not apply"
-        where = f"{r.rule.span.source.path}:{r.rule.span.line}"
-        lines.append(f"  {r.rule.kind.value} {r.rule.name} ({clauses}) {mark}   [{where}]")
-        if r.condition is not None:
-            because = f"'{r.failed}' is false" if r.failed else f"'{r.condition}' holds"
-            lines.append(f"      because {because}")
-        if r.values:
-            lines.append("      with " + ", ".join(f"{name} = {value}" for name, value in r.values))
+    text.line(emphasis(f"{decision.action}: {decision.outcome.value}"))
+    if decision.reasons:
+        text.heading("Reasons, in the policy's words:")
+        for reason in decision.reasons:
+            text.item(f"{reason.clause} ", reason.message)
+    if decision.term is not None or decision.fields:
+        text.line("")
     if decision.term is not None:
-        lines += ["", f"Term: {decision.term}"]
-    if explanation.amounts:
-        lines += ["", "Charges:"]
+        text.line(f"Term: {decision.term}")
+    for path, value in decision.fields:
+        name = path.replace(".", " ").replace("_", " ")
+        text.line(f"{name[:1].upper()}{name[1:]}: {runtime.show(value, _field_kind(value))}")
+    if level is not Level.REASONS and explanation.amounts:
+        text.heading("Amounts:")
         for a in explanation.amounts:
             on = f" on {a.contract}" if a.contract else ""
-            lines.append(f"  {a.code}{on}: {a.formula} = {a.amount}, {a.clause}")
+            formula = a.amount if a.formula == a.amount else f"{a.formula} = {a.amount}"
+            text.item(f"{a.code}{on} ({a.clause}): ", formula)
         if decision.total is not None:
-            lines.append(f"  total: {decision.total}")
-    for path, value in decision.fields:
-        lines.append(f"{path.replace('.', ' ').replace('_', ' ')}: {runtime.show(value, _field_kind(value))}")
-    if decision.reasons:
-        lines += ["", "In the policy's words:"]
-        lines += [f"  {reason.clause} {reason.message}" for reason in decision.reasons]
-    return "\n".join(lines)
+            text.item("Total: ", str(decision.total))
+    if level is Level.FULL and explanation.rules:
+        text.heading("Conditions, in the order considered:")
+        for r in explanation.rules:
+            clauses = ", ".join(c.text for c in r.rule.clauses)
+            mark = "applied" if r.applied else "did not apply"
+            where = f"{r.rule.span.source.path}:{r.rule.span.line}"
+            text.line(f"  {r.rule.kind.value} {r.rule.name} ({clauses}) {mark}   [{where}]")
+            said = f"since {r.words}." if r.words is not None else _UNCONDITIONAL[r.rule.kind]
+            text.wrapped(said, "      ")
+    return text.result()
+
+
+_UNCONDITIONAL = {
+    n.RuleKind.APPROVE: "it has no condition: it applies once no reject rule does.",
+    n.RuleKind.REJECT: "it has no condition.",
+}
+# a number and its unit (or currency) stay on one line
+_UNIT = re.compile(r"(?<=\d) (?=[A-Z]{3}\b|days?\b|months?\b|years?\b|place)")
+_HANG_AT_MOST = 8
+
+
+class _Text:
+    def __init__(self, width: int, emphasis: Callable[[str], str]) -> None:
+        self.width = max(width, 40)
+        self.emphasis = emphasis
+        self.lines: list[str] = []
+
+    def line(self, line: str) -> None:
+        self.lines.append(line)
+
+    def heading(self, heading: str) -> None:
+        self.lines += ["", self.emphasis(heading)]
+
+    def item(self, label: str, body: str) -> None:
+        """`label` then `body`: on one line if it fits, else wrapped under the body (a short label)
+        or indented below it."""
+        indent = "  " + " " * len(label) if len(label) <= _HANG_AT_MOST else "      "
+        if len(label) > _HANG_AT_MOST and len(label) + len(body) + 2 > self.width:
+            self.lines.append("  " + label.rstrip())
+            self.wrapped(body, indent)
+            return
+        self.wrapped(body, indent, first="  " + label)
+
+    def wrapped(self, body: str, indent: str, first: str | None = None) -> None:
+        lines = textwrap.wrap(
+            _UNIT.sub("\xa0", body),
+            self.width,
+            initial_indent=first if first is not None else indent,
+            subsequent_indent=indent,
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+        self.lines += [line.replace("\xa0", " ") for line in lines] or [(first or indent).rstrip()]
+
+    def result(self) -> str:
+        return "\n".join(self.lines)
 
 
 def _field_kind(value: Any) -> str:
     return "bool" if isinstance(value, bool) else "value"
 
 
-__all__ = ["AmountExplanation", "Explanation", "RuleExplanation", "explain", "render_text"]
+__all__ = ["AmountExplanation", "Explanation", "Level", "RuleExplanation", "explain", "render_text"]

@@ -1,7 +1,8 @@
 """Which runtime operation implements an operator for given operand types.
 
-One table serves both the compiler (which emits the operation into Python) and
-the explainer (which calls it while showing its work), so the two cannot disagree.
+One table serves the compiler both where it emits the operation into Python and
+where it works out a constant once, so the two cannot disagree (the explainer
+computes nothing: it reads what the generated code noted, `compiler_explain`).
 An operation is either an inline Python operator on plain integers (`symbol`) or a
 `runtime` function taking the operands in source order (`helper`).
 """

@@ -25,6 +25,7 @@ from mespolicy.overrides import apply_overrides
 if TYPE_CHECKING:
     import pyarrow as pa
 
+    from mespolicy.compiler_explain import ExplainingPolicy
     from mespolicy.explain import Explanation
 
 
@@ -39,6 +40,7 @@ class Policy:
     # Specs found equal to this policy's (by id, kept alive here): a request read by the same
     # declarations elsewhere (`mespolicy.parse_request_json`, the standard facts) is not read again.
     _same_specs: dict[int, FactsSpec] = attrs.field(init=False, factory=dict, repr=False)
+    _explainers: list[ExplainingPolicy] = attrs.field(init=False, factory=list, repr=False)
 
     @property
     def actions(self) -> tuple[str, ...]:
@@ -100,13 +102,31 @@ class Policy:
         return EvaluationError(str(error.args[0]), action.span, error.code)
 
     def explain(self, request: object) -> Explanation:
-        """The decision with the reasons for it: each rule's condition and values, each amount's formula."""
+        """The decision with the reasons for it: each rule's condition and values, each amount's formula.
+
+        It is decided by the explaining variant of the compiled code (made on first use), which
+        notes what it computes: the same code as `decide`, so the same decision.
+        """
         from mespolicy.explain import explain
 
         request = self.read(request)
-        decision = self.decide(request)
-        explanation = explain(self.checked, request, decision)
+        if request.action not in self.checked.actions:
+            self.decide(request)  # refused as decide refuses it, in its words
+        explaining = self._explaining()
+        try:
+            decision, recording = explaining.run(request.action, request)
+        except EvaluationError as error:
+            raise self._located(error, request.action) from None
+        explanation = explain(self.checked, decision, recording, explaining)
         return attrs.evolve(explanation, decision=attrs.evolve(decision, trace=explanation.trace()))
+
+    def _explaining(self) -> ExplainingPolicy:
+        # made once, on first use: policies that are never explained never pay for it
+        if not self._explainers:
+            from mespolicy.compiler_explain import compile_explaining
+
+            self._explainers.append(compile_explaining(self.checked))
+        return self._explainers[0]
 
     def decide_many(self, requests: Iterable[object]) -> Iterator[Decision]:
         """Decisions in request order, one at a time, so a portfolio of any size streams."""

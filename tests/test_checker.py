@@ -567,4 +567,6 @@ def test_only_the_compiler_executes_code_and_only_its_own() -> None:
         "mespolicy/compiler.py": [("compile_policy", "compile"), ("compile_policy", "exec")],
         # the request reader generated from the declared facts, written as the compiler writes
         "mespolicy/model/reader.py": [("generate", "exec"), ("generate", "compile")],
+        # the explaining variant of the same generated code, from the same checked tree
+        "mespolicy/compiler_explain.py": [("compile_explaining", "compile"), ("compile_explaining", "exec")],
     }

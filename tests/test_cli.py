@@ -151,9 +151,11 @@ def test_explain_shows_rules_values_formulas_and_clauses() -> None:
     assert code == 0
     assert "late_renewal (§8.2, §8.3, §8.4) applied" in out
     assert "timely_renewal (§6.2) did not apply" in out
-    assert "'date <= expiry' is false" in out
-    assert "date = 2026-04-10, expiry = 2026-03-01" in out
-    assert "25% × 12,000.00 USD × 40 days / 365 days = 328.77 USD, §8.3" in out
+    # the condition that failed, said as what held instead, with the values it read
+    assert "since the date (2026-04-10) is after the expiry (2026-03-01)." in out
+    assert "25% × 12,000.00 USD × 40 days / 365 days = 328.77 USD" in out
+    # the outcome and the reasons lead; the conditions come last
+    assert out.index("Reasons, in the policy's words:") < out.index("Amounts:") < out.index("Conditions")
 
 
 def test_explain_as_data_puts_formulas_in_the_trace() -> None:

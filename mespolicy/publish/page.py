@@ -19,6 +19,7 @@ import attrs
 
 from mespolicy import nodes as n
 from mespolicy import types as t
+from mespolicy.checked import CheckedPolicy
 from mespolicy.clauses import rule_citations
 from mespolicy.cost import children
 from mespolicy.errors import MespolicyError
@@ -32,6 +33,7 @@ from mespolicy.model.request import RequestError, parse_request
 from mespolicy.parameter_types import describe_range
 from mespolicy.policy import Policy, parameter_values
 from mespolicy.source import Span
+from mespolicy.wording import Wording, plain
 
 TITLE = "The ME&S policy in force"
 READING_LABEL = "Reading"
@@ -409,7 +411,7 @@ def policy_page(
         origin=origin or policy.origin,
         day=on,
         parameters=tuple(_parameters(policy, on)),
-        actions=tuple(_action(action, checked.clauses) for action in checked.actions.values()),
+        actions=tuple(_action(action, checked) for action in checked.actions.values()),
         definitions=tuple(_definition(d.node) for d in checked.definitions.values()),
         enums=tuple(_enums(policy)),
         examples=tuple(worked_example(policy, key) for key in keys),
@@ -541,17 +543,19 @@ def _provenance(provenance: n.Provenance | None) -> Provenance | None:
     return Provenance(provenance.basis.value, provenance.description)
 
 
-def _action(action: n.Action, declared: Mapping[str, n.ClauseDeclaration]) -> ActionEntry:
+def _action(action: n.Action, checked: CheckedPolicy) -> ActionEntry:
     lets = tuple((Code(let.name), " = ", _code(let.value)) for let in action.lets)
     tables = tuple(table for let in action.lets for table in band_tables(let.value))
-    rules = tuple(_rule(action, r, declared) for r in action.rules)
+    rules = tuple(_rule(action, r, checked) for r in action.rules)
     return ActionEntry(action.name, action.description, lets, rules, tables)
 
 
-def _rule(action: n.Action, rule: n.Rule, declared: Mapping[str, n.ClauseDeclaration]) -> RuleEntry:
+def _rule(action: n.Action, rule: n.Rule, checked: CheckedPolicy) -> RuleEntry:
+    """A rule told in words: its condition by the phrase table `mespolicy explain` uses too."""
+    declared = checked.clauses
     default = rule.clauses[0].text if rule.clauses else ""
     if rule.condition is not None:
-        condition: Phrase = ("when ", _code(rule.condition))
+        condition: Phrase = (f"when {plain(rule.condition, checked)}",)
     elif rule.kind is n.RuleKind.APPROVE:
         condition = ("always, once no reject rule applies",)
     else:
@@ -564,7 +568,7 @@ def _rule(action: n.Action, rule: n.Rule, declared: Mapping[str, n.ClauseDeclara
         clauses=_clauses(rule.clauses),
         condition=condition,
         condition_tables=band_tables(rule.condition) if rule.condition is not None else (),
-        steps=tuple(_steps(rule.body, default, 0)),
+        steps=tuple(_steps(rule.body, default, 0, checked)),
         reading=reading,
         source=source_text(rule.span),
         location=f"{rule.span.source.path}:{rule.span.line}",
@@ -576,13 +580,13 @@ def _rule(action: n.Action, rule: n.Rule, declared: Mapping[str, n.ClauseDeclara
     )
 
 
-def _steps(body: Sequence[n.Statement], default: str, depth: int) -> Iterator[Step]:
+def _steps(body: Sequence[n.Statement], default: str, depth: int, checked: CheckedPolicy) -> Iterator[Step]:
     for statement in body:
         if isinstance(statement, n.ForEach):
-            yield Step(_for_each(statement), depth)
-            yield from _steps(statement.body, default, depth + 1)
+            yield Step(_for_each(statement, checked), depth)
+            yield from _steps(statement.body, default, depth + 1, checked)
         else:
-            yield Step(_statement(statement, default), depth, _statement_tables(statement))
+            yield Step(_statement(statement, default, checked), depth, _statement_tables(statement))
 
 
 def _statement_tables(statement: n.Statement) -> tuple[BandTable, ...]:
@@ -632,20 +636,20 @@ def _code(expr: n.Expr) -> Code:
     return Code(_briefly(expr))
 
 
-def _for_each(loop: n.ForEach) -> Phrase:
+def _for_each(loop: n.ForEach, checked: CheckedPolicy) -> Phrase:
     phrase: Phrase = ("for each ", Code(loop.variable), " in ", _code(loop.collection))
     if loop.condition is not None:
-        phrase += (" when ", _code(loop.condition))
+        phrase += (f" when {plain(loop.condition, checked)}",)
     return (*phrase, ":")
 
 
-def _statement(statement: n.Statement, default: str) -> Phrase:
+def _statement(statement: n.Statement, default: str, checked: CheckedPolicy) -> Phrase:
     match statement:
         case n.Let(name, value):
             return ("let ", Code(name), " = ", _code(value))
         case n.Reason(clause, message):
             cited = clause.text if clause is not None else default
-            return (f"says ({cited}): “", *message_phrase(message), "”")
+            return (f"says ({cited}): “", *message_phrase(message, checked), "”")
         case n.Term(start, end):
             return ("term from ", _code(start), " until ", _code(end))
         case n.Charge():
@@ -665,10 +669,11 @@ def _charge(charge: n.Charge, default: str) -> Phrase:
     return phrase
 
 
-def message_phrase(message: n.TextLiteral) -> Phrase:
-    """A reason's text as written, its placeholders (`{expiry}`) shown as code."""
+def message_phrase(message: n.TextLiteral, checked: CheckedPolicy | None = None) -> Phrase:
+    """A reason's text as written, each placeholder named in words (`{contract.id}` is "the
+    contract's id"), where `mespolicy explain` shows its value."""
     return tuple(
-        part if isinstance(part, str) else Code("{" + format_expr(part) + "}") for part in message.parts
+        part if isinstance(part, str) else Code(Wording(checked).expr(part)) for part in message.parts
     )
 
 
