@@ -137,6 +137,18 @@ def identity(policy: Path | None) -> None:
     click.echo(json.dumps({"name": found.name, "version": found.version, "hash": found.hash}, indent=2))
 
 
+# decide's --format: for people, for one request, for a portfolio
+FORMATS = ("table", "json", "jsonl")
+
+
+def default_format(jsonl: bool, terminal: bool) -> str:
+    """--jsonl alone keeps meaning one decision a line (scripts rely on it); otherwise a table
+    for a person at a terminal, and JSON for a pipe or a file."""
+    if jsonl:
+        return "jsonl"
+    return "table" if terminal else "json"
+
+
 _POLICY = click.option(
     "--policy",
     type=click.Path(exists=True, path_type=Path),
@@ -269,6 +281,15 @@ def _rule_files(path: Path) -> tuple[list[Path], list[Path]]:
     is_flag=True,
     help="Read one request a line (- for stdin); print one decision a line.",
 )
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(FORMATS),
+    default=None,
+    help="table: a summary for people (the default on a terminal); json: each decision as JSON "
+    "(the default otherwise); jsonl: one decision a line (the default with --jsonl).",
+)
+@click.option("--trace", is_flag=True, help="Show the rules considered in the table (JSON has it already).")
 @click.option("--no-trace", is_flag=True, help="Leave the trace of rules out of each decision.")
 @click.option("--explain", is_flag=True, help="Trace with each condition's values and each amount's formula.")
 @_POLICY
@@ -276,12 +297,14 @@ def _rule_files(path: Path) -> tuple[list[Path], list[Path]]:
 def decide(
     requests: tuple[Path, ...],
     jsonl: bool,
+    output_format: str | None,
+    trace: bool,
     no_trace: bool,
     explain: bool,
     policy: Path | None,
     assignments: tuple[str, ...],
 ) -> None:
-    """Decide requests (JSON) under the policy and print the decisions (JSON).
+    """Decide requests (JSON) under the policy and print the decisions: a table for people, or JSON.
 
     A bad request is reported with the field at fault; with --jsonl every line,
     whatever it holds, gets one line out: its decision, or an error object
@@ -300,7 +323,12 @@ def decide(
     """
     if not requests:
         _fail("decide: give a request file (or --jsonl FILE, - for stdin)", 2)
+    shown = output_format or default_format(jsonl, sys.stdout.isatty())
     loaded = _load(policy, assignments)
+    if shown == "table":
+        _decide_table(loaded, requests, jsonl, trace, explain)
+        return
+    jsonl = jsonl or shown == "jsonl"
     failures = 0
     out = sys.stdout
     indent = None if jsonl or len(requests) > 1 else 2
@@ -336,6 +364,38 @@ def decide(
 
 
 _FLUSH_EVERY = 256
+
+
+def _decide_table(
+    policy: Policy, requests: tuple[Path, ...], lines: bool, trace: bool, explain: bool
+) -> None:
+    """Each decision as a table for people; a request that cannot be decided said on stderr."""
+    from mespolicy.decision_table import decision_table
+    from mespolicy.terminal import console, show
+
+    out = console(color=_color())
+    failures = decided = 0
+    for name, line, text in _request_texts(requests, lines, policy.limits):
+        here = name if line is None else f"{name} line {line}"
+        try:
+            if isinstance(text, RequestError):
+                raise text
+            request = policy.read_json(text)
+            decision = policy.explain(request).decision if explain else policy.decide(request)
+        except RequestError as error:
+            failures += 1
+            click.echo(f"{here}: {error.code}: {_hinted(error, line)}", err=True)
+            continue
+        except MespolicyError as error:
+            failures += 1
+            click.echo(f"{here}: {error.code}: {error}", err=True)
+            continue
+        if decided:
+            out.file.write("\n")
+        decided += 1
+        show(out, decision_table(decision, title=here, trace=trace or explain))
+    if failures:
+        sys.exit(1)
 
 
 def _flush(out: IO[str]) -> bool:
@@ -462,6 +522,7 @@ def _decide_one(
         return _json_text(decision_to_json(decision, trace=trace), indent), 0
     except RequestError as error:
         error.line = line
+        _hinted(error, line)
         answer = error.error_object(line, error.ref or ref_of(request))
     except MespolicyError as error:
         answer = error.error_object(line, ref_of(request))
@@ -479,6 +540,18 @@ def _json_text(answer: dict[str, Any], indent: int | None) -> str:
     except UnicodeEncodeError:
         return json.dumps(answer, indent=indent, ensure_ascii=True)
     return text
+
+
+# what the JSON reader says when a file holds a second value after the first
+_EXTRA_DATA = ("Extra data", "trailing characters")
+
+
+def _hinted(error: RequestError, line: int | None) -> RequestError:
+    """`error`, its message saying to use --jsonl when a request file holds more than one JSON value."""
+    extra = any(sign in error.message for sign in _EXTRA_DATA) and "--jsonl" not in error.message
+    if line is None and error.code == "Q101" and extra:
+        error.message += " (the file holds more than one JSON value: for one request a line, use --jsonl)"
+    return error
 
 
 def _internal(error: BaseException) -> str:
@@ -663,35 +736,26 @@ def params(policy: Path | None, assignments: tuple[str, ...], day: datetime.date
       mespolicy params --on 2027-06-01
       mespolicy params --policy my-rules/ --set deferral_grace=60days
     """
-    from rich.console import Console
-    from rich.table import Table
-
-    from mespolicy.formatter import format_expr
+    from mespolicy.params_table import parameters_list
+    from mespolicy.terminal import console, show
 
     loaded = _load(policy, assignments)
     on = day.date() if day else datetime.date.today()
-    table = Table(title=f"Parameters in force on {on} ({loaded.origin})")
-    for column in ("parameter", "value", "clause", "basis", "effective", "description"):
-        table.add_column(column)
-    for name, parameter in loaded.checked.parameters.items():
-        value = parameter.value_on(on)
-        node = parameter.node
-        table.add_row(
-            name,
-            format_expr(value) if value is not None else "(none yet)",
-            ", ".join(c.text for c in node.clauses),
-            node.provenance.basis.value if node.provenance else "",
-            "; ".join(
-                f"{format_expr(v)} from {d}" if d else f"{format_expr(v)} always" for d, v in parameter.values
-            ),
-            node.provenance.description if node.provenance else "",
-        )
-    Console(no_color=not _color(), width=200 if not sys.stdout.isatty() else None).print(table)
+    show(console(color=_color()), parameters_list(loaded, on, shown_origin(policy, assignments)))
+
+
+def shown_origin(policy: Path | None, assignments: tuple[str, ...] = ()) -> str:
+    """The policy as people are shown it: its folder as given, or `shipped policy`, never an install path."""
+    origin = "shipped policy" if policy is None else str(policy)
+    return f"{origin} with {', '.join(assignments)}" if assignments else origin
 
 
 def _color() -> bool:
+    """Color unless --no-color (before or after the command's name) or NO_COLOR says otherwise."""
+    from mespolicy.terminal import wants_color
+
     context = click.get_current_context(silent=True)
-    return context is None or context.find_root().color is not False
+    return wants_color(context is not None and context.find_root().color is False)
 
 
 main.add_command(docs_command)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import textwrap
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 
 import attrs
 
@@ -80,12 +80,27 @@ class ParameterEntry:
 
     @property
     def effective(self) -> str:
-        """`always` for one undated value; otherwise each value with the day it takes effect."""
-        if len(self.schedule) == 1 and self.schedule[0][0] is None:
-            return "always"
-        return "; ".join(
-            f"{value} from {day.isoformat()}" if day else f"{value} at first" for day, value in self.schedule
-        )
+        """`always` for one undated value; otherwise each value with the days it is in force."""
+        return effective_words(self.schedule)
+
+
+def effective_words(schedule: Sequence[tuple[date | None, str]]) -> str:
+    """When each value is in force, as a reader says it: "25% until 2026-12-31, then 30% from 2027-01-01".
+
+    `schedule` is in date order, the undated first value (in force since always) first;
+    a value holds until the day before the next one takes effect.
+    """
+    if len(schedule) == 1 and schedule[0][0] is None:
+        return "always"
+    phrases = []
+    for index, (day, value) in enumerate(schedule):
+        phrase = value if day is None else f"{value} from {day.isoformat()}"
+        if index + 1 < len(schedule):
+            following = schedule[index + 1][0]
+            assert following is not None  # only the first value may be undated
+            phrase += f" until {(following - timedelta(days=1)).isoformat()}"
+        phrases.append(phrase)
+    return ", then ".join(phrases)
 
 
 @attrs.frozen
