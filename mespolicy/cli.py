@@ -640,13 +640,17 @@ def diff(
     """
     from rich.progress import Progress
 
-    from mespolicy.diff import diff_policies, render_report
+    from mespolicy.diff import diff_policies
+    from mespolicy.diff_report import diff_report
+    from mespolicy.terminal import console, show
 
     before = _load(_policy_argument(old))
     after = _load(_policy_argument(new), assignments)
     lines = [(line, text) for _, line, text in _request_texts((requests_file,), True, after.limits)]
-    show_progress = not as_json and len(lines) > 500 and sys.stderr.isatty()
-    with Progress(disable=not show_progress, transient=True) as progress:
+    # the bar goes to stderr, so it shows with --json too, and never into a file or a pipe
+    shown_bar = len(lines) > _LARGE_PORTFOLIO and sys.stderr.isatty()
+    bar = console(color=_color(), file=sys.stderr)
+    with Progress(console=bar, disable=not shown_bar, transient=True) as progress:
         task = progress.add_task("deciding", total=len(lines))
         report = diff_policies(
             before,
@@ -658,7 +662,12 @@ def diff(
     if as_json:
         click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     else:
-        click.echo(render_report(report, before.origin, after.origin))
+        names = shown_origin(_policy_argument(old)), shown_origin(_policy_argument(new), assignments)
+        show(console(color=_color()), diff_report(report, *names))
+
+
+# a portfolio this large takes long enough under two policies that a progress bar helps
+_LARGE_PORTFOLIO = 500
 
 
 @main.command()

@@ -199,7 +199,8 @@ def test_diff_counts_requests_the_new_policy_cannot_decide() -> None:
     report = json.loads(out)
     # every request whose rules prorate a fee now divides by zero days
     assert report["by_action"]["renew"] == {"became an error": 1}  # the late one: its fee is prorated
-    assert "division by zero" in report["examples"][0]["new"]["error"]
+    assert report["changes"][0]["fields"][0]["field"] == "error"
+    assert "division by zero" in report["changes"][0]["fields"][0]["new"]
     assert report["errors"] == []
 
 
@@ -218,10 +219,11 @@ def test_diff_with_a_what_if_counts_the_changes() -> None:
     report = json.loads(out)
     # Late renewal: 328.77 -> 263.01; deferral on day 91: 25% -> 20% of 12,000 x 91/365 = 747.95 -> 598.36
     assert report["changed"] == 2
-    assert report["by_action"] == {"renew": {"money changed": 1}, "initial": {"money changed": 1}}
-    assert report["money_difference"] == {"USD": "-215.35"}
-    assert report["examples"][0]["old"]["total"]["amount"] == "12328.77"
-    assert report["examples"][0]["new"]["total"]["amount"] == "12263.01"
+    assert report["by_action"] == {"renew": {"amount changed": 1}, "initial": {"amount changed": 1}}
+    assert report["money"]["net"] == {"USD": "-215.35"}
+    assert report["money"]["within_approved"]["by_charge"] == {"reinstatement_fee": {"USD": "-215.35"}}
+    total = next(f for f in report["changes"][0]["fields"] if f["field"] == "total")
+    assert (total["old"]["amount"], total["new"]["amount"]) == ("12328.77", "12263.01")
 
 
 def test_help_has_examples_for_every_command() -> None:
@@ -363,4 +365,5 @@ def test_diff_reads_each_request_by_the_facts_both_policies_declare(tmp_path: Pa
     assert code == 0
     report = json.loads(out)
     assert (report["requests"], report["changed"], report["errors"]) == (1, 1, [])
-    assert report["by_action"] == {"count": {"outcome flipped": 1}}
+    # the rejection has no seats_counted output: an output change beside the outcome
+    assert report["by_action"] == {"count": {"outcome changed": 1, "output changed": 1}}
