@@ -42,7 +42,8 @@ def _grid(title: str | None = None) -> Table:
 def _facts(decision: Decision) -> Table:
     """The term, the reference and each output field, one a row."""
     grid = _grid()
-    grid.add_row("term", _term(decision.term) if decision.term else "none")
+    if decision.term is not None:
+        grid.add_row("term", _term(decision.term))
     for name, value in decision.fields:
         grid.add_row(name.replace(".", " ").replace("_", " "), show_value(value))
     if decision.ref is not None:
@@ -50,7 +51,8 @@ def _facts(decision: Decision) -> Table:
     if decision.policy is not None:
         identity = decision.policy
         named = " ".join(part for part in (identity.name, identity.version) if part)
-        grid.add_row("policy", f"{named} ({identity.hash[:19]}…)" if named else identity.hash)
+        # the hash only when the rules name no version: the name and version are what people quote
+        grid.add_row("policy", named or identity.hash)
     return grid
 
 
