@@ -25,3 +25,23 @@ def test_the_decision_quoted_in_the_billing_guide_is_the_one_decide_gives() -> N
     request = mespolicy.parse_request_json(text)
     decision = mespolicy.load().decide(request)
     assert quoted[0] == mespolicy.decision_to_json(decision, trace=False)
+
+
+INDEX = ROOT / "docs" / "index.rst"
+
+
+def _rule_blocks(text: str) -> list[list[str]]:
+    blocks = re.findall(r"\.\. code-block:: mespolicy\n\n((?:   .*\n|\n)+)", text)
+    return [[line.strip() for line in block.split("\n") if line.strip()] for block in blocks]
+
+
+def test_the_rules_quoted_on_the_front_page_are_lines_of_the_shipped_rules() -> None:
+    # an excerpt leaves lines out, but each line it shows is the rule files' own: a formula
+    # quoted short (a renewal charge without `* (renewal_term / fee_year)`) fails here
+    files = (ROOT / "rules").glob("*.mes")
+    written = {line.strip() for file in files for line in file.read_text("utf-8").splitlines()}
+    blocks = _rule_blocks(INDEX.read_text(encoding="utf-8"))
+    assert blocks, "the front page quotes the rules"
+    quoted = [line for block in blocks for line in block]
+    assert "charge renewal §8.2 = contract.annual_fee * terms * (renewal_term / fee_year)" in quoted
+    assert [line for line in quoted if line not in written] == []

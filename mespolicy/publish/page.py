@@ -14,6 +14,7 @@ import json
 import textwrap
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, timedelta
+from pathlib import Path
 
 import attrs
 
@@ -25,6 +26,7 @@ from mespolicy.errors import MespolicyError
 from mespolicy.explain import render_text
 from mespolicy.formatter import fact_options, fact_type, format_expr
 from mespolicy.identity import identity_of
+from mespolicy.loader import shipped_rules
 from mespolicy.model.decision import Charge, PolicyIdentity
 from mespolicy.model.facts import Facts
 from mespolicy.model.money import Money
@@ -418,7 +420,7 @@ def policy_page(
     keys = _examples_for(policy) if examples is None else tuple(examples)
     return PolicyPage(
         title=TITLE,
-        origin=origin or policy.origin,
+        origin=origin or shown_origin(policy.origin),
         day=on,
         parameters=tuple(_parameters(policy, on)),
         actions=tuple(_action(action, checked.clauses) for action in checked.actions.values()),
@@ -508,6 +510,22 @@ def _presence(field: n.FactField) -> str:
 def _outputs(policy: Policy) -> Iterator[FactEntry]:
     for output in policy.checked.outputs.values():
         yield FactEntry(output.name, output.type.name, "", output.description or "", _clauses(output.clauses))
+
+
+def shown_origin(origin: str) -> str:
+    """Where the rules come from, as a page may show it: `shipped policy`, or the folder's own
+    name, never the path of an installation or of someone's home folder.
+
+    `origin` is `Policy.origin`: the folder as loaded, then ` with NAME=VALUE` for each what-if.
+    """
+    shipped = str(shipped_rules())
+    if origin.startswith(shipped):
+        return "shipped policy" + origin[len(shipped) :]
+    folder, settings = origin, ""
+    if " with " in origin and not Path(origin).exists():
+        folder, _, rest = origin.partition(" with ")
+        settings = f" with {rest}"
+    return (Path(folder).name or folder) + settings
 
 
 def _parameters(policy: Policy, day: date) -> Iterator[ParameterEntry]:
