@@ -6,6 +6,8 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 import mespolicy
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,3 +47,21 @@ def test_the_rules_quoted_on_the_front_page_are_lines_of_the_shipped_rules() -> 
     quoted = [line for block in blocks for line in block]
     assert "charge renewal §8.2 = contract.annual_fee * terms * (renewal_term / fee_year)" in quoted
     assert [line for line in quoted if line not in written] == []
+
+
+ANALYST = ROOT / "docs" / "guides" / "analyst.rst"
+
+
+def test_the_diff_quoted_in_the_analyst_guide_is_what_diff_prints(monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from mespolicy.cli import main
+
+    blocks = re.findall(r"\.\. code-block:: text\n\n((?:   .*\n|\n)+)", ANALYST.read_text(encoding="utf-8"))
+    quoted = next(block for block in blocks if block.startswith("   Decided "))
+    expected = "\n".join(line[3:] for line in quoted.rstrip("\n").split("\n")) + "\n"
+    monkeypatch.chdir(ROOT)  # the guide runs it from the checkout
+    args = ["diff", "shipped", "shipped", "--set", "reinstatement_fee_rate=20%"]
+    result = CliRunner().invoke(main, ["--no-color", *args, "--requests", "examples/portfolio.jsonl"])
+    assert result.exit_code == 0
+    assert result.stdout == expected
