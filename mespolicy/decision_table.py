@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from rich import box
-from rich.console import Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -24,12 +25,27 @@ def decision_table(decision: Decision, *, title: str | None = None, trace: bool 
     parts.append(_facts(decision))
     # a blank line before each section, so that a reader finds them by eye
     if decision.charges or decision.total is not None:
-        parts += ["", _charges(decision)]
+        parts += ["", _Fitted(_charges(decision), _charges_narrow(decision))]
     if decision.reasons:
         parts += ["", _reasons(decision)]
     if trace and decision.trace:
-        parts += ["", _trace(decision)]
+        parts += ["", _Fitted(_trace(decision), _trace_narrow(decision))]
     return Group(*parts)
+
+
+# below this many columns a table of five columns folds each cell into a few letters a line
+NARROW = 72
+
+
+class _Fitted:
+    """A table where there is room for it, else the same rows one item under another."""
+
+    def __init__(self, wide: RenderableType, narrow: RenderableType) -> None:
+        self.wide = wide
+        self.narrow = narrow
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield self.wide if options.max_width >= NARROW else self.narrow
 
 
 def _grid(title: str | None = None) -> Table:
@@ -80,6 +96,18 @@ def _charge_row(charge: Charge) -> tuple[str, str, str, str, str]:
     return (charge.code, charge.contract or "", period, format_money(charge.amount), charge.clause)
 
 
+def _charges_narrow(decision: Decision) -> Table:
+    grid = _grid("Charges")
+    for code, contract, period, amount, clause in map(_charge_row, decision.charges):
+        grid.add_row(code, amount)
+        where = (f"on {contract}" if contract else "", period, clause)
+        grid.add_row("", " ".join(part for part in where if part))
+    total = decision.total
+    if total is not None:
+        grid.add_row("total", Text(format_money(total), style="bold"))
+    return grid
+
+
 def _reasons(decision: Decision) -> Table:
     grid = _grid("Reasons")
     for reason in decision.reasons:
@@ -96,6 +124,16 @@ def _trace(decision: Decision) -> Table:
         applied = "yes" if step.applied else "no"
         table.add_row(step.rule, step.kind, applied, ", ".join(step.clauses), step.location)
     return table
+
+
+def _trace_narrow(decision: Decision) -> Group:
+    lines: list[RenderableType] = [Text("Rules considered, in order", style="italic")]
+    for step in decision.trace:
+        mark = "applied" if step.applied else "did not apply"
+        lines.append(Text(step.rule, style="bold"))
+        said = Text(f"{step.kind} {', '.join(step.clauses)}: {mark}, {step.location}")
+        lines.append(Padding(said, (0, 0, 0, 2)))
+    return Group(*lines)
 
 
 def _term(term: Term) -> str:

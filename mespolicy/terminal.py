@@ -33,6 +33,8 @@ def console(*, color: bool, file: IO[str] | None = None, width: int | None = Non
         color_system="auto" if color and terminal else None,
         force_terminal=color and terminal,
         no_color=not color,
+        # text from rule files and requests is printed as it is: `[x]` is no style to rich here
+        markup=False,
         highlight=False,
         emoji=False,
         soft_wrap=False,

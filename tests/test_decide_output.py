@@ -87,3 +87,26 @@ def test_jsonl_alone_still_writes_one_decision_a_line() -> None:
     code, out, _ = _run("decide", "--jsonl", str(EXAMPLES / "portfolio.jsonl"))
     assert code == 0
     assert all(json.loads(line)["outcome"] in ("approved", "rejected") for line in out.splitlines())
+
+
+def test_text_in_brackets_is_printed_as_it_is() -> None:
+    out = io.StringIO()
+    show(console(color=False, file=out, width=80), "[bold]not a style[/bold] [renewal.mes:7]")
+    assert out.getvalue() == "[bold]not a style[/bold] [renewal.mes:7]\n"
+
+
+@pytest.mark.parametrize("width", [40, 60, 80])
+def test_a_narrow_terminal_wraps_the_table_and_cuts_nothing(width: int) -> None:
+    from mespolicy import load
+    from mespolicy.decision_table import decision_table
+
+    policy = load()
+    request = policy.read_json((EXAMPLES / "renew-late.json").read_bytes())
+    out = io.StringIO()
+    show(console(color=False, file=out, width=width), decision_table(policy.decide(request), trace=True))
+    text = out.getvalue()
+    assert max(len(line) for line in text.splitlines()) <= width
+    assert "…" not in text
+    kept = ("reinstatement_fee", "328.77 USD", "12,328.77 USD", "past_reactivation_cutoff", "renewal.mes:17")
+    for whole in kept:
+        assert whole in text
