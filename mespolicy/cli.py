@@ -76,7 +76,7 @@ def _parse_limits(settings: tuple[str, ...]) -> Limits:
     message="%(prog)s %(version)s",
     help="Print the library's version (a policy's own: mespolicy identity) and exit.",
 )
-@click.option("--no-color", is_flag=True, help="Plain output, for pipes and logs.")
+@click.option("--no-color", is_flag=True, help="Plain output, no color or style (also when NO_COLOR is set).")
 @click.option(
     "--limit",
     "limit_settings",
@@ -784,7 +784,7 @@ for _command in main.commands.values():
             expose_value=False,
             is_eager=True,
             callback=_no_color,
-            help="Plain output, for pipes and logs.",
+            help="Plain output, no color or style (also when NO_COLOR is set).",
         )
     )
 
