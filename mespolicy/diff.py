@@ -204,7 +204,8 @@ def changed_fields(before: Decision | str, after: Decision | str) -> Iterator[Fi
     """Each field that differs between two answers to one request, old -> new (none when they agree).
 
     Reasons count only when nothing else changed: they restate the outcome, term,
-    amounts and outputs, which are listed themselves.
+    amounts and outputs, which are listed themselves. When the outcome changed, every
+    field is of that kind.
     """
     if isinstance(before, str) or isinstance(after, str):
         if before != after:
@@ -214,6 +215,10 @@ def changed_fields(before: Decision | str, after: Decision | str) -> Iterator[Fi
     found = list(_decision_changes(before, after))
     if not found and before.reasons != after.reasons:
         found.append(FieldChange("reasons", REASONS, _reasons(before), _reasons(after)))
+    if before.outcome != after.outcome:
+        # a term, charges and outputs that come or go with the outcome are that change, not
+        # amounts or terms of their own: the amounts changed stay those within approvals
+        found = [attrs.evolve(field, kind=OUTCOME) for field in found]
     yield from found
 
 

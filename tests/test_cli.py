@@ -365,5 +365,10 @@ def test_diff_reads_each_request_by_the_facts_both_policies_declare(tmp_path: Pa
     assert code == 0
     report = json.loads(out)
     assert (report["requests"], report["changed"], report["errors"]) == (1, 1, [])
-    # the rejection has no seats_counted output: an output change beside the outcome
-    assert report["by_action"] == {"count": {"outcome changed": 1, "output changed": 1}}
+    assert report["by_action"] == {"count": {"outcome changed": 1}}
+    # the rejection has no seats_counted output: listed, as part of the outcome's change
+    fields = report["changes"][0]["fields"]
+    assert [(f["field"], f["kind"]) for f in fields] == [
+        ("outcome", "outcome changed"),
+        ("seats_counted", "outcome changed"),
+    ]
