@@ -14,7 +14,7 @@ from typing import IO, Any, NoReturn
 import click
 
 from mespolicy import __version__
-from mespolicy.errors import MespolicyError
+from mespolicy.errors import MespolicyError, PolicyWarnings, warning_count
 from mespolicy.limits import DEFAULT as DEFAULT_LIMITS
 from mespolicy.limits import Limits, LimitSettingError
 from mespolicy.loader import shipped_rules
@@ -173,12 +173,14 @@ _SET = click.option(
     show_default=True,
     help="Stop after this pass.",
 )
-def check(path: Path | None, until: str) -> None:
-    """Parse, check and compile a folder of rule files; report every error.
+@click.option("--strict", is_flag=True, help="Fail (exit 2) when there are warnings, as on errors.")
+def check(path: Path | None, until: str, strict: bool) -> None:
+    """Parse, check and compile a folder of rule files; report every error, then every warning.
 
     \b
     Examples:
       mespolicy check rules/
+      mespolicy check --strict rules/
       mespolicy check --until parse rules/renewal.mes
     """
     from mespolicy.compiler import compile_policy
@@ -198,7 +200,14 @@ def check(path: Path | None, until: str) -> None:
             check_tests(Policy(done.checked, compiled, str(folder), limits), tests)
     except MespolicyError as error:
         _fail(error.render(_shown_folder(path)))
-    click.echo(f"{folder}: {done.summary}; {len(tests)} tests {'parsed' if until == 'parse' else 'checked'}")
+    summary = f"{folder}: {done.summary}; {len(tests)} tests {'parsed' if until == 'parse' else 'checked'}"
+    if done.warnings:
+        warned = PolicyWarnings(done.warnings)
+        if strict:
+            _fail(f"{warned.render(_shown_folder(path))} (--strict: warnings fail the check)", 2)
+        click.echo(warned.render(_shown_folder(path)) + "\n", err=True)
+        summary += f"; {warning_count(done.warnings)}"
+    click.echo(summary)
 
 
 def _shown_folder(path: Path | None) -> str | None:

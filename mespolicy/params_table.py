@@ -11,6 +11,7 @@ from rich.text import Text
 
 from mespolicy.checked import CheckedParameter
 from mespolicy.formatter import format_expr
+from mespolicy.parameter_types import describe_range
 from mespolicy.policy import Policy
 from mespolicy.publish.page import effective_words
 
@@ -28,7 +29,10 @@ def parameters_list(policy: Policy, on: date, origin: str) -> Group:
         for index, width in enumerate(widths):
             line.add_column(style="bold" if index == 0 else None, min_width=width)
         line.add_row(*cells)
-        about = [Text("in force: " + effective_words([(d, format_expr(v)) for d, v in parameter.values]))]
+        about = [
+            Text(f"type: {type_and_range(parameter)}"),
+            Text("in force: " + effective_words([(d, format_expr(v)) for d, v in parameter.values])),
+        ]
         if parameter.node.provenance:
             about.append(Text(parameter.node.provenance.description))
         parts += ["", line, Padding(Group(*about), (0, 0, 0, 4))]
@@ -44,3 +48,9 @@ def _row(name: str, parameter: CheckedParameter, on: date) -> tuple[str, str, st
         ", ".join(c.text for c in node.clauses),
         node.provenance.basis.value if node.provenance else "",
     )
+
+
+def type_and_range(parameter: CheckedParameter) -> str:
+    """`rate, between 0% and 100%`: the type a value must have and the range it must fall in."""
+    # a library's range often repeats the policy's own: each is shown once
+    return ", ".join(dict.fromkeys([str(parameter.type), *(describe_range(r) for r in parameter.ranges)]))

@@ -73,8 +73,11 @@ def _proposed(folder: Path) -> Path:
     parameters = proposed / "parameters.mes"
     text = parameters.read_text(encoding="utf-8")
     for old, new in (
-        ("parameter reinstatement_fee_rate = 25%", "parameter reinstatement_fee_rate = 30%"),
-        ("parameter reactivation_cutoff = 36 months", "parameter reactivation_cutoff = 24 months"),
+        ("reinstatement_fee_rate: rate in 0%..100% = 25%", "reinstatement_fee_rate: rate in 0%..100% = 30%"),
+        (
+            "reactivation_cutoff: months in 0 months.. = 36 months",
+            "reactivation_cutoff: months in 0 months.. = 24 months",
+        ),
     ):
         assert old in text
         text = text.replace(old, new)

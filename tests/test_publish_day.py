@@ -22,8 +22,8 @@ def dated(tmp_path: Path) -> Path:
     folder = copy_rules(tmp_path)
     edit(
         folder / "parameters.mes",
-        "parameter reinstatement_fee_rate = 25%\n",
-        "parameter reinstatement_fee_rate\n  = 25%\n  = 30% from 2027-01-01\n",
+        "parameter reinstatement_fee_rate: rate in 0%..100% = 25%\n",
+        "parameter reinstatement_fee_rate: rate in 0%..100%\n  = 25%\n  = 30% from 2027-01-01\n",
     )
     return folder
 
