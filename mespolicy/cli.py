@@ -18,7 +18,6 @@ import click
 import orjson
 
 from mespolicy import __version__
-from mespolicy.checked import CheckedParameter
 from mespolicy.errors import MespolicyError, PolicyWarnings, warning_count
 from mespolicy.identity import content_hash
 from mespolicy.limits import DEFAULT as DEFAULT_LIMITS
@@ -82,7 +81,7 @@ def _parse_limits(settings: tuple[str, ...]) -> Limits:
     message="%(prog)s %(version)s",
     help="Print the library's version (a policy's own: mespolicy identity) and exit.",
 )
-@click.option("--no-color", is_flag=True, help="Plain output, for pipes and logs.")
+@click.option("--no-color", is_flag=True, help="Plain output, no color or style (also when NO_COLOR is set).")
 @click.option(
     "--limit",
     "limit_settings",
@@ -141,6 +140,18 @@ def identity(policy: Path | None) -> None:
     loaded = _load(policy)
     found = identity_of(loaded.checked.header, loaded.checked.files)
     click.echo(json.dumps({"name": found.name, "version": found.version, "hash": found.hash}, indent=2))
+
+
+# decide's --format: for people, for one request, for a portfolio
+FORMATS = ("table", "json", "jsonl")
+
+
+def default_format(jsonl: bool, terminal: bool) -> str:
+    """--jsonl alone keeps meaning one decision a line (scripts rely on it); otherwise a table
+    for a person at a terminal, and JSON for a pipe or a file."""
+    if jsonl:
+        return "jsonl"
+    return "table" if terminal else "json"
 
 
 _POLICY = click.option(
@@ -341,7 +352,17 @@ def _rule_files(path: Path) -> tuple[list[Path], list[Path]]:
     is_flag=True,
     help="Read one request a line (- for stdin); print one decision a line.",
 )
-@click.option("--trace", is_flag=True, help="Include the trace of rules in each decision.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(FORMATS),
+    default=None,
+    help="table: a summary for people (the default on a terminal); json: each decision as JSON "
+    "(the default otherwise); jsonl: one decision a line (the default with --jsonl).",
+)
+@click.option(
+    "--trace", is_flag=True, help="Include the rules considered: in each JSON decision, and in the table."
+)
 @click.option(
     "--explain", is_flag=True, help="Include a trace with each condition's values and each amount's formula."
 )
@@ -368,6 +389,7 @@ def _rule_files(path: Path) -> tuple[list[Path], list[Path]]:
 def decide(
     requests: tuple[Path, ...],
     jsonl: bool,
+    output_format: str | None,
     trace: bool,
     explain: bool,
     jobs: int | None,
@@ -376,7 +398,7 @@ def decide(
     policy: Path | None,
     assignments: tuple[str, ...],
 ) -> None:
-    """Decide requests (JSON) under the policy and print the decisions (JSON).
+    """Decide requests (JSON) under the policy and print the decisions: a table for people, or JSON.
 
     A bad request is reported with the field at fault; with --jsonl every line,
     whatever it holds, gets one line out: its decision, or an error object
@@ -399,7 +421,12 @@ def decide(
         _decide_portfolio(in_file, out_file, requests, policy, assignments, trace or explain)
     if not requests:
         _fail("decide: give a request file (or --jsonl FILE, - for stdin)", 2)
+    shown = output_format or default_format(jsonl, sys.stdout.isatty())
     loaded = _load(policy, assignments)
+    if shown == "table":
+        _decide_table(loaded, requests, jsonl, trace, explain)
+        return
+    jsonl = jsonl or shown == "jsonl"
     failures = 0
     out = sys.stdout
     indent = None if jsonl or len(requests) > 1 else 2
@@ -489,6 +516,38 @@ def _decide_portfolio(
         _fail(f"decide: {error.code}: {error}", 2)
     click.echo(f"{out_file}: {decided} decided, {refused} refused", err=True)
     sys.exit(1 if refused else 0)
+
+
+def _decide_table(
+    policy: Policy, requests: tuple[Path, ...], lines: bool, trace: bool, explain: bool
+) -> None:
+    """Each decision as a table for people; a request that cannot be decided said on stderr."""
+    from mespolicy.decision_table import decision_table
+    from mespolicy.terminal import console, show
+
+    out = console(color=_color())
+    failures = decided = 0
+    for name, line, text in _request_texts(requests, lines, policy.limits):
+        here = name if line is None else f"{name} line {line}"
+        try:
+            if isinstance(text, RequestError):
+                raise text
+            request = policy.read_json(text)
+            decision = policy.explain(request).decision if explain else policy.decide(request)
+        except RequestError as error:
+            failures += 1
+            click.echo(f"{here}: {error.code}: {_hinted(error, line)}", err=True)
+            continue
+        except MespolicyError as error:
+            failures += 1
+            click.echo(f"{here}: {error.code}: {error}", err=True)
+            continue
+        if decided:
+            out.file.write("\n")
+        decided += 1
+        show(out, decision_table(decision, title=here, trace=trace or explain))
+    if failures:
+        sys.exit(1)
 
 
 def _flush(out: IO[str]) -> bool:
@@ -615,6 +674,7 @@ def _decide_one(
         return _json_text(decision_to_json(decision, trace=trace), indent), 0
     except RequestError as error:
         error.line = line
+        _hinted(error, line)
         answer = error.error_object(line, error.ref or ref_of(request))
     except MespolicyError as error:
         answer = error.error_object(line, ref_of(request))
@@ -641,6 +701,18 @@ def _json_text(answer: dict[str, Any], indent: int | None) -> str:
     except UnicodeEncodeError:
         return json.dumps(answer, indent=indent, ensure_ascii=True)
     return text
+
+
+# what the JSON reader says when a file holds a second value after the first
+_EXTRA_DATA = ("Extra data", "trailing characters")
+
+
+def _hinted(error: RequestError, line: int | None) -> RequestError:
+    """`error`, its message saying to use --jsonl when a request file holds more than one JSON value."""
+    extra = any(sign in error.message for sign in _EXTRA_DATA) and "--jsonl" not in error.message
+    if line is None and error.code == "Q101" and extra:
+        error.message += " (the file holds more than one JSON value: for one request a line, use --jsonl)"
+    return error
 
 
 def _internal(error: BaseException) -> str:
@@ -769,7 +841,8 @@ def diff(
         _fail("diff needs --requests FILE (a JSON Lines file of requests), or --prove, or both", 2)
     proved: dict[str, Any] = {}
     if requests_file is not None:
-        proved.update(_corpus_diff(before, after, requests_file, as_json, examples))
+        names = shown_origin(_policy_argument(old)), shown_origin(_policy_argument(new), assignments)
+        proved.update(_corpus_diff(before, after, requests_file, as_json, examples, names))
     if prove:
         from mespolicy import proofs
 
@@ -787,15 +860,25 @@ def diff(
 
 
 def _corpus_diff(
-    before: Policy, after: Policy, requests_file: Path, as_json: bool, examples: int
+    before: Policy,
+    after: Policy,
+    requests_file: Path,
+    as_json: bool,
+    examples: int,
+    names: tuple[str, str],
 ) -> dict[str, Any]:
     """The requests of the file decided under both policies: the report printed, or returned as data."""
     from rich.progress import Progress
 
-    from mespolicy.diff import diff_policies, render_report
+    from mespolicy.diff import diff_policies
+    from mespolicy.diff_report import diff_report
+    from mespolicy.terminal import console, show
+
     lines = [(line, text) for _, line, text in _request_texts((requests_file,), True, after.limits)]
-    show_progress = not as_json and len(lines) > 500 and sys.stderr.isatty()
-    with Progress(disable=not show_progress, transient=True) as progress:
+    # the bar goes to stderr, so it shows with --json too, and never into a file or a pipe
+    shown_bar = len(lines) > _LARGE_PORTFOLIO and sys.stderr.isatty()
+    bar = console(color=_color(), file=sys.stderr)
+    with Progress(console=bar, disable=not shown_bar, transient=True) as progress:
         task = progress.add_task("deciding", total=len(lines))
         report = diff_policies(
             before,
@@ -806,8 +889,12 @@ def _corpus_diff(
         )
     if as_json:
         return report.to_json()
-    click.echo(render_report(report, before.origin, after.origin))
+    show(console(color=_color()), diff_report(report, *names))
     return {}
+
+
+# a portfolio this large takes long enough under two policies that a progress bar helps
+_LARGE_PORTFOLIO = 500
 
 
 @main.command()
@@ -885,44 +972,26 @@ def params(policy: Path | None, assignments: tuple[str, ...], day: datetime.date
       mespolicy params --on 2027-06-01
       mespolicy params --policy my-rules/ --set deferral_grace=60days
     """
-    from rich.console import Console
-    from rich.table import Table
-
-    from mespolicy.formatter import format_expr
+    from mespolicy.params_table import parameters_list
+    from mespolicy.terminal import console, show
 
     loaded = _load(policy, assignments)
     on = day.date() if day else datetime.date.today()
-    table = Table(title=f"Parameters in force on {on} ({loaded.origin})")
-    for column in ("parameter", "value", "type", "clause", "basis", "effective", "description"):
-        table.add_column(column)
-    for name, parameter in loaded.checked.parameters.items():
-        value = parameter.value_on(on)
-        node = parameter.node
-        table.add_row(
-            name,
-            format_expr(value) if value is not None else "(none yet)",
-            _type_and_range(parameter),
-            ", ".join(c.text for c in node.clauses),
-            node.provenance.basis.value if node.provenance else "",
-            "; ".join(
-                f"{format_expr(v)} from {d}" if d else f"{format_expr(v)} always" for d, v in parameter.values
-            ),
-            node.provenance.description if node.provenance else "",
-        )
-    Console(no_color=not _color(), width=200 if not sys.stdout.isatty() else None).print(table)
+    show(console(color=_color()), parameters_list(loaded, on, shown_origin(policy, assignments)))
 
 
-def _type_and_range(parameter: CheckedParameter) -> str:
-    """`rate, between 0% and 100%`: the type a value must have and the range it must fall in."""
-    from mespolicy.parameter_types import describe_range
-
-    # a library's range often repeats the policy's own: each is shown once
-    return ", ".join(dict.fromkeys([str(parameter.type), *(describe_range(r) for r in parameter.ranges)]))
+def shown_origin(policy: Path | None, assignments: tuple[str, ...] = ()) -> str:
+    """The policy as people are shown it: its folder as given, or `shipped policy`, never an install path."""
+    origin = "shipped policy" if policy is None else str(policy)
+    return f"{origin} with {', '.join(assignments)}" if assignments else origin
 
 
 def _color() -> bool:
+    """Color unless --no-color (before or after the command's name) or NO_COLOR says otherwise."""
+    from mespolicy.terminal import wants_color
+
     context = click.get_current_context(silent=True)
-    return context is None or context.find_root().color is not False
+    return wants_color(context is not None and context.find_root().color is False)
 
 
 main.add_command(docs_command)
@@ -942,7 +1011,7 @@ for _command in main.commands.values():
             expose_value=False,
             is_eager=True,
             callback=_no_color,
-            help="Plain output, for pipes and logs.",
+            help="Plain output, no color or style (also when NO_COLOR is set).",
         )
     )
 

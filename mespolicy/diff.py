@@ -1,9 +1,9 @@
-"""What a policy change does to real contracts: requests decided under two policies, changes counted."""
+"""What a policy change does to real contracts: requests decided under two policies, each change named."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -11,47 +11,111 @@ from typing import Any
 import attrs
 
 from mespolicy.errors import MespolicyError
-from mespolicy.model.decision import Decision, decision_to_json
+from mespolicy.model.calendar import Term
+from mespolicy.model.decision import Decision, Outcome
 from mespolicy.model.facts import Facts
+from mespolicy.model.money import Money, format_amount
 from mespolicy.model.request import RequestError
 from mespolicy.policy import Policy
 
-OUTCOME = "outcome flipped"
+OUTCOME = "outcome changed"
 TERM = "term changed"
-MONEY = "money changed"
-OTHER = "other fields changed"
+AMOUNT = "amount changed"
+OUTPUT = "output changed"
+REASONS = "reasons changed"
 ERROR = "became an error"
 FIXED = "error became a decision"
-KINDS = (OUTCOME, TERM, MONEY, OTHER, ERROR, FIXED)
+KINDS = (OUTCOME, TERM, AMOUNT, OUTPUT, REASONS, ERROR, FIXED)
+
+# the field of a charge, `total`, and how revenue moved, in the report's words
+TOTAL = "total"
+LOST = "approved -> rejected"
+GAINED = "rejected -> approved"
+
+
+@attrs.frozen
+class FieldChange:
+    """One field of a decision that differs: its name, the kind of change, old and new value.
+
+    A value is what the decision holds (an Outcome's word, a Term, Money, a date,
+    a string), or None where the decision has no such field.
+    """
+
+    field: str
+    kind: str
+    old: object
+    new: object
 
 
 @attrs.frozen
 class Change:
-    """One request whose decision differs: what kinds of change, and both decisions."""
+    """One request whose decision differs: where it is, its action, and each changed field."""
 
     line: int
+    ref: str | None
     action: str
-    kinds: tuple[str, ...]
-    old: dict[str, Any]
-    new: dict[str, Any]
+    fields: tuple[FieldChange, ...]
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return tuple(kind for kind in KINDS if any(f.kind == kind for f in self.fields))
+
+
+# money by currency (the report never adds two currencies)
+Sums = dict[str, Decimal]
 
 
 @attrs.define
 class DiffReport:
+    """Every request decided under both policies: how many changed, how, and what the money did.
+
+    `by_charge` sums, per charge code, new - old over the requests approved under both
+    policies; `moved` is the revenue of the requests whose outcome changed, apart: what
+    was charged before a request became a rejection (negative) and what is charged
+    now that it is approved.
+    """
+
     requests: int = 0
     changed: int = 0
+    by_kind: Counter[str] = attrs.Factory(Counter)
     by_action: dict[str, Counter[str]] = attrs.Factory(dict)
-    money: dict[str, Decimal] = attrs.Factory(dict)
-    examples: list[Change] = attrs.Factory(list)
+    by_charge: dict[str, Sums] = attrs.Factory(dict)
+    moved: dict[str, Sums] = attrs.Factory(dict)
+    moved_requests: Counter[str] = attrs.Factory(Counter)
+    changes: list[Change] = attrs.Factory(list)
     errors: list[dict[str, Any]] = attrs.Factory(list)
+
+    @property
+    def within_approved(self) -> Sums:
+        """The change of the totals of requests approved under both policies."""
+        return self.by_charge.get(TOTAL, {})
+
+    @property
+    def net(self) -> Sums:
+        """Everything the change does to revenue: amounts within approvals, and revenue moved."""
+        net: Sums = {}
+        for sums in (self.within_approved, *self.moved.values()):
+            _add_sums(net, sums)
+        return {currency: value for currency, value in net.items() if value}
 
     def to_json(self) -> dict[str, Any]:
         return {
             "requests": self.requests,
             "changed": self.changed,
-            "by_action": {a: dict(c) for a, c in sorted(self.by_action.items())},
-            "money_difference": {cur: str(v) for cur, v in sorted(self.money.items())},
-            "examples": [attrs.asdict(change) for change in self.examples],
+            "by_kind": {kind: self.by_kind[kind] for kind in KINDS if self.by_kind[kind]},
+            "by_action": {a: _counts(c) for a, c in sorted(self.by_action.items())},
+            "money": {
+                "within_approved": {
+                    "by_charge": {c: _sums_json(s) for c, s in self.by_charge.items() if c != TOTAL},
+                    "total": _sums_json(self.within_approved),
+                },
+                "moved": {
+                    way: {"requests": self.moved_requests[way], "amount": _sums_json(self.moved.get(way, {}))}
+                    for way in (LOST, GAINED)
+                },
+                "net": _sums_json(self.net),
+            },
+            "changes": [_change_json(change) for change in self.changes],
             "errors": self.errors,
         }
 
@@ -64,10 +128,11 @@ def diff_policies(
     examples: int = 5,
     advance: Callable[[], None] | None = None,
 ) -> DiffReport:
-    """Decide each JSON request line under `old` and `new` and count what changed.
+    """Decide each JSON request line under `old` and `new`, and name every change.
 
     A line is its text (or bytes), or the error that kept it from being read
-    (over the size limit, blank); requests are read within `new`'s limits.
+    (over the size limit, blank); requests are read within `new`'s limits. The
+    first `examples` changed requests are kept with their changed fields.
     """
     report = DiffReport()
     for number, text in lines:
@@ -81,12 +146,10 @@ def diff_policies(
         else:
             # each policy reads the request by its own declared facts
             before, after = _decide(old, text), _decide(new, request)
-            if isinstance(before, Decision) and isinstance(after, Decision):
-                _compare(report, number, before, after, examples)
-            elif isinstance(before, str) and isinstance(after, str):
+            if isinstance(before, str) and isinstance(after, str):
                 report.errors.append({"line": number, "message": f"under both policies: {after}"})
             else:
-                _became_error(report, number, request.action, before, after, examples)
+                _count(report, number, request, before, after, examples)
         if advance is not None:
             advance()
     return report
@@ -100,102 +163,168 @@ def _decide(policy: Policy, request: Facts | str | bytes) -> Decision | str:
         return str(error)
 
 
-def _became_error(
-    report: DiffReport, number: int, action: str, before: Decision | str, after: Decision | str, examples: int
+def _count(
+    report: DiffReport,
+    number: int,
+    request: Facts,
+    before: Decision | str,
+    after: Decision | str,
+    examples: int,
 ) -> None:
-    kind = ERROR if isinstance(after, str) else FIXED
-    report.changed += 1
-    report.by_action.setdefault(action, Counter()).update([kind])
-    if len(report.examples) < examples:
-        old_json = {"error": before} if isinstance(before, str) else decision_to_json(before, trace=False)
-        new_json = {"error": after} if isinstance(after, str) else decision_to_json(after, trace=False)
-        report.examples.append(Change(number, action, (kind,), old_json, new_json))
-
-
-def _compare(report: DiffReport, number: int, before: Decision, after: Decision, examples: int) -> None:
-    kinds = change_kinds(before, after)
-    if not kinds:
+    fields = tuple(changed_fields(before, after))
+    if not fields:
         return
+    change = Change(number, request.ref, request.action, fields)
     report.changed += 1
-    report.by_action.setdefault(before.action, Counter()).update(kinds)
-    for currency, delta in _money_delta(before, after).items():
-        report.money[currency] = report.money.get(currency, Decimal(0)) + delta
-    if len(report.examples) < examples:
-        old_json = decision_to_json(before, trace=False)
-        new_json = decision_to_json(after, trace=False)
-        report.examples.append(Change(number, before.action, kinds, old_json, new_json))
+    report.by_kind.update(change.kinds)
+    report.by_action.setdefault(request.action, Counter()).update(change.kinds)
+    if isinstance(before, Decision) and isinstance(after, Decision):
+        _count_money(report, before, after)
+    if len(report.changes) < examples:
+        report.changes.append(change)
 
 
-def change_kinds(before: Decision, after: Decision) -> tuple[str, ...]:
-    """The kinds of change between two decisions on one request (empty when they agree)."""
-    kinds = []
+def _count_money(report: DiffReport, before: Decision, after: Decision) -> None:
+    approved = (before.outcome is Outcome.APPROVED, after.outcome is Outcome.APPROVED)
+    if approved == (True, True):
+        for code, sums in _charge_deltas(before, after).items():
+            _add_sums(report.by_charge.setdefault(code, {}), sums)
+        _add_sums(report.by_charge.setdefault(TOTAL, {}), _delta(before.total, after.total))
+    elif approved == (True, False):
+        report.moved_requests[LOST] += 1
+        _add_sums(report.moved.setdefault(LOST, {}), _delta(before.total, None))
+    elif approved == (False, True):
+        report.moved_requests[GAINED] += 1
+        _add_sums(report.moved.setdefault(GAINED, {}), _delta(None, after.total))
+    for key in [key for key, sums in report.by_charge.items() if not any(sums.values())]:
+        del report.by_charge[key]
+
+
+def changed_fields(before: Decision | str, after: Decision | str) -> Iterator[FieldChange]:
+    """Each field that differs between two answers to one request, old -> new (none when they agree).
+
+    Reasons count only when nothing else changed: they restate the outcome, term,
+    amounts and outputs, which are listed themselves. When the outcome changed, every
+    field is of that kind.
+    """
+    if isinstance(before, str) or isinstance(after, str):
+        if before != after:
+            kind = ERROR if isinstance(after, str) else FIXED
+            yield FieldChange("error", kind, _error(before), _error(after))
+        return
+    found = list(_decision_changes(before, after))
+    if not found and before.reasons != after.reasons:
+        found.append(FieldChange("reasons", REASONS, _reasons(before), _reasons(after)))
     if before.outcome != after.outcome:
-        kinds.append(OUTCOME)
-    dates = [(p, v) for p, v in before.fields if _is_date(v)] != [
-        (p, v) for p, v in after.fields if _is_date(v)
-    ]
-    if before.term != after.term or dates:
-        kinds.append(TERM)
-    if before.charges != after.charges or _money_fields(before) != _money_fields(after):
-        kinds.append(MONEY)
-    if not kinds and (before.fields != after.fields or before.reasons != after.reasons):
-        kinds.append(OTHER)
-    return tuple(kinds)
+        # a term, charges and outputs that come or go with the outcome are that change, not
+        # amounts or terms of their own: the amounts changed stay those within approvals
+        found = [attrs.evolve(field, kind=OUTCOME) for field in found]
+    yield from found
 
 
-def _is_date(value: object) -> bool:
-    return isinstance(value, date)
+def _decision_changes(before: Decision, after: Decision) -> Iterator[FieldChange]:
+    if before.outcome != after.outcome:
+        yield FieldChange("outcome", OUTCOME, before.outcome.value, after.outcome.value)
+    old_term, new_term = before.term, after.term
+    if old_term is None or new_term is None:
+        if old_term != new_term:
+            yield FieldChange("term", TERM, old_term, new_term)
+    else:
+        if old_term.start != new_term.start:
+            yield FieldChange("term start", TERM, old_term.start, new_term.start)
+        if old_term.end != new_term.end:
+            yield FieldChange("term end", TERM, old_term.end, new_term.end)
+    old_charges, new_charges = _charges(before), _charges(after)
+    for key in [*old_charges, *(k for k in new_charges if k not in old_charges)]:
+        if old_charges.get(key) != new_charges.get(key):
+            yield FieldChange(key, AMOUNT, old_charges.get(key), new_charges.get(key))
+    if before.total != after.total:
+        yield FieldChange(TOTAL, AMOUNT, before.total, after.total)
+    old_fields, new_fields = dict(before.fields), dict(after.fields)
+    for name in [*old_fields, *(k for k in new_fields if k not in old_fields)]:
+        if old_fields.get(name) != new_fields.get(name):
+            yield FieldChange(name, OUTPUT, old_fields.get(name), new_fields.get(name))
 
 
-def _money_fields(decision: Decision) -> list[tuple[str, object]]:
-    return [(p, v) for p, v in decision.fields if hasattr(v, "currency")]
+def _charges(decision: Decision) -> dict[str, Money]:
+    """Each charge by its code, and the contract it is on when it names one (charges on one key added)."""
+    found: dict[str, Money] = {}
+    for charge in decision.charges:
+        key = charge.code if charge.contract is None else f"{charge.code} on {charge.contract}"
+        known = found.get(key)
+        amount = charge.amount.amount if known is None else known.amount + charge.amount.amount
+        found[key] = Money(amount, charge.amount.currency)
+    return found
 
 
-def _money_delta(before: Decision, after: Decision) -> dict[str, Decimal]:
-    delta: dict[str, Decimal] = {}
+def _charge_deltas(before: Decision, after: Decision) -> dict[str, Sums]:
+    """new - old of each charge code (all contracts together), by currency."""
+    deltas: dict[str, Sums] = {}
     for sign, decision in ((-1, before), (1, after)):
-        total = decision.total
-        if total is not None:
-            delta[total.currency] = delta.get(total.currency, Decimal(0)) + sign * total.amount
-    return {currency: value for currency, value in delta.items() if value}
+        for charge in decision.charges:
+            sums = deltas.setdefault(charge.code, {})
+            currency = charge.amount.currency
+            sums[currency] = sums.get(currency, Decimal(0)) + sign * charge.amount.amount
+    return deltas
 
 
-def render_report(report: DiffReport, old: str, new: str) -> str:
-    lines = [f"Decided {report.requests} requests under {old} and under {new}."]
-    if report.errors:
-        lines.append(f"{len(report.errors)} requests could not be decided (see --json for each).")
-    if not report.changed:
-        lines.append("no decision changed")
-        return "\n".join(lines)
-    lines.append(f"{report.changed} decisions changed.")
-    lines.append("By action:")
-    for action, counts in sorted(report.by_action.items()):
-        parts = ", ".join(f"{kind} {counts[kind]}" for kind in KINDS if counts[kind])
-        lines.append(f"  {action}: {parts}")
-    if report.money:
-        lines.append("Money difference (new - old):")
-        lines += [f"  {currency} {value:+}" for currency, value in sorted(report.money.items())]
-    lines.append("First changed requests:")
-    for change in report.examples:
-        lines.append(f"  line {change.line} ({change.action}): {', '.join(change.kinds)}")
-        lines.append(f"    old: {_summary(change.old)}")
-        lines.append(f"    new: {_summary(change.new)}")
-    return "\n".join(lines)
+def _delta(old: Money | None, new: Money | None) -> Sums:
+    sums: Sums = {}
+    for sign, money in ((-1, old), (1, new)):
+        if money is not None:
+            sums[money.currency] = sums.get(money.currency, Decimal(0)) + sign * money.amount
+    return sums
 
 
-def _summary(decision: dict[str, Any]) -> str:
-    if "error" in decision:
-        return f"error: {decision['error']}"
-    parts = [str(decision["outcome"])]
-    term = decision.get("term")
-    if term:
-        parts.append(f"term {term['start']} until {term['end']}")
-    for charge in decision.get("charges", []):
-        parts.append(f"{charge['code']} {charge['amount']} {charge['currency']}")
-    total = decision.get("total")
-    if total:
-        parts.append(f"total {total['amount']} {total['currency']}")
-    reasons = decision.get("reasons") or []
-    if decision["outcome"] == "rejected" and reasons:
-        parts.append(f"{reasons[0]['clause']}")
-    return "; ".join(parts)
+def _add_sums(into: Sums, sums: Sums) -> None:
+    for currency, value in sums.items():
+        into[currency] = into.get(currency, Decimal(0)) + value
+
+
+def _error(answer: Decision | str) -> str | None:
+    return answer if isinstance(answer, str) else None
+
+
+def _reasons(decision: Decision) -> tuple[str, ...]:
+    return tuple(f"{reason.clause} {reason.message}" for reason in decision.reasons)
+
+
+# -- JSON ---------------------------------------------------------------------------------------
+
+
+def _counts(counts: Counter[str]) -> dict[str, int]:
+    return {kind: counts[kind] for kind in KINDS if counts[kind]}
+
+
+def _sums_json(sums: Sums) -> dict[str, str]:
+    return {currency: format_amount(value, currency) for currency, value in sorted(sums.items())}
+
+
+def _change_json(change: Change) -> dict[str, Any]:
+    return {
+        "line": change.line,
+        "ref": change.ref,
+        "action": change.action,
+        "kinds": list(change.kinds),
+        "fields": [
+            {"field": f.field, "kind": f.kind, "old": value_json(f.old), "new": value_json(f.new)}
+            for f in change.fields
+        ],
+    }
+
+
+def value_json(value: object) -> object:
+    """A changed field's value as JSON: money as amount and currency, dates ISO, a term its two days."""
+    if isinstance(value, Money):
+        return {"amount": format_amount(value.amount, value.currency), "currency": value.currency}
+    if isinstance(value, Term):
+        return {"start": value.start.isoformat(), "end": value.end.isoformat()}
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return [value_json(item) for item in value]
+    if value is None or isinstance(value, str | bool | int):
+        return value
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(getattr(value, "value", value))

@@ -25,12 +25,15 @@ Each (but ``mespolicy-limits``) takes ``:policy: PATH``, a folder of rule files 
 folder; the config value ``mespolicy_policy`` sets the default, and without
 either the shipped policy is shown. The config value ``mespolicy_libraries``
 lists the library folders (relative to the docs source folder) that
-``include library`` may read, before the shipped library. The extension also registers the
+``include library`` may read, before the shipped library. The config value
+``mespolicy_on`` (``"2027-01-01"``) is the day whose parameter values the pages
+show; today when unset. The extension also registers the
 ``mespolicy`` Pygments lexer for ``.. code-block:: mespolicy``.
 """
 
 from __future__ import annotations
 
+import datetime
 import functools
 import json
 import os
@@ -79,10 +82,26 @@ Cell = str | Sequence[nodes.Node]
 
 @functools.lru_cache(maxsize=8)
 def _page(
-    folder: str, stamp: tuple[tuple[str, int], ...], origin: str, libraries: tuple[str, ...] = ()
+    folder: str,
+    stamp: tuple[tuple[str, int], ...],
+    origin: str,
+    libraries: tuple[str, ...] = (),
+    day: datetime.date | None = None,
 ) -> PolicyPage:
     """The page of the rules in `folder`, built once per build while the files stay as they are."""
-    return policy_page(load(folder, libraries=libraries), origin=origin)
+    return policy_page(load(folder, libraries=libraries), origin=origin, day=day)
+
+
+def _day(value: object) -> datetime.date | None:
+    """The `mespolicy_on` config value: the day whose parameters the pages show (today when unset)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value))
+    except ValueError:
+        raise ValueError(f"mespolicy_on: a day as YYYY-MM-DD, such as 2027-01-01, not {value!r}") from None
 
 
 def _rule_files(folder: Path) -> list[Path]:
@@ -106,9 +125,14 @@ class _PolicyDirective(SphinxDirective):
         for file in files:
             self.env.note_dependency(str(file))
         stamp = tuple((str(file), file.stat().st_mtime_ns) for file in files)
-        origin = os.path.relpath(folder, self.env.srcdir)
+        # the shipped rules live wherever mespolicy is installed: a page names them, not the path
+        origin = "shipped policy" if folder == shipped_rules() else os.path.relpath(folder, self.env.srcdir)
         try:
-            return _page(str(folder), stamp, origin, libraries)
+            day = _day(self.config.mespolicy_on)
+        except ValueError as error:
+            raise self.error(str(error)) from None
+        try:
+            return _page(str(folder), stamp, origin, libraries, day)
         except MespolicyError as error:
             raise self.error(f"mespolicy: the rules at {folder} do not load:\n{error.render()}") from None
 
@@ -449,6 +473,7 @@ div.admonition.mespolicy-reading { background: #fff8e1; border: none; border-lef
 div.admonition.mespolicy-reading p.admonition-title { color: #7d4e00; font-size: 1em; font-weight: bold; }
 table.mespolicy-parameters td, table.mespolicy-charges td { vertical-align: top; }
 table.mespolicy-parameters code { white-space: nowrap; }
+div.highlight pre, pre.literal-block { white-space: pre-wrap; overflow-wrap: anywhere; }
 blockquote.mespolicy-clause { border-left: 4px solid #8c959f; background: #f6f8fa; margin: .5rem 0;
   padding: .3rem .8rem; }
 """
@@ -505,10 +530,12 @@ def _write_css(app: Sphinx, exception: Exception | None) -> None:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    """Register the directives, the config values ``mespolicy_policy`` and ``mespolicy_libraries``,
+    """Register the directives, the config values ``mespolicy_policy``, ``mespolicy_libraries`` and
+    ``mespolicy_on``,
     the ``mespolicy`` lexer and its CSS."""
     app.add_config_value("mespolicy_policy", None, "env", types=(str, type(None)))
     app.add_config_value("mespolicy_libraries", [], "env", types=(list, tuple))
+    app.add_config_value("mespolicy_on", None, "env", types=(str, datetime.date, type(None)))
     app.add_directive("mespolicy-parameters", ParametersDirective)
     app.add_directive("mespolicy-rules", RulesDirective)
     app.add_directive("mespolicy-example", ExampleDirective)

@@ -238,7 +238,8 @@ def test_diff_counts_requests_the_new_policy_cannot_decide() -> None:
     report = json.loads(out)
     # every request whose new term ends past year 9999 can no longer be decided
     assert report["by_action"] == {"cancel": {"became an error": 1}, "renew": {"became an error": 2}}
-    assert "a date is out of range" in report["examples"][0]["new"]["error"]
+    assert report["changes"][0]["fields"][0]["field"] == "error"
+    assert "a date is out of range" in report["changes"][0]["fields"][0]["new"]
     assert report["errors"] == []
 
 
@@ -257,10 +258,11 @@ def test_diff_with_a_what_if_counts_the_changes() -> None:
     report = json.loads(out)
     # Late renewal: 328.77 -> 263.01; deferral on day 91: 25% -> 20% of 12,000 x 91/365 = 747.95 -> 598.36
     assert report["changed"] == 2
-    assert report["by_action"] == {"renew": {"money changed": 1}, "initial": {"money changed": 1}}
-    assert report["money_difference"] == {"USD": "-215.35"}
-    assert report["examples"][0]["old"]["total"]["amount"] == "12328.77"
-    assert report["examples"][0]["new"]["total"]["amount"] == "12263.01"
+    assert report["by_action"] == {"renew": {"amount changed": 1}, "initial": {"amount changed": 1}}
+    assert report["money"]["net"] == {"USD": "-215.35"}
+    assert report["money"]["within_approved"]["by_charge"] == {"reinstatement_fee": {"USD": "-215.35"}}
+    total = next(f for f in report["changes"][0]["fields"] if f["field"] == "total")
+    assert (total["old"]["amount"], total["new"]["amount"]) == ("12328.77", "12263.01")
 
 
 def test_help_has_examples_for_every_command() -> None:
@@ -416,4 +418,10 @@ def test_diff_reads_each_request_by_the_facts_both_policies_declare(tmp_path: Pa
     assert code == 0
     report = json.loads(out)
     assert (report["requests"], report["changed"], report["errors"]) == (1, 1, [])
-    assert report["by_action"] == {"count": {"outcome flipped": 1}}
+    assert report["by_action"] == {"count": {"outcome changed": 1}}
+    # the rejection has no seats_counted output: listed, as part of the outcome's change
+    fields = report["changes"][0]["fields"]
+    assert [(f["field"], f["kind"]) for f in fields] == [
+        ("outcome", "outcome changed"),
+        ("seats_counted", "outcome changed"),
+    ]

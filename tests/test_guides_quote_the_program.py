@@ -59,3 +59,41 @@ def test_the_explanation_quoted_in_a_guide_is_the_one_explain_gives(guide: str, 
         quoted = "\n".join(run) + "\n"
         assert quoted in shown[where:], quoted
         where = shown.index(quoted, where) + len(quoted)
+
+
+INDEX = ROOT / "docs" / "index.rst"
+
+
+def _rule_blocks(text: str) -> list[list[str]]:
+    blocks = re.findall(r"\.\. code-block:: mespolicy\n\n((?:   .*\n|\n)+)", text)
+    return [[line.strip() for line in block.split("\n") if line.strip()] for block in blocks]
+
+
+def test_the_rules_quoted_on_the_front_page_are_lines_of_the_shipped_rules() -> None:
+    # an excerpt leaves lines out, but each line it shows is the rule files' own: a formula
+    # quoted short (a renewal charge without `* (renewal_term / fee_year)`) fails here
+    files = (ROOT / "rules").glob("*.mes")
+    written = {line.strip() for file in files for line in file.read_text("utf-8").splitlines()}
+    blocks = _rule_blocks(INDEX.read_text(encoding="utf-8"))
+    assert blocks, "the front page quotes the rules"
+    quoted = [line for block in blocks for line in block]
+    assert "charge renewal §8.2 = contract.annual_fee * terms * (renewal_term / fee_year)" in quoted
+    assert [line for line in quoted if line not in written] == []
+
+
+ANALYST = ROOT / "docs" / "guides" / "analyst.rst"
+
+
+def test_the_diff_quoted_in_the_analyst_guide_is_what_diff_prints(monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from mespolicy.cli import main
+
+    blocks = re.findall(r"\.\. code-block:: text\n\n((?:   .*\n|\n)+)", ANALYST.read_text(encoding="utf-8"))
+    quoted = next(block for block in blocks if block.startswith("   Decided "))
+    expected = "\n".join(line[3:] for line in quoted.rstrip("\n").split("\n")) + "\n"
+    monkeypatch.chdir(ROOT)  # the guide runs it from the checkout
+    args = ["diff", "shipped", "shipped", "--set", "reinstatement_fee_rate=20%"]
+    result = CliRunner().invoke(main, ["--no-color", *args, "--requests", "examples/portfolio.jsonl"])
+    assert result.exit_code == 0
+    assert result.stdout == expected

@@ -163,13 +163,19 @@ def test_with_overrides_raises_the_range_error() -> None:
     assert error.value.code == "S502"
 
 
+def _block(out: str, name: str) -> str:
+    """A parameter's block of `params`: its line, then its type and when it is in force below."""
+    lines = out.splitlines()
+    first = next(index for index, line in enumerate(lines) if line.startswith(name + " "))
+    return " ".join(" ".join(lines[first : first + 3]).split())
+
+
 def test_params_shows_each_type_and_range() -> None:
     code, out, _ = run("params")
     assert code == 0
-    row = next(line for line in out.splitlines() if "reinstatement_fee_rate" in line)
-    assert "rate, between 0% and 100%" in row
-    row = next(line for line in out.splitlines() if "days_per_year" in line)
-    assert "days, at least 1 day " in row
+    assert "type: rate, between 0% and 100% in force" in _block(out, "reinstatement_fee_rate")
+    # days_per_year has its own range and the library's, the same: shown once
+    assert "type: days, at least 1 day in force" in _block(out, "days_per_year")
 
 
 # -- warnings

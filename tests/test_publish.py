@@ -132,7 +132,7 @@ def test_a_dated_parameter_shows_each_value_with_its_date(tmp_path: Path) -> Non
     after = markdown_row(policy_markdown(policy, day=date(2027, 6, 1)), "reinstatement_fee_rate")
     assert "| `25%` |" in before
     assert "| `20%` |" in after
-    assert "25% at first; 20% from 2027-01-01" in before
+    assert "25% until 2026-12-31, then 20% from 2027-01-01" in before
 
 
 # -- everything of the shipped policy is on the page --------------------------------------------

@@ -40,7 +40,7 @@ h3 { margin-top: 2rem; } h4 { margin: 1.5rem 0 .25rem; }
 code, pre { font: 13.5px/1.45 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
 code { background: #f1f3f5; padding: .1em .3em; border-radius: 4px; }
 pre { background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 6px; padding: .75rem 1rem;
-  overflow-x: auto; }
+  white-space: pre-wrap; overflow-wrap: anywhere; }
 pre code { background: none; padding: 0; }
 table { border-collapse: collapse; margin: .5rem 0 1rem; width: 100%; }
 th, td { border: 1px solid #d0d7de; padding: .35rem .6rem; text-align: left; vertical-align: top; }

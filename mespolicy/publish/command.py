@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import sys
 from pathlib import Path
 
@@ -54,7 +55,20 @@ def _libraries() -> tuple[Path, ...]:
     metavar="NAME=VALUE",
     help="What-if: fix a parameter for this page (repeatable), e.g. --set deferral_grace='60 days'.",
 )
-def docs_command(policy: Path | None, out: Path, output_format: str, assignments: tuple[str, ...]) -> None:
+@click.option(
+    "--on",
+    "day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Show the parameter values in force on this day (default: today).",
+)
+def docs_command(
+    policy: Path | None,
+    out: Path,
+    output_format: str,
+    assignments: tuple[str, ...],
+    day: datetime.datetime | None,
+) -> None:
     """Write the policy in force as one page: parameters, rules in plain language, facts, worked examples.
 
     \b
@@ -63,13 +77,15 @@ def docs_command(policy: Path | None, out: Path, output_format: str, assignments
       mespolicy docs --out site/ --format markdown
       mespolicy docs --policy my-rules/ --out site/
       mespolicy docs --out site/ --set reinstatement_fee_rate=20%
+      mespolicy docs --out site/ --on 2027-01-01
     """
     try:
         loaded = load(policy, libraries=_libraries()).with_overrides(parse_assignments(assignments))
     except MespolicyError as error:
         click.echo(error.render(), err=True)
         sys.exit(1)
-    text = policy_html(loaded) if output_format == "html" else policy_markdown(loaded)
+    on = None if day is None else day.date()
+    text = policy_html(loaded, day=on) if output_format == "html" else policy_markdown(loaded, day=on)
     target = out / f"policy.{_SUFFIXES[output_format]}"
     try:
         out.mkdir(parents=True, exist_ok=True)

@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 import textwrap
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
+from pathlib import Path
 
 import attrs
 
@@ -26,6 +27,7 @@ from mespolicy.errors import MespolicyError
 from mespolicy.explain import render_text
 from mespolicy.formatter import fact_options, fact_type, format_expr
 from mespolicy.identity import identity_of
+from mespolicy.loader import shipped_rules
 from mespolicy.model.decision import Charge, PolicyIdentity
 from mespolicy.model.facts import Facts
 from mespolicy.model.money import Money
@@ -85,12 +87,27 @@ class ParameterEntry:
 
     @property
     def effective(self) -> str:
-        """`always` for one undated value; otherwise each value with the day it takes effect."""
-        if len(self.schedule) == 1 and self.schedule[0][0] is None:
-            return "always"
-        return "; ".join(
-            f"{value} from {day.isoformat()}" if day else f"{value} at first" for day, value in self.schedule
-        )
+        """`always` for one undated value; otherwise each value with the days it is in force."""
+        return effective_words(self.schedule)
+
+
+def effective_words(schedule: Sequence[tuple[date | None, str]]) -> str:
+    """When each value is in force, as a reader says it: "25% until 2026-12-31, then 30% from 2027-01-01".
+
+    `schedule` is in date order, the undated first value (in force since always) first;
+    a value holds until the day before the next one takes effect.
+    """
+    if len(schedule) == 1 and schedule[0][0] is None:
+        return "always"
+    phrases = []
+    for index, (day, value) in enumerate(schedule):
+        phrase = value if day is None else f"{value} from {day.isoformat()}"
+        if index + 1 < len(schedule):
+            following = schedule[index + 1][0]
+            assert following is not None  # only the first value may be undated
+            phrase += f" until {(following - timedelta(days=1)).isoformat()}"
+        phrases.append(phrase)
+    return ", then ".join(phrases)
 
 
 @attrs.frozen
@@ -408,7 +425,7 @@ def policy_page(
     keys = _examples_for(policy) if examples is None else tuple(examples)
     return PolicyPage(
         title=TITLE,
-        origin=origin or policy.origin,
+        origin=origin or shown_origin(policy.origin),
         day=on,
         parameters=tuple(_parameters(policy, on)),
         actions=tuple(_action(action, checked) for action in checked.actions.values()),
@@ -498,6 +515,22 @@ def _presence(field: n.FactField) -> str:
 def _outputs(policy: Policy) -> Iterator[FactEntry]:
     for output in policy.checked.outputs.values():
         yield FactEntry(output.name, output.type.name, "", output.description or "", _clauses(output.clauses))
+
+
+def shown_origin(origin: str) -> str:
+    """Where the rules come from, as a page may show it: `shipped policy`, or the folder's own
+    name, never the path of an installation or of someone's home folder.
+
+    `origin` is `Policy.origin`: the folder as loaded, then ` with NAME=VALUE` for each what-if.
+    """
+    shipped = str(shipped_rules())
+    if origin.startswith(shipped):
+        return "shipped policy" + origin[len(shipped) :]
+    folder, settings = origin, ""
+    if " with " in origin and not Path(origin).exists():
+        folder, _, rest = origin.partition(" with ")
+        settings = f" with {rest}"
+    return (Path(folder).name or folder) + settings
 
 
 def _parameters(policy: Policy, day: date) -> Iterator[ParameterEntry]:
