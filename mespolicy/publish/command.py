@@ -7,9 +7,10 @@ from pathlib import Path
 
 import click
 
+from mespolicy.discovery import POLICY_HELP, Found, describe, discover, load_found
 from mespolicy.errors import MespolicyError
+from mespolicy.identity import content_hash
 from mespolicy.overrides import parse_assignments
-from mespolicy.policy import load
 from mespolicy.publish.as_html import policy_html
 from mespolicy.publish.as_markdown import policy_markdown
 
@@ -31,7 +32,7 @@ def _libraries() -> tuple[Path, ...]:
     "--policy",
     type=click.Path(exists=True, path_type=Path),
     default=None,
-    help="Folder (or file) of rules; the shipped policy by default.",
+    help=POLICY_HELP,
 )
 @click.option(
     "--out",
@@ -64,11 +65,14 @@ def docs_command(policy: Path | None, out: Path, output_format: str, assignments
       mespolicy docs --policy my-rules/ --out site/
       mespolicy docs --out site/ --set reinstatement_fee_rate=20%
     """
+    found: Found | None = None
     try:
-        loaded = load(policy, libraries=_libraries()).with_overrides(parse_assignments(assignments))
+        found = discover(policy)
+        loaded = load_found(found, libraries=_libraries()).with_overrides(parse_assignments(assignments))
     except MespolicyError as error:
-        click.echo(error.render(), err=True)
-        sys.exit(1)
+        click.echo(error.render(found.shown if found else None), err=True)
+        sys.exit(2)
+    click.echo(describe(found, content_hash(loaded.checked.files)), err=True)
     text = policy_html(loaded) if output_format == "html" else policy_markdown(loaded)
     target = out / f"policy.{_SUFFIXES[output_format]}"
     try:
@@ -76,5 +80,5 @@ def docs_command(policy: Path | None, out: Path, output_format: str, assignments
         target.write_text(text, encoding="utf-8")
     except OSError as error:
         click.echo(f"{target}: cannot write: {error.strerror}", err=True)
-        sys.exit(1)
+        sys.exit(2)
     click.echo(f"wrote {target}")
