@@ -762,11 +762,9 @@ def test_command(
     except MespolicyError as error:
         _fail(_errors_of(error, found, only), 2)
     _announce(found, loaded)
-    chosen = [
-        test
-        for test in tests
-        if (only is None or test.span.source.path == only) and (picks is None or picks(test.name))
-    ]
+    # a FILE narrows the run to its tests; -k deselects among them
+    scope = [test for test in tests if only is None or test.span.source.path == only]
+    chosen = [test for test in scope if picks is None or picks(test.name)]
     results = []
     for test in chosen:
         result = run_test(loaded, test)
@@ -792,7 +790,7 @@ def test_command(
             _fail(f"{junitxml}: cannot write: {error.strerror or error}", 2)
     if failed or verbose or shown_slowest:
         click.echo()
-    click.echo(summary(results, len(tests) - len(chosen), len(chosen) - len(results)))
+    click.echo(summary(results, len(scope) - len(chosen), len(chosen) - len(results)))
     if failed:
         sys.exit(1)
 

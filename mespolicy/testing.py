@@ -198,7 +198,7 @@ def _unexpected_charges(test: n.Test, decision: Decision) -> Iterator[Failure]:
         return
     for charge in decision.charges:
         if not any(_names(line, charge) for line in expected):
-            yield Failure(test.span, "", _charge_line(charge, with_contract=charge.contract is not None))
+            yield Failure(test.span, "", _charge_line(charge, with_contract=_several_contracts(decision)))
 
 
 def _names(line: n.ExpectCharge, charge: Charge) -> bool:
@@ -373,14 +373,13 @@ def _check(line: n.TestFact | n.Expectation, decision: Decision) -> Failure | No
             candidates = [c for c in decision.charges if _names(line, c)]
             if not any(_matches(line, c) for c in candidates):
                 # the period is said when the line gives one: a line without asks for the amount alone
-                shown = [
-                    _charge_line(c, with_contract=line.contract is not None, with_period=line.start is not None)
-                    for c in candidates
-                ]
+                on, period = line.contract is not None, line.start is not None
+                shown = [_charge_line(c, with_contract=on, with_period=period) for c in candidates]
                 actual = shown or [f"# no {line.code} charge"]
         case n.ExpectNoCharge():
             if decision.charges:
-                actual = [_charge_line(c, with_contract=c.contract is not None) for c in decision.charges]
+                several = _several_contracts(decision)
+                actual = [_charge_line(c, with_contract=several) for c in decision.charges]
         case n.ExpectField(path=path, value=value):
             actual = _field_failure(path, value, decision)
     if actual is None:
@@ -391,6 +390,11 @@ def _check(line: n.TestFact | n.Expectation, decision: Decision) -> Failure | No
 def written_line(line: n.TestFact | n.Expectation) -> str:
     """A test line as its file writes it (one line, without a trailing comment's spaces)."""
     return line.span.source.line(line.span.line).strip()
+
+
+def _several_contracts(decision: Decision) -> bool:
+    """Whether a charge line needs `on "ID"`: the decision charges more than one contract."""
+    return len({c.contract for c in decision.charges}) > 1
 
 
 def _unique(items: Iterable[str]) -> list[str]:

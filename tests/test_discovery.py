@@ -32,7 +32,7 @@ def _edited_copy(folder: Path) -> Path:
 
 @pytest.fixture(params=["cwd", "environment", "pyproject"])
 def project(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A working directory whose policy is the edited copy, found by ./rules, MESPOLICY_POLICY or pyproject."""
+    """A working folder whose policy is the edited copy, found by ./rules, MESPOLICY_POLICY or pyproject."""
     monkeypatch.delenv("MESPOLICY_POLICY", raising=False)
     (tmp_path / "requests.jsonl").write_text(json.dumps(json.loads(RENEW_LATE.read_text())) + "\n")
     shutil.copy(RENEW_LATE, tmp_path / "renew-late.json")
@@ -45,7 +45,9 @@ def project(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.
         where = tmp_path
     else:
         _edited_copy(tmp_path / "policy" / "vendor")
-        (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n\n[tool.mespolicy]\npolicy = "policy/vendor"\n')
+        (tmp_path / "pyproject.toml").write_text(
+            '[project]\nname = "x"\n\n[tool.mespolicy]\npolicy = "policy/vendor"\n'
+        )
         # run from a subfolder: the nearest pyproject.toml upwards counts
         where = tmp_path / "work"
         where.mkdir()
@@ -92,13 +94,15 @@ def test_every_command_without_policy_uses_the_edited_rules(project: str, tmp_pa
     assert report["changed"] == 1, report
 
 
-def test_the_shipped_policy_when_nothing_else_is_there(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_shipped_policy_when_nothing_else_is_there(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("MESPOLICY_POLICY", raising=False)
     monkeypatch.chdir(tmp_path)
     assert discover().why == "shipped"
     (tmp_path / "rules").mkdir()  # a rules folder without rule files is not a policy
     assert discover().why == "shipped"
-    code, out, err = _run("decide", str(RENEW_LATE))
+    code, out, _ = _run("decide", str(RENEW_LATE))
     assert code == 0 and f'"{SHIPPED_FEE}"' in out
 
 
@@ -113,8 +117,14 @@ def test_policy_named_on_the_command_line_wins(tmp_path: Path, monkeypatch: pyte
     ("pyproject", "message"),
     [
         ("[tool.mespolicy]\npolicy = \n", "pyproject.toml: not TOML: Invalid value (at line 2, column 10)"),
-        ("[tool.mespolicy]\npolicy = 3\n", "pyproject.toml: [tool.mespolicy] policy: expected a folder as text, got 3"),
-        ('[tool.mespolicy]\npolicy = "gone"\n', "pyproject.toml: [tool.mespolicy] policy = 'gone': no such rule"),
+        (
+            "[tool.mespolicy]\npolicy = 3\n",
+            "pyproject.toml: [tool.mespolicy] policy: expected a folder as text, got 3",
+        ),
+        (
+            '[tool.mespolicy]\npolicy = "gone"\n',
+            "pyproject.toml: [tool.mespolicy] policy = 'gone': no such rule",
+        ),
     ],
 )
 def test_a_bad_pyproject_setting_is_a_located_usage_error(

@@ -65,8 +65,12 @@ def test_cases_follow_a_what_if(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["test", str(RULES), "--set", "reinstatement_fee_rate=20%"])
     assert result.exit_code == 1
     assert "late_by_40_days" in result.stdout
-    assert "  - expect charge reinstatement_fee = 328.77 USD from 2026-03-01 until 2026-04-10" in result.stdout
-    assert "  + expect charge reinstatement_fee = 263.01 USD from 2026-03-01 until 2026-04-10" in result.stdout
+    assert (
+        "  - expect charge reinstatement_fee = 328.77 USD from 2026-03-01 until 2026-04-10" in result.stdout
+    )
+    assert (
+        "  + expect charge reinstatement_fee = 263.01 USD from 2026-03-01 until 2026-04-10" in result.stdout
+    )
 
 
 def test_a_case_naming_no_action_of_the_policy_is_a_check_error(tmp_path: Path) -> None:
