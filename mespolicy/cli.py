@@ -305,7 +305,7 @@ def fmt(paths: tuple[Path, ...], check_only: bool) -> None:
             if formatted != text and not check_only:
                 write_rule_file(file, formatted)
         except MespolicyError as error:
-            _fail(error.render())
+            _fail(error.render(), 2)
         if formatted != text:
             unformatted.append(file)
     verb = "would reformat" if check_only else "reformatted"

@@ -67,8 +67,9 @@ class Found:
 
     @property
     def origin(self) -> str:
-        """The policy's name in reports (`rules`, `my-rules`, the shipped folder)."""
-        return self.shown if self.shown is not None else str(self.path)
+        """The policy's name in reports: the folder as given (`rules`, `my-rules`), or `shipped`, the word
+        `diff` takes for it (the same on every install)."""
+        return self.shown if self.shown is not None else "shipped"
 
 
 def discover(

@@ -543,6 +543,6 @@ def test_fmt_reports_a_file_it_cannot_read_without_a_traceback(tmp_path: Path) -
     folder = _folder(tmp_path, {"main.mes": GOOD})
     (folder / "main.mes").write_bytes(b"\xff\xfe")
     code, _, err = _run("fmt", "--check", str(folder))
-    assert code == 1
+    assert code == 2
     assert "main.mes:1:1: L109" in err
     assert "Traceback" not in err
