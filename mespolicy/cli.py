@@ -219,7 +219,7 @@ def check(path: Path | None, until: str) -> None:
             check_tests(Policy(done.checked, compiled, found.origin, limits), tests)
     except MespolicyError as error:
         _fail(_errors_of(error, found, only), 2)
-    _announce_files(found, done.checked.files if done.checked else read.policy)
+    _announce_files(found, done.checked.files if done.checked else None)
     if only is not None:
         tests = tuple(test for test in tests if test.span.source.path == only)
     shown = path if path is not None else found.origin
@@ -260,10 +260,10 @@ def _errors_of(error: MespolicyError, found: Found, only: str | None) -> str:
     return f"{text}; {note}" if elsewhere else text
 
 
-def _announce_files(found: Found, files: tuple[n.PolicyFile, ...]) -> None:
+def _announce_files(found: Found, files: tuple[n.PolicyFile, ...] | None) -> None:
     from mespolicy.identity import content_hash
 
-    click.echo(describe(found, content_hash(files)), err=True)
+    click.echo(describe(found, None if files is None else content_hash(files)), err=True)
 
 
 def _shown_folder(path: Path | None) -> str | None:

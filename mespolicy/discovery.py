@@ -88,7 +88,8 @@ def discover(
         return found
     rules = here / RULES
     if holds_rules(rules):
-        return Found(Path(RULES), f"./{RULES}", RULES)
+        # from the process's own working folder, the path as the user would type it
+        return Found(Path(RULES) if cwd is None else rules, f"./{RULES}", RULES)
     return Found(shipped_rules(), "shipped", None)
 
 
@@ -181,9 +182,14 @@ def load_found(found: Found, limits: Limits = DEFAULT_LIMITS, libraries: Sequenc
     return attrs.evolve(load(found.path, limits=limits, libraries=libraries), origin=found.origin)
 
 
-def describe(found: Found, content_hash: str, label: str = "policy") -> str:
-    """The line human output opens with: which policy, how it was found, the start of its hash."""
+def describe(found: Found, content_hash: str | None, label: str = "policy") -> str:
+    """The line human output opens with: which policy, how it was found, the start of its hash.
+
+    The hash is left out when the policy was only parsed (its library files not yet read).
+    """
     shown = found.origin if found.shown is not None else "the shipped policy"
+    if content_hash is None:
+        return f"{label}: {shown} ({found.why})"
     algorithm, _, digest = content_hash.partition(":")
     return f"{label}: {shown} ({found.why}) {algorithm}:{digest[:12]}"
 

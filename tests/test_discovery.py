@@ -157,3 +157,22 @@ def test_a_file_of_a_tests_folder_belongs_to_the_policy_above(tmp_path: Path) ->
     rules = _edited_copy(tmp_path / "rules")
     assert policy_root(rules / "tests" / "renewal.mes") == rules
     assert policy_root(rules / "renewal.mes") == rules
+
+
+def test_the_order_of_discovery(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """MESPOLICY_POLICY, then the nearest pyproject.toml that sets a policy, then ./rules."""
+    monkeypatch.delenv("MESPOLICY_POLICY", raising=False)
+    _edited_copy(tmp_path / "vendor")
+    _edited_copy(tmp_path / "project" / "rules")
+    (tmp_path / "pyproject.toml").write_text('[tool.mespolicy]\npolicy = "vendor"\n')
+    # a pyproject.toml without the setting (a subproject's own) is passed over
+    (tmp_path / "project" / "pyproject.toml").write_text('[project]\nname = "sub"\n')
+    here = tmp_path / "project"
+    found = discover(cwd=here, environ={})
+    assert (found.why, found.path) == ("pyproject.toml", tmp_path / "vendor")
+    assert found.origin == "../vendor"
+    found = discover(cwd=here, environ={"MESPOLICY_POLICY": str(here / "rules")})
+    assert found.why == "MESPOLICY_POLICY"
+    (tmp_path / "pyproject.toml").unlink()
+    assert discover(cwd=here, environ={}).why == "./rules"
+    assert discover(tmp_path / "vendor", cwd=here, environ={}).why == "--policy"
