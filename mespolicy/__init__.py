@@ -18,6 +18,7 @@ from mespolicy.errors import (
     PolicyFileError,
     PolicyLoadError,
     PolicySyntaxError,
+    Severity,
 )
 from mespolicy.limits import Limits
 from mespolicy.model import (
@@ -73,6 +74,7 @@ __all__ = [
     "Request",
     "RequestError",
     "Role",
+    "Severity",
     "Term",
     "TraceStep",
     "__version__",

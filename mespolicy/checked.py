@@ -69,6 +69,8 @@ class CheckedParameter:
     node: n.Parameter
     type: t.Type
     values: tuple[tuple[date | None, n.Literal], ...]
+    # the declared ranges every value must fall in: its own, and a library's that declares it
+    ranges: tuple[n.ValueRange, ...] = ()
 
     def value_on(self, day: date) -> n.Literal | None:
         """The value in force on `day`: the last one that took effect on or before it."""

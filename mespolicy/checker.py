@@ -10,6 +10,8 @@ from collections.abc import Iterator, Mapping
 from datetime import date
 from itertools import islice
 
+import attrs
+
 from mespolicy import nodes as n
 from mespolicy import types as t
 from mespolicy.checked import (
@@ -24,9 +26,11 @@ from mespolicy.clauses import declared_clauses, undeclared
 from mespolicy.cost import WorkBound, callees_first, work_errors
 from mespolicy.declarations import Declared, declare_facts, standard_facts, with_standard_facts
 from mespolicy.errors import Diagnostic, PolicyCheckError, collect, did_you_mean
+from mespolicy.formatter import format_expr
 from mespolicy.limits import DEFAULT as DEFAULT_LIMITS
 from mespolicy.limits import Limits
 from mespolicy.overlap import overlapping_rules
+from mespolicy.parameter_types import bare_number, describe_range, outside, range_problems
 from mespolicy.source import Span
 from mespolicy.typecheck import Scope, literal_type, type_of
 
@@ -214,19 +218,50 @@ class _Checker:
         declared = self.resolve_type(item.declared_type) if item.declared_type else None
         found = [self.literal_type(v.value, declared) for v in item.values]
         kind = declared or found[0]
+        ranges = self.check_range(item, kind)
         for value, value_type in zip(item.values, found, strict=True):
-            if not t.assignable(value_type, kind) and not isinstance(kind, t.Unknown):
+            guess = bare_number(value.value, kind)
+            if guess is not None:
+                self.fail(
+                    "C250",
+                    f"parameter '{item.name}' is declared {_article(kind)}, but this value is a bare number",
+                    value.value.span,
+                    f"did you mean {guess}?",
+                )
+            elif not t.assignable(value_type, kind) and not isinstance(kind, t.Unknown):
                 self.fail(
                     "C203",
                     f"parameter '{item.name}' is {kind}, but this value is {value_type}",
                     value.span,
                 )
-            elif isinstance(kind, t.Money):
-                # each dated value narrows the currency, so two values cannot disagree
-                kind = t.join(kind, value_type) or kind
+            else:
+                self.check_in_range(item.name, value.value, ranges)
+                if isinstance(kind, t.Money):
+                    # each dated value narrows the currency, so two values cannot disagree
+                    kind = t.join(kind, value_type) or kind
         self.check_effective_dates(item)
         values = tuple((v.effective, v.value) for v in item.values)
-        self.parameters[item.name] = CheckedParameter(item, kind, values)
+        self.parameters[item.name] = CheckedParameter(item, kind, values, ranges)
+
+    def check_range(self, item: n.Parameter, kind: t.Type) -> tuple[n.ValueRange, ...]:
+        """The parameter's declared range, when it fits the declared type (C250, C252 when not)."""
+        if item.value_range is None:
+            return ()
+        problems = range_problems(item.value_range, kind)
+        for problem in problems:
+            self.fail(problem.code, problem.message, problem.span, problem.hint)
+        return () if problems else (item.value_range,)
+
+    def check_in_range(self, name: str, value: n.Literal, ranges: tuple[n.ValueRange, ...]) -> None:
+        missed = outside(value, ranges)
+        if missed is not None:
+            self.fail(
+                "C251",
+                f"parameter '{name}' must be {describe_range(missed)}, but this value is"
+                f" {format_expr(value)}",
+                value.span,
+                f"the range is declared at {missed.span}",
+            )
 
     def check_required(self) -> None:
         """Each parameter declared without a value (a library's) is given by the policy, with its type."""
@@ -250,13 +285,21 @@ class _Checker:
                 and not isinstance(kind, t.Unknown)
                 and not t.assignable(given.type, kind)
             ):
+                meant = bare_number(given.values[0][1], kind) if given.values else None
+                where = f"declared at {wanted.span}"
                 self.fail(
                     "C245",
                     f"parameter '{wanted.name}' is given as {given.type}, but {wanted.span.source.path}"
                     f" needs {_article(kind)}",
                     given.node.values[0].span if given.node.values else given.node.span,
-                    f"declared at {wanted.span}",
+                    f"did you mean {meant}? {where}" if meant else where,
                 )
+            else:
+                # the library's range holds for the policy's values, and for what-if values
+                ranges = self.check_range(wanted, kind)
+                for _, value in given.values:
+                    self.check_in_range(wanted.name, value, ranges)
+                self.parameters[wanted.name] = attrs.evolve(given, ranges=given.ranges + ranges)
 
     def check_effective_dates(self, item: n.Parameter) -> None:
         previous: date | None = None

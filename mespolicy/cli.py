@@ -15,8 +15,9 @@ import click
 
 from mespolicy import __version__
 from mespolicy import nodes as n
+from mespolicy.checked import CheckedParameter
 from mespolicy.discovery import POLICY_HELP, Found, describe, discover, load_found, policy_root
-from mespolicy.errors import MespolicyError, PolicyFileError
+from mespolicy.errors import MespolicyError, PolicyFileError, PolicyWarnings, warning_count
 from mespolicy.limits import DEFAULT as DEFAULT_LIMITS
 from mespolicy.limits import Limits, LimitSettingError
 from mespolicy.loader import shipped_rules
@@ -185,8 +186,9 @@ _SET = click.option(
     show_default=True,
     help="Stop after this pass.",
 )
-def check(path: Path | None, until: str) -> None:
-    """Parse, check and compile a folder of rule files; report every error.
+@click.option("--strict", is_flag=True, help="Fail (exit 2) when there are warnings, as on errors.")
+def check(path: Path | None, until: str, strict: bool) -> None:
+    """Parse, check and compile a folder of rule files; report every error, then every warning.
 
     PATH is a policy folder, or one rule file: its policy folder is checked
     (the folder above, for a file of tests/) and the errors of that file are
@@ -196,6 +198,7 @@ def check(path: Path | None, until: str) -> None:
     Examples:
       mespolicy check rules/
       mespolicy check rules/renewal.mes
+      mespolicy check --strict rules/
       mespolicy check --until parse rules/renewal.mes
     """
     from mespolicy.compiler import compile_policy
@@ -223,7 +226,14 @@ def check(path: Path | None, until: str) -> None:
     if only is not None:
         tests = tuple(test for test in tests if test.span.source.path == only)
     shown = path if path is not None else found.origin
-    click.echo(f"{shown}: {done.summary}; {len(tests)} tests {'parsed' if until == 'parse' else 'checked'}")
+    summary = f"{shown}: {done.summary}; {len(tests)} tests {'parsed' if until == 'parse' else 'checked'}"
+    if done.warnings:
+        warned = PolicyWarnings(done.warnings)
+        if strict:
+            _fail(f"{warned.render(found.shown)} (--strict: warnings fail the check)", 2)
+        click.echo(warned.render(found.shown) + "\n", err=True)
+        summary += f"; {warning_count(done.warnings)}"
+    click.echo(summary)
 
 
 def _target(path: Path | None) -> tuple[Found, str | None]:
@@ -826,7 +836,7 @@ def params(policy: Path | None, assignments: tuple[str, ...], day: datetime.date
     loaded = _load(policy, assignments)
     on = day.date() if day else datetime.date.today()
     table = Table(title=f"Parameters in force on {on} ({loaded.origin})")
-    for column in ("parameter", "value", "clause", "basis", "effective", "description"):
+    for column in ("parameter", "value", "type", "clause", "basis", "effective", "description"):
         table.add_column(column)
     for name, parameter in loaded.checked.parameters.items():
         value = parameter.value_on(on)
@@ -834,6 +844,7 @@ def params(policy: Path | None, assignments: tuple[str, ...], day: datetime.date
         table.add_row(
             name,
             format_expr(value) if value is not None else "(none yet)",
+            _type_and_range(parameter),
             ", ".join(c.text for c in node.clauses),
             node.provenance.basis.value if node.provenance else "",
             "; ".join(
@@ -842,6 +853,14 @@ def params(policy: Path | None, assignments: tuple[str, ...], day: datetime.date
             node.provenance.description if node.provenance else "",
         )
     Console(no_color=not _color(), width=200 if not sys.stdout.isatty() else None).print(table)
+
+
+def _type_and_range(parameter: CheckedParameter) -> str:
+    """`rate, between 0% and 100%`: the type a value must have and the range it must fall in."""
+    from mespolicy.parameter_types import describe_range
+
+    # a library's range often repeats the policy's own: each is shown once
+    return ", ".join(dict.fromkeys([str(parameter.type), *(describe_range(r) for r in parameter.ranges)]))
 
 
 def _color() -> bool:

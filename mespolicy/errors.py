@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import enum
 import posixpath
 from collections.abc import Iterable, Sequence
 
@@ -11,14 +12,25 @@ import attrs
 from mespolicy.source import Span
 
 
+class Severity(enum.Enum):
+    """An error stops a policy from loading; a warning (a W code) is reported and the policy loads."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
 @attrs.frozen
 class Diagnostic:
-    """One located problem in a rule file: `file:line:col: code: message`, source line, caret, hint."""
+    """One located problem in a rule file: `file:line:col: code: message`, source line, caret, hint.
+
+    A warning (`severity` WARNING, a W code) prints the same way; it does not stop a policy loading.
+    """
 
     code: str
     message: str
     span: Span
     hint: str | None = None
+    severity: Severity = Severity.ERROR
 
     def render(self, folder: str | None = None) -> str:
         """The printed form; `folder` (the policy folder as the user wrote it) leads the file's path.
@@ -76,6 +88,18 @@ class PolicyFileError(MespolicyError):
         if self.total > count:
             summary += f" ({count} shown, {self.total - count} more not shown)"
         return "\n\n".join([*(d.render(folder) for d in self.diagnostics), summary])
+
+
+class PolicyWarnings(PolicyFileError):
+    """Warnings on a policy that checks, raised only where warnings count as errors (`check --strict`)."""
+
+    def render(self, folder: str | None = None) -> str:
+        return "\n\n".join([*(d.render(folder) for d in self.diagnostics), warning_count(self.diagnostics)])
+
+
+def warning_count(diagnostics: Sequence[Diagnostic]) -> str:
+    """`1 warning`, `3 warnings`."""
+    return f"{len(diagnostics)} warning{'s' if len(diagnostics) != 1 else ''}"
 
 
 class PolicySyntaxError(PolicyFileError):

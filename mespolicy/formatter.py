@@ -48,6 +48,13 @@ def format_expr(expr: n.Expr) -> str:
     return _expr(expr)[0]
 
 
+def format_range(value_range: n.ValueRange) -> str:
+    """`0%..100%`, `1 day..`: a parameter's declared range as the analyst writes it after `in`."""
+    low = "" if value_range.low is None else _literal(value_range.low)
+    high = "" if value_range.high is None else _literal(value_range.high)
+    return f"{low}..{high}"
+
+
 # -- expressions -----------------------------------------------------------------------
 #
 # Binding levels, loosest first: 0 if/first, 1 or, 2 and, 3 not, 4 comparisons,
@@ -295,6 +302,9 @@ class _Layout:
         if parameter.declared_type is not None:
             header += f": {parameter.declared_type.name}"
             last = parameter.declared_type.span.end_line
+        if parameter.value_range is not None:
+            header += f" in {format_range(parameter.value_range)}"
+            last = parameter.value_range.span.end_line
         values = parameter.values
         if len(values) == 1 and values[0].effective is None:
             header += f" = {_literal(values[0].value)}"

@@ -71,7 +71,8 @@ class MespolicyLexer(RegexLexer):
             include("constructs"),
             include("literals"),
             include("keywords"),
-            (r"==|!=|<=|>=|<|>|\+|-|\*|/", Operator),
+            # `..` of a parameter's range (`in 0%..100%`)
+            (r"==|!=|<=|>=|<|>|\+|-|\*|/|\.\.", Operator),
             (r"[=|:,.(){}]", Punctuation),
             (r"[A-Za-z_][A-Za-z0-9_]*", Name),
         ],

@@ -451,6 +451,15 @@ class TypeRef:
 
 
 @attrs.frozen
+class ValueRange:
+    """`in 0%..100%`, `in 1 day..`: the values a parameter may take, bounds included (None: open)."""
+
+    low: Literal | None
+    high: Literal | None
+    span: Span = _span()
+
+
+@attrs.frozen
 class DatedValue:
     """One value of a parameter and the day it takes effect (None: since always)."""
 
@@ -466,6 +475,8 @@ class Parameter:
     values: tuple[DatedValue, ...]
     clauses: tuple[Clause, ...]
     provenance: Provenance | None
+    # declared with the type: `parameter x: rate in 0%..100% = 25%`
+    value_range: ValueRange | None = None
     span: Span = _span()
 
 

@@ -11,6 +11,7 @@ from mespolicy import types as t
 from mespolicy.bands import out_of_order
 from mespolicy.checked import CheckedParameter, CheckedPolicy
 from mespolicy.errors import MespolicyError, PolicySyntaxError, closest
+from mespolicy.parameter_types import bare_number, describe_range, outside
 from mespolicy.parser import parse
 from mespolicy.typecheck import literal_type
 
@@ -19,6 +20,12 @@ class OverrideError(MespolicyError):
     """A `--set` that names no parameter, or gives a value of the wrong type or unit."""
 
     code = "S501"
+
+
+class OverrideRangeError(OverrideError):
+    """A `--set` value of the right type outside the range the parameter declares."""
+
+    code = "S502"
 
 
 def parse_assignments(assignments: Iterable[str]) -> dict[str, str]:
@@ -58,10 +65,18 @@ def _override(checked: CheckedPolicy, name: str, text: str) -> CheckedParameter:
         )
     literal = _literal(parameter, text)
     found = literal_type(literal, parameter.type)
-    if not t.assignable(found, parameter.type):
+    meant = bare_number(literal, parameter.type)
+    if meant is not None or not t.assignable(found, parameter.type):
         raise OverrideError(
             f"--set {name}={text}: {name} is {_describe(parameter.type)}, and {text!r} is {_describe(found)}"
-            f" (now {_shown(parameter)})"
+            f" (now {_shown(parameter)})" + (f"; did you mean {meant}?" if meant else "")
+        )
+    missed = outside(literal, parameter.ranges)
+    if missed is not None:
+        where = f"{missed.span.source.path}:{missed.span.line}"
+        raise OverrideRangeError(
+            f"--set {name}={text}: {name} must be {describe_range(missed)} (declared at {where});"
+            f" now {_shown(parameter)}"
         )
     return attrs.evolve(parameter, values=((None, literal),))
 

@@ -218,13 +218,27 @@ class _Builder(Transformer[Token, Any]):
     def parameter(self, meta: Meta, children: list[Any]) -> n.Parameter:
         name, *rest = children
         declared = next((c for c in rest if isinstance(c, n.TypeRef)), None)
+        value_range = next((c for c in rest if isinstance(c, n.ValueRange)), None)
         values = tuple(c for c in rest if isinstance(c, n.DatedValue))
         clauses, provenance = self._meta(rest)
-        return n.Parameter(str(name), declared, values, clauses, provenance, span=self.span(meta))
+        span = self.span(meta)
+        return n.Parameter(str(name), declared, values, clauses, provenance, value_range, span=span)
 
     @_with_meta
     def type_annotation(self, meta: Meta, children: list[Token]) -> n.TypeRef:
         return n.TypeRef(str(children[0]), span=self.span(meta))
+
+    @_with_meta
+    def value_range(self, meta: Meta, children: list[Any]) -> n.ValueRange:
+        low = next((c[1] for c in children if isinstance(c, tuple) and c[0] == "low"), None)
+        high = next((c[1] for c in children if isinstance(c, tuple) and c[0] == "high"), None)
+        return n.ValueRange(low, high, span=self.span(meta))
+
+    def range_low(self, children: list[n.Literal]) -> tuple[str, n.Literal]:
+        return "low", children[0]
+
+    def range_high(self, children: list[n.Literal]) -> tuple[str, n.Literal]:
+        return "high", children[0]
 
     @_with_meta
     def dated_value(self, meta: Meta, children: list[Any]) -> n.DatedValue:

@@ -11,8 +11,10 @@ from mespolicy import nodes as n
 from mespolicy.checked import CheckedPolicy
 from mespolicy.checker import check
 from mespolicy.compiler import CompiledPolicy, compile_policy
+from mespolicy.errors import Diagnostic
 from mespolicy.limits import DEFAULT as DEFAULT_LIMITS
 from mespolicy.limits import Limits
+from mespolicy.lint import warnings_of
 from mespolicy.loader import read_policy
 
 
@@ -23,6 +25,8 @@ class Passed:
     files: tuple[n.PolicyFile, ...]
     checked: CheckedPolicy | None = None
     compiled: CompiledPolicy | None = None
+    # what the warn pass found (a policy with warnings still compiles and decides)
+    warnings: tuple[Diagnostic, ...] = ()
 
     @property
     def summary(self) -> str:
@@ -45,6 +49,11 @@ def _check(done: Passed, limits: Limits) -> Passed:
     return attrs.evolve(done, checked=check(done.files, limits))
 
 
+def _warn(done: Passed, limits: Limits) -> Passed:
+    assert done.checked is not None
+    return attrs.evolve(done, warnings=warnings_of(done.checked))
+
+
 def _compile(done: Passed, limits: Limits) -> Passed:
     assert done.checked is not None
     return attrs.evolve(done, compiled=compile_policy(done.checked))
@@ -55,6 +64,7 @@ Pass = Callable[[Passed, Limits], Passed]
 PASSES: tuple[tuple[str, Pass], ...] = (
     ("parse", _parse),
     ("check", _check),
+    ("warn", _warn),
     ("compile", _compile),
 )
 

@@ -13,7 +13,7 @@ from mespolicy import nodes as n
 from mespolicy.checked import CheckedPolicy
 from mespolicy.checker import check
 from mespolicy.compiler import CompiledPolicy, compile_policy
-from mespolicy.errors import EvaluationError
+from mespolicy.errors import Diagnostic, EvaluationError
 from mespolicy.limits import DEFAULT as DEFAULT_LIMITS
 from mespolicy.limits import Limits
 from mespolicy.loader import read_policy, shipped_rules
@@ -41,6 +41,14 @@ class Policy:
     @property
     def actions(self) -> tuple[str, ...]:
         return tuple(self.checked.actions)
+
+    @property
+    def warnings(self) -> tuple[Diagnostic, ...]:
+        """What `mespolicy check` warns about (a parameter no rule reads, ...): found when asked,
+        so loading a policy to decide never pays for them."""
+        from mespolicy.lint import warnings_of
+
+        return warnings_of(self.checked)
 
     def read(self, data: object) -> Facts:
         """A request by this policy's declared facts, from decoded JSON, a mapping or a host object."""

@@ -134,6 +134,7 @@ class ParametersDirective(_PolicyDirective):
                 [nodes.literal("", p.name)],
                 [nodes.literal("", p.value)],
                 p.unit,
+                p.range,
                 ", ".join(p.clauses),
                 p.effective,
                 _basis(p.provenance),
@@ -141,8 +142,8 @@ class ParametersDirective(_PolicyDirective):
             ]
             for p in page.parameters
         ]
-        header = ["Parameter", "Value", "Unit", "Clauses", "Effective", "Basis", "Description"]
-        return [intro, _table(header, rows, [17, 10, 6, 8, 8, 7, 44], "mespolicy-parameters")]
+        header = ["Parameter", "Value", "Unit", "Range", "Clauses", "Effective", "Basis", "Description"]
+        return [intro, _table(header, rows, [17, 10, 6, 10, 8, 8, 7, 34], "mespolicy-parameters")]
 
 
 class FactsDirective(_PolicyDirective):

@@ -261,7 +261,11 @@ def _parameters(draw: st.DrawFn) -> n.Parameter:
     value = st.builds(n.DatedValue, literals(), st.none() | st.dates(), span=_SPAN)
     values = tuple(draw(st.lists(value, max_size=3)))
     clauses, provenance = draw(_meta())
-    return n.Parameter(name, declared, values, clauses, provenance, span=SPAN)
+    # a range is written after a declared type, open on either side but not both
+    bounds = st.tuples(st.none() | literals(), st.none() | literals()).filter(lambda b: b != (None, None))
+    ranges = st.none() | bounds.map(lambda b: n.ValueRange(b[0], b[1], span=SPAN))
+    value_range = draw(ranges) if declared is not None else None
+    return n.Parameter(name, declared, values, clauses, provenance, value_range, span=SPAN)
 
 
 @st.composite

@@ -6,7 +6,8 @@ A file lists its expected diagnostics in comment lines at its top::
 
 (line:column, code, and the message or a stable prefix of it). The list must
 match what parsing and checking the file report, no more and no fewer, in
-order. A file that shows an engine bug says so in a `# xfail: why` line.
+order; a file that checks is held to its warnings (W codes) the same way. A
+file that shows an engine bug says so in a `# xfail: why` line.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ import attrs
 import pytest
 
 from mespolicy.checker import check
-from mespolicy.errors import Diagnostic, PolicyFileError
+from mespolicy.errors import Diagnostic, PolicyFileError, PolicyWarnings, Severity
+from mespolicy.lint import warnings_of
 from mespolicy.loader import read_policy
 
 BAD = Path(__file__).parent / "bad"
@@ -53,12 +55,13 @@ def known_bug(path: Path) -> str | None:
 
 
 def load_errors(path: Path) -> PolicyFileError | None:
-    """Parse the file (and check it when it parses); the error raised, if any."""
+    """Parse the file (and check it when it parses); the error raised, or else its warnings, if any."""
     try:
-        check(read_policy(path))
+        checked = check(read_policy(path))
     except PolicyFileError as error:
         return error
-    return None
+    warnings = warnings_of(checked)
+    return PolicyWarnings(warnings) if warnings else None
 
 
 def as_found(diagnostic: Diagnostic, wanted: Expected | None) -> str:
@@ -119,7 +122,8 @@ def test_bad_file_renders_location_source_line_and_caret(path: Path) -> None:
         assert caret.startswith("  " + " " * (span.column - 1) + "^")
         assert set(caret.strip()) == {"^"}
     count = len(error.diagnostics)
-    assert rendered.endswith(f"{count} error{'s' if count != 1 else ''}")
+    noun = "warning" if isinstance(error, PolicyWarnings) else "error"
+    assert rendered.endswith(f"{count} {noun}{'s' if count != 1 else ''}")
 
 
 def test_independent_errors_are_all_reported() -> None:
@@ -135,3 +139,13 @@ def test_a_file_that_does_not_parse_reports_one_syntax_error() -> None:
         assert error is not None
         assert len(error.diagnostics) == 1, path.name
         assert error.diagnostics[0].code.startswith("P")
+
+
+def test_warnings_are_reported_only_for_files_without_errors_and_have_warning_severity() -> None:
+    for path in PATHS:
+        error = load_errors(path)
+        if error is None:
+            continue
+        warned = isinstance(error, PolicyWarnings)
+        assert all((d.severity is Severity.WARNING) == warned for d in error.diagnostics), path.name
+        assert all(d.code.startswith("W") == warned for d in error.diagnostics), path.name

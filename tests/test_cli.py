@@ -165,7 +165,7 @@ def test_params_on_a_copy_with_a_changed_parameter(tmp_path: Path) -> None:
     for file in RULES.glob("*.mes"):
         (copy / file.name).write_text(file.read_text())
     text = (copy / "parameters.mes").read_text()
-    (copy / "parameters.mes").write_text(text.replace("deferral_grace = 90 days", "deferral_grace = 60 days"))
+    (copy / "parameters.mes").write_text(text.replace("= 90 days\n  clause §9.1", "= 60 days\n  clause §9.1"))
     _, out, _ = run("params", "--policy", str(copy))
     row = next(line for line in out.splitlines() if "deferral_grace" in line)
     assert "60 days" in row
@@ -184,22 +184,42 @@ def test_diff_of_a_rule_text_change_that_changes_no_decision(tmp_path: Path) -> 
     assert "no decision changed" in out
 
 
+def _rules_with(tmp_path: Path, old: str, new: str) -> Path:
+    """A copy of the shipped rules with one text of parameters.mes replaced."""
+    copy = tmp_path / "rules"
+    copy.mkdir()
+    for file in RULES.glob("*.mes"):
+        (copy / file.name).write_text(file.read_text())
+    text = (copy / "parameters.mes").read_text()
+    assert old in text
+    (copy / "parameters.mes").write_text(text.replace(old, new))
+    return copy
+
+
+def test_diff_refuses_a_what_if_outside_the_declared_range() -> None:
+    portfolio = str(EXAMPLES / "portfolio.jsonl")
+    code, _, err = run("diff", "shipped", "shipped", "--set", "days_per_year=0days", "--requests", portfolio)
+    assert code == 2
+    assert "S502" in err
+    assert "days_per_year must be at least 1 day (declared at parameters.mes:" in err
+
+
 def test_diff_counts_requests_the_new_policy_cannot_decide() -> None:
     code, out, _ = run(
         "diff",
         "shipped",
         "shipped",
         "--set",
-        "days_per_year=0days",
+        "renewal_term=99999months",
         "--json",
         "--requests",
         str(EXAMPLES / "portfolio.jsonl"),
     )
     assert code == 0
     report = json.loads(out)
-    # every request whose rules prorate a fee now divides by zero days
-    assert report["by_action"]["renew"] == {"became an error": 1}  # the late one: its fee is prorated
-    assert "division by zero" in report["examples"][0]["new"]["error"]
+    # every request whose new term ends past year 9999 can no longer be decided
+    assert report["by_action"] == {"cancel": {"became an error": 1}, "renew": {"became an error": 2}}
+    assert "a date is out of range" in report["examples"][0]["new"]["error"]
     assert report["errors"] == []
 
 
@@ -280,9 +300,23 @@ def test_a_longer_renewal_term_is_charged_for_its_length() -> None:
     assert [c["amount"] for c in decision["charges"]] == ["24000.00", "328.77"]
 
 
-def test_a_zero_length_renewal_term_is_an_error_naming_the_rule() -> None:
+def test_a_zero_length_renewal_term_is_refused_by_its_declared_range() -> None:
+    code, _, err = run("decide", "--set", "renewal_term=0months", str(EXAMPLES / "renew-late.json"))
+    assert code == 2
+    assert "S502: --set renewal_term=0months: renewal_term must be at least 1 month" in err
+
+
+def test_a_zero_length_renewal_term_is_an_error_naming_the_rule(tmp_path: Path) -> None:
+    # without its declared range, the what-if reaches the rules, which fail with a located error
+    untyped = _rules_with(tmp_path, "renewal_term: months in 1 month.. =", "renewal_term =")
     code, out, _ = run(
-        "decide", "--jsonl", "--set", "renewal_term=0months", str(EXAMPLES / "portfolio.jsonl")
+        "decide",
+        "--policy",
+        str(untyped),
+        "--jsonl",
+        "--set",
+        "renewal_term=0months",
+        str(EXAMPLES / "portfolio.jsonl"),
     )
     assert code == 1
     late = json.loads(out.splitlines()[1])

@@ -25,8 +25,8 @@ def _edited_copy(folder: Path) -> Path:
     shutil.copytree(shipped_rules(), folder)
     parameters = folder / "parameters.mes"
     text = parameters.read_text(encoding="utf-8")
-    assert "parameter reinstatement_fee_rate = 25%" in text
-    parameters.write_text(text.replace("reinstatement_fee_rate = 25%", "reinstatement_fee_rate = 30%"))
+    assert "parameter reinstatement_fee_rate: rate in 0%..100% = 25%" in text
+    parameters.write_text(text.replace("0%..100% = 25%", "0%..100% = 30%"))
     return folder
 
 

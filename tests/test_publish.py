@@ -59,7 +59,9 @@ def edit(path: Path, old: str, new: str) -> None:
 def shorter_grace(tmp_path: Path) -> Path:
     folder = copy_rules(tmp_path)
     edit(
-        folder / "parameters.mes", "parameter deferral_grace = 90 days", "parameter deferral_grace = 60 days"
+        folder / "parameters.mes",
+        "parameter deferral_grace: days in 0 days.. = 90 days",
+        "parameter deferral_grace: days in 0 days.. = 60 days",
     )
     return folder
 
@@ -92,6 +94,16 @@ def test_a_changed_parameter_shows_with_its_clause_in_markdown(shorter_grace: Pa
     assert "90 days" not in row
 
 
+@pytest.mark.parametrize("form", ["markdown", "html"])
+def test_a_parameter_shows_its_declared_range(shipped: Policy, pages: dict[str, str], form: str) -> None:
+    def row(name: str) -> str:
+        return markdown_row(pages[form], name) if form == "markdown" else html_row(pages[form], name)
+
+    assert "between 0% and 100%" in row("reinstatement_fee_rate")
+    # days_per_year has its own range and the library's, the same: shown once
+    assert row("days_per_year").count("at least 1 day") == 1
+
+
 def test_a_changed_parameter_shows_with_its_clause_in_html(shorter_grace: Path) -> None:
     row = html_row(policy_html(load(shorter_grace), day=DAY), "deferral_grace")
     assert "60 days" in row
@@ -111,8 +123,8 @@ def test_a_dated_parameter_shows_each_value_with_its_date(tmp_path: Path) -> Non
     folder = copy_rules(tmp_path)
     edit(
         folder / "parameters.mes",
-        "parameter reinstatement_fee_rate = 25%\n",
-        "parameter reinstatement_fee_rate\n  = 25%\n  = 20% from 2027-01-01\n",
+        "parameter reinstatement_fee_rate: rate in 0%..100% = 25%\n",
+        "parameter reinstatement_fee_rate: rate in 0%..100%\n  = 25%\n  = 20% from 2027-01-01\n",
     )
     policy = load(folder)
     before = markdown_row(policy_markdown(policy, day=date(2026, 6, 1)), "reinstatement_fee_rate")
@@ -363,7 +375,7 @@ def test_the_directives_take_a_policy_folder_and_one_action(tmp_path: Path, shor
     status = build.build_main(["-W", "-q", "-E", "-b", "html", str(source), str(out)])
     assert status == 0
     seen = text_of((out / "index.html").read_text(encoding="utf-8"))
-    assert "deferral_grace 60 days days §9.1" in seen
+    assert "deferral_grace 60 days days at least 0 days §9.1" in seen
     assert "12,747.95 USD" in seen  # day 91 is past a 60-day grace too
     assert "late_renewal" in seen
     assert "cancelled_at_expiry" not in seen  # only the action asked for

@@ -75,7 +75,7 @@ def test_a_k_expression_that_does_not_read_is_a_usage_error(project: Path, expre
 def test_x_stops_at_the_first_failure(project: Path) -> None:
     parameters = project / "rules" / "parameters.mes"
     parameters.write_text(
-        parameters.read_text().replace("reinstatement_fee_rate = 25%", "reinstatement_fee_rate = 30%")
+        parameters.read_text().replace("0%..100% = 25%", "0%..100% = 30%")
     )
     code, out, _ = _run("test", "-x")
     assert code == 1

@@ -133,6 +133,7 @@ def render_html(page: PolicyPage) -> str:
             f'<span id="param-{_h(p.name)}">{_h_code(p.name)}</span>',
             _h_code(p.value),
             _h(p.unit),
+            _h(p.range),
             _h(", ".join(p.clauses)),
             _h(p.effective),
             _h_basis(p.provenance),
@@ -140,7 +141,8 @@ def render_html(page: PolicyPage) -> str:
         ]
         for p in page.parameters
     ]
-    out.append(_h_table(["Parameter", "Value", "Unit", "Clauses", "Effective", "Basis", "Description"], rows))
+    header = ["Parameter", "Value", "Unit", "Range", "Clauses", "Effective", "Basis", "Description"]
+    out.append(_h_table(header, rows))
     out += ['<h2 id="actions">Actions</h2>', f"<p>{_h(RULE_ORDER)}</p>"]
     out += [_h_action(action) for action in page.actions]
     if page.definitions:

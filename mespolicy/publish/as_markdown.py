@@ -118,6 +118,7 @@ def render_markdown(page: PolicyPage) -> str:
             _md_code(p.name),
             _md_code(p.value),
             p.unit,
+            p.range,
             ", ".join(p.clauses),
             _md(p.effective),
             _md_basis(p.provenance),
@@ -125,7 +126,8 @@ def render_markdown(page: PolicyPage) -> str:
         ]
         for p in page.parameters
     ]
-    lines += _md_table(["Parameter", "Value", "Unit", "Clauses", "Effective", "Basis", "Description"], rows)
+    header = ["Parameter", "Value", "Unit", "Range", "Clauses", "Effective", "Basis", "Description"]
+    lines += _md_table(header, rows)
     lines += ["", "## Actions", "", RULE_ORDER, ""]
     for action in page.actions:
         lines += _md_action(action)

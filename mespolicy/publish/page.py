@@ -29,6 +29,7 @@ from mespolicy.model.decision import Charge, PolicyIdentity
 from mespolicy.model.facts import Facts
 from mespolicy.model.money import Money
 from mespolicy.model.request import RequestError, parse_request
+from mespolicy.parameter_types import describe_range
 from mespolicy.policy import Policy, parameter_values
 from mespolicy.source import Span
 
@@ -77,6 +78,8 @@ class ParameterEntry:
     clauses: tuple[str, ...]
     schedule: tuple[tuple[date | None, str], ...]
     provenance: Provenance | None
+    # the declared range in words (`between 0% and 100%`, `at least 1 day`), empty when none
+    range: str = ""
 
     @property
     def effective(self) -> str:
@@ -507,6 +510,7 @@ def _parameters(policy: Policy, day: date) -> Iterator[ParameterEntry]:
             clauses=_clauses(node.clauses),
             schedule=tuple((d, format_expr(v)) for d, v in parameter.values),
             provenance=_provenance(node.provenance),
+            range="; ".join(dict.fromkeys(describe_range(r) for r in parameter.ranges)),
         )
 
 

@@ -50,7 +50,12 @@ LATE_40 = rq.renew("2026-04-10", "2025-03-01", "2026-03-01")  # 40 days after th
 
 
 def test_an_unchanged_copy_decides_as_the_shipped_policy(tmp_path: Path) -> None:
-    copy = edited(tmp_path, "parameters.mes", "reinstatement_fee_rate = 25%", "reinstatement_fee_rate = 25%")
+    copy = edited(
+        tmp_path,
+        "parameters.mes",
+        "reinstatement_fee_rate: rate in 0%..100% = 25%",
+        "reinstatement_fee_rate: rate in 0%..100% = 25%",
+    )
     shipped = mespolicy.load()
     for request in (
         LATE_40,
@@ -70,7 +75,10 @@ def test_an_unchanged_copy_decides_as_the_shipped_policy(tmp_path: Path) -> None
 
 def test_reinstatement_fee_rate(tmp_path: Path) -> None:
     policy = edited(
-        tmp_path, "parameters.mes", "reinstatement_fee_rate = 25%", "reinstatement_fee_rate = 20%"
+        tmp_path,
+        "parameters.mes",
+        "reinstatement_fee_rate: rate in 0%..100% = 25%",
+        "reinstatement_fee_rate: rate in 0%..100% = 20%",
     )
     late = policy.decide(LATE_40)
     assert charges(late) == [
@@ -85,7 +93,12 @@ def test_reinstatement_fee_rate(tmp_path: Path) -> None:
 
 
 def test_deferral_grace(tmp_path: Path) -> None:
-    policy = edited(tmp_path, "parameters.mes", "deferral_grace = 90 days", "deferral_grace = 60 days")
+    policy = edited(
+        tmp_path,
+        "parameters.mes",
+        "deferral_grace: days in 0 days.. = 90 days",
+        "deferral_grace: days in 0 days.. = 60 days",
+    )
     # 2025-03-01 + 60 days = 2025-04-30 (30 + 30): still free
     assert charges(policy.decide(rq.initial("2025-04-30", "2025-03-01"))) == [
         ("initial_term", "12000.00"),
@@ -107,7 +120,10 @@ def test_deferral_grace(tmp_path: Path) -> None:
 
 def test_reactivation_cutoff(tmp_path: Path) -> None:
     policy = edited(
-        tmp_path, "parameters.mes", "reactivation_cutoff = 36 months", "reactivation_cutoff = 24 months"
+        tmp_path,
+        "parameters.mes",
+        "reactivation_cutoff: months in 0 months.. = 36 months",
+        "reactivation_cutoff: months in 0 months.. = 24 months",
     )
     # end 2026-03-01 + 24 months = 2028-03-01: the last day to reinstate
     last = policy.decide(rq.renew("2028-03-01", "2025-03-01", "2026-03-01"))
@@ -132,7 +148,10 @@ def test_reactivation_cutoff(tmp_path: Path) -> None:
 
 def test_cancellation_notice(tmp_path: Path) -> None:
     policy = edited(
-        tmp_path, "parameters.mes", "cancellation_notice = 30 days", "cancellation_notice = 45 days"
+        tmp_path,
+        "parameters.mes",
+        "cancellation_notice: days in 0 days.. = 30 days",
+        "cancellation_notice: days in 0 days.. = 45 days",
     )
     # 2026-01-15..2026-03-01 = 17 + 28 = 45 days: stops at the end
     timely = policy.decide(rq.cancel("2026-01-15", "2025-03-01", "2026-03-01"))
@@ -149,7 +168,12 @@ def test_cancellation_notice(tmp_path: Path) -> None:
 
 
 def test_days_per_year(tmp_path: Path) -> None:
-    policy = edited(tmp_path, "parameters.mes", "days_per_year = 365 days", "days_per_year = 360 days")
+    policy = edited(
+        tmp_path,
+        "parameters.mes",
+        "days_per_year: days in 1 day.. = 365 days",
+        "days_per_year: days in 1 day.. = 360 days",
+    )
     # 25% x 12,000 x 40/360 = 333.333.. -> 333.33
     assert charges(policy.decide(LATE_40)) == [
         ("renewal", "12000.00"),
@@ -161,8 +185,8 @@ def test_a_dated_value_takes_effect_on_its_day(tmp_path: Path) -> None:
     policy = edited(
         tmp_path,
         "parameters.mes",
-        "reinstatement_fee_rate = 25%",
-        "reinstatement_fee_rate = 25%\n  = 30% from 2026-04-01",
+        "reinstatement_fee_rate: rate in 0%..100% = 25%",
+        "reinstatement_fee_rate: rate in 0%..100% = 25%\n  = 30% from 2026-04-01",
     )
     # renewed 2026-04-10, after the change: 30% x 12,000 x 40/365 = 394.520.. -> 394.52
     assert charges(policy.decide(LATE_40))[-1] == ("reinstatement_fee", "394.52")
