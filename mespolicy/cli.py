@@ -18,7 +18,9 @@ import click
 import orjson
 
 from mespolicy import __version__
-from mespolicy.errors import MespolicyError, PolicyWarnings, warning_count
+from mespolicy import nodes as n
+from mespolicy.discovery import POLICY_HELP, Found, describe, discover, load_found, policy_root
+from mespolicy.errors import MespolicyError, PolicyFileError, PolicyWarnings, warning_count
 from mespolicy.identity import content_hash
 from mespolicy.limits import DEFAULT as DEFAULT_LIMITS
 from mespolicy.limits import Limits, LimitSettingError
@@ -28,7 +30,7 @@ from mespolicy.model.facts import Facts
 from mespolicy.model.request import RequestError, too_big
 from mespolicy.overrides import parse_assignments
 from mespolicy.pipeline import PASSES, run_passes
-from mespolicy.policy import Policy, load
+from mespolicy.policy import Policy
 from mespolicy.publish import docs_command
 from mespolicy.publish.command import RUN_LIBRARIES
 
@@ -38,12 +40,37 @@ def _fail(message: str, code: int = 1) -> NoReturn:
     sys.exit(code)
 
 
-def _load(policy: Path | None, assignments: tuple[str, ...] = ()) -> Policy:
+def _found(policy: Path | None) -> Found:
+    """The policy a command means: `--policy`, else the one in front of the analyst (mespolicy.discovery)."""
     try:
-        loaded = load(policy, limits=_limits(), libraries=_libraries())
-        return loaded.with_overrides(parse_assignments(assignments))
+        return discover(policy)
     except MespolicyError as error:
-        _fail(error.render(_shown_folder(policy)), 2)
+        _fail(error.render(), 2)
+
+
+def _load(
+    policy: Path | Found | None,
+    assignments: tuple[str, ...] = (),
+    *,
+    announce: bool = True,
+    label: str = "policy",
+) -> Policy:
+    """The policy a command runs under, with its what-if settings; says on stderr which one it is."""
+    found = policy if isinstance(policy, Found) else _found(policy)
+    try:
+        loaded = load_found(found, _limits(), _libraries()).with_overrides(parse_assignments(assignments))
+    except MespolicyError as error:
+        _fail(error.render(found.shown), 2)
+    if announce:
+        _announce(found, loaded, label)
+    return loaded
+
+
+def _announce(found: Found, loaded: Policy, label: str = "policy") -> None:
+    """Name the policy used, on stderr so that stdout stays the command's own output."""
+    from mespolicy.identity import content_hash
+
+    click.echo(describe(found, content_hash(loaded.checked.files), label), err=True)
 
 
 _LIMITS = "mespolicy.limits"
@@ -120,13 +147,16 @@ def main(
         _fail(error.render(), 2)
 
 
-@main.command()
-@click.option(
+_POLICY = click.option(
     "--policy",
     type=click.Path(exists=True, path_type=Path),
     default=None,
-    help="Folder (or file) of rules; the shipped policy by default.",
+    help=POLICY_HELP,
 )
+
+
+@main.command()
+@_POLICY
 def identity(policy: Path | None) -> None:
     """Print the policy's identity as every decision carries it: name, version, content hash (JSON).
 
@@ -137,7 +167,7 @@ def identity(policy: Path | None) -> None:
     """
     from mespolicy.identity import identity_of
 
-    loaded = _load(policy)
+    loaded = _load(policy, announce=False)
     found = identity_of(loaded.checked.header, loaded.checked.files)
     click.echo(json.dumps({"name": found.name, "version": found.version, "hash": found.hash}, indent=2))
 
@@ -154,12 +184,6 @@ def default_format(jsonl: bool, terminal: bool) -> str:
     return "table" if terminal else "json"
 
 
-_POLICY = click.option(
-    "--policy",
-    type=click.Path(exists=True, path_type=Path),
-    default=None,
-    help="Folder (or file) of rules; the shipped policy by default.",
-)
 _SET = click.option(
     "--set",
     "assignments",
@@ -202,9 +226,14 @@ _SET = click.option(
 def check(path: Path | None, until: str, prove: bool | None, solver_timeout: int, strict: bool) -> None:
     """Parse, check and compile a folder of rule files; report errors, then warnings; prove the rules.
 
+    PATH is a policy folder, or one rule file: its policy folder is checked
+    (the folder above, for a file of tests/) and the errors of that file are
+    reported. Without PATH: the policy --policy would default to.
+
     \b
     Examples:
       mespolicy check rules/
+      mespolicy check rules/renewal.mes
       mespolicy check --strict rules/
       mespolicy check --until parse rules/renewal.mes
       mespolicy check --strict --solver-timeout 20000 rules/
@@ -213,35 +242,43 @@ def check(path: Path | None, until: str, prove: bool | None, solver_timeout: int
     from mespolicy.loader import read_folder
     from mespolicy.testing import check_tests, tests_in
 
-    folder = path or shipped_rules()
+    found, only = _target(path)
     limits = _limits()
     try:
         # every file, the tests beside the rules too, read and parsed once
-        read = read_folder(folder, limits, libraries=_libraries())
+        read = read_folder(found.path, limits, libraries=_libraries())
+        if only is not None and only not in {file.path for file in read.files}:
+            # a file the folder's policy does not hold (nothing includes it): checked on its own
+            found, only = Found(path or found.path, "given", _shown_folder(path)), None
+            read = read_folder(found.path, limits, libraries=_libraries())
         done = run_passes(read.policy, until, limits)
         # the tests beside the rules are rule text too: parsed, and checked against the policy
         tests = tests_in(read.files)
         if done.checked is not None:
             compiled = done.compiled or compile_policy(done.checked)
-            check_tests(Policy(done.checked, compiled, str(folder), limits), tests)
+            check_tests(Policy(done.checked, compiled, found.origin, limits), tests)
     except MespolicyError as error:
-        _fail(error.render(_shown_folder(path)))
-    summary = f"{folder}: {done.summary}; {len(tests)} tests {'parsed' if until == 'parse' else 'checked'}"
+        _fail(_errors_of(error, found, only), 2)
+    _announce_files(found, done.checked.files if done.checked else None)
+    if only is not None:
+        tests = tuple(test for test in tests if test.span.source.path == only)
+    shown = path if path is not None else found.origin
+    summary = f"{shown}: {done.summary}; {len(tests)} tests {'parsed' if until == 'parse' else 'checked'}"
     if done.warnings:
-        click.echo(PolicyWarnings(done.warnings).render(_shown_folder(path)) + "\n", err=True)
+        click.echo(PolicyWarnings(done.warnings).render(found.shown) + "\n", err=True)
         summary += f"; {warning_count(done.warnings)}"
     click.echo(summary)
     proved_clean = True
     if done.checked is not None and until == PASSES[-1][0]:
-        checked_policy = Policy(done.checked, compiled, str(folder), limits)
-        proved_clean = _prove(checked_policy, path, prove, solver_timeout, strict)
+        checked_policy = Policy(done.checked, compiled, found.origin, limits)
+        proved_clean = _prove(checked_policy, found.shown, prove, solver_timeout, strict)
     if strict and done.warnings:
         _fail(f"{warning_count(done.warnings)} (--strict: warnings fail the check)", 2)
     if not proved_clean:
         sys.exit(2)
 
 
-def _prove(policy: Policy, path: Path | None, prove: bool | None, timeout: int, strict: bool) -> bool:
+def _prove(policy: Policy, folder: str | None, prove: bool | None, timeout: int, strict: bool) -> bool:
     """The proofs of `check`: a status line per action; False when a witness confirms an overlap or gap
     (or, with --strict, when the proofs warn)."""
     from mespolicy import proofs
@@ -260,7 +297,7 @@ def _prove(policy: Policy, path: Path | None, prove: bool | None, timeout: int, 
     shown = printed(
         prove_policy(policy, timeout),
         {name: action.span for name, action in policy.checked.actions.items()},
-        _shown_folder(path),
+        folder,
     )
     click.echo(f"proofs (z3, at most {timeout} ms a question):")
     for line in shown.status:
@@ -270,6 +307,46 @@ def _prove(policy: Policy, path: Path | None, prove: bool | None, timeout: int, 
     if shown.errors or shown.warnings:
         click.echo(f"{shown.errors} proof errors, {shown.warnings} warnings", err=True)
     return not shown.failed(strict)
+
+
+def _target(path: Path | None) -> tuple[Found, str | None]:
+    """The policy a command given PATH runs under, and the file's place in it when PATH is one file."""
+    if path is None:
+        return _found(None), None
+    if path.is_dir():
+        return Found(path, "given", str(path)), None
+    try:
+        around: Found | None = discover()
+    except MespolicyError:  # a bad MESPOLICY_POLICY does not stop a command given its file
+        around = None
+    root = policy_root(path, around)
+    try:
+        only = path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:  # pragma: no cover - policy_root gives a folder above the file
+        only = path.name
+    return Found(root, "given", str(root)), only
+
+
+def _errors_of(error: MespolicyError, found: Found, only: str | None) -> str:
+    """The printed errors; for one file, its own and how many the other files of its policy have."""
+    if only is None or not isinstance(error, PolicyFileError):
+        return error.render(found.shown)
+    mine = [d for d in error.diagnostics if d.span.source.path == only]
+    elsewhere = error.total - len(mine)
+    note = (
+        f"{elsewhere} error{'s' if elsewhere != 1 else ''} in other files of the policy "
+        f"{found.origin} (mespolicy check {found.origin} lists them)"
+    )
+    if not mine:
+        return f"{only}: no errors in this file; {note}"
+    text = PolicyFileError(mine).render(found.shown)
+    return f"{text}; {note}" if elsewhere else text
+
+
+def _announce_files(found: Found, files: tuple[n.PolicyFile, ...] | None) -> None:
+    from mespolicy.identity import content_hash
+
+    click.echo(describe(found, None if files is None else content_hash(files)), err=True)
 
 
 def _shown_folder(path: Path | None) -> str | None:
@@ -311,7 +388,7 @@ def fmt(paths: tuple[Path, ...], check_only: bool) -> None:
             if formatted != text and not check_only:
                 write_rule_file(file, formatted)
         except MespolicyError as error:
-            _fail(error.render())
+            _fail(error.render(), 2)
         if formatted != text:
             unformatted.append(file)
     verb = "would reformat" if check_only else "reformatted"
@@ -422,7 +499,7 @@ def decide(
     if not requests:
         _fail("decide: give a request file (or --jsonl FILE, - for stdin)", 2)
     shown = output_format or default_format(jsonl, sys.stdout.isatty())
-    loaded = _load(policy, assignments)
+    loaded = _load(policy, assignments, announce=False)
     if shown == "table":
         _decide_table(loaded, requests, jsonl, trace, explain)
         return
@@ -755,7 +832,7 @@ def explain(
     """
     from mespolicy.explain import Level, render_text
 
-    loaded = _load(policy, assignments)
+    loaded = _load(policy, assignments, announce=not as_json)
     try:
         _, _, text = next(_request_texts((request,), False, loaded.limits))
     except OSError as error:
@@ -780,13 +857,16 @@ def explain(
         click.echo(click.unstyle(shown).encode("ascii", "backslashreplace").decode("ascii"))
 
 
-def _policy_argument(text: str) -> Path | None:
-    return None if text == "shipped" else Path(text)
+def _policy_argument(text: str | None) -> Found:
+    """A policy named on the command line: a folder, `shipped`, or (left out) the one discovery finds."""
+    if text == "shipped":
+        return Found(shipped_rules(), "shipped", None)
+    return _found(None if text is None else Path(text))
 
 
 @main.command()
-@click.argument("old")
-@click.argument("new")
+@click.argument("old", required=False)
+@click.argument("new", required=False)
 @click.option(
     "--requests",
     "requests_file",
@@ -813,8 +893,8 @@ def _policy_argument(text: str) -> Path | None:
 )
 @_SET
 def diff(
-    old: str,
-    new: str,
+    old: str | None,
+    new: str | None,
     requests_file: Path | None,
     as_json: bool,
     examples: int,
@@ -825,23 +905,27 @@ def diff(
     """Decide every request under two policies and report what changes; with --prove, prove it.
 
     OLD and NEW are rule folders, or the word `shipped` for the shipped policy;
-    --set overrides apply to NEW, so one policy can be compared with a what-if
-    version of itself.
+    NEW left out is the policy in front of you (--policy's default, see
+    mespolicy check --help), OLD left out is `shipped`: `mespolicy diff
+    --requests FILE` shows what your edits change. --set overrides apply to
+    NEW, so one policy can be compared with a what-if version of itself.
 
     \b
     Examples:
+      mespolicy diff --requests portfolio.jsonl
       mespolicy diff rules/ my-rules/ --requests portfolio.jsonl
       mespolicy diff shipped shipped --set reinstatement_fee_rate=20% --requests portfolio.jsonl
       mespolicy diff shipped my-rules/ --requests portfolio.jsonl --json
       mespolicy diff shipped shipped --set reactivation_cutoff="24 months" --prove
     """
-    before = _load(_policy_argument(old))
-    after = _load(_policy_argument(new), assignments)
+    old_found, new_found = _policy_argument(old or "shipped"), _policy_argument(new)
+    before = _load(old_found, label="old policy")
+    after = _load(new_found, assignments, label="new policy")
     if requests_file is None and not prove:
         _fail("diff needs --requests FILE (a JSON Lines file of requests), or --prove, or both", 2)
     proved: dict[str, Any] = {}
     if requests_file is not None:
-        names = shown_origin(_policy_argument(old)), shown_origin(_policy_argument(new), assignments)
+        names = shown_origin(old_found), shown_origin(new_found, assignments)
         proved.update(_corpus_diff(before, after, requests_file, as_json, examples, names))
     if prove:
         from mespolicy import proofs
@@ -910,47 +994,114 @@ def schema(what: str, policy: Path | None) -> None:
     """
     from mespolicy.json_schema import decision_schema, request_schema
 
-    loaded = _load(policy)
+    loaded = _load(policy, announce=False)
     make = request_schema if what == "request" else decision_schema
     click.echo(json.dumps(make(loaded.checked), indent=2, ensure_ascii=False))
 
 
 @main.command(name="test")
 @click.argument("path", type=click.Path(exists=True, path_type=Path), required=False)
+@click.option(
+    "-k",
+    "keyword",
+    metavar="EXPRESSION",
+    help="Only the tests whose name holds a word; words joined by and, or, not, ( ) as with pytest -k.",
+)
+@click.option("-x", "--exitfirst", is_flag=True, help="Stop at the first failing test.")
+@click.option("-v", "--verbose", is_flag=True, help="One line per test, PASSED or FAILED, as it runs.")
+@click.option(
+    "--junitxml",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the results to this file as JUnit XML, for CI systems.",
+)
+@click.option(
+    "--durations",
+    type=click.IntRange(min=0),
+    default=None,
+    metavar="N",
+    help="Show the N slowest tests (0: none). Default: 5 with -v, none without.",
+)
 @_SET
-def test_command(path: Path | None, assignments: tuple[str, ...]) -> None:
+def test_command(
+    path: Path | None,
+    keyword: str | None,
+    exitfirst: bool,
+    verbose: bool,
+    junitxml: Path | None,
+    durations: int | None,
+    assignments: tuple[str, ...],
+) -> None:
     """Run the tests written beside the rules (in the rule files and in their tests/ folder).
 
-    Prints one line per failing test with its file:line, expected and actual
-    side by side, then `N passed, N failed`; exit status 1 on any failure.
+    PATH is a policy folder, or one rule file: the tests of that file, run
+    under its policy. Without PATH: the policy --policy would default to (see
+    mespolicy check --help). Each failing test is a block: its name and
+    file:line, then each difference as the test's line (-) and the line that
+    would hold for the decision made (+), ready to paste; then `N passed, N
+    failed`. Exit status 0 when every test passed, 1 when one failed, 2 when
+    the policy or its tests do not check.
 
     \b
     Examples:
       mespolicy test
       mespolicy test rules/
+      mespolicy test rules/tests/renewal.mes -k late
+      mespolicy test -x -v --junitxml results.xml
       mespolicy test rules/ --set reinstatement_fee_rate=20%
     """
     from mespolicy.loader import read_folder
     from mespolicy.policy import from_files
-    from mespolicy.testing import check_tests, report_line, run_tests, summary, tests_in
+    from mespolicy.results import LEGEND, failure_block, junit_xml, slowest, summary, verbose_line
+    from mespolicy.selection import matcher
+    from mespolicy.testing import check_tests, run_test, tests_in
 
-    folder = path or shipped_rules()
-    shown = _shown_folder(path)
+    found, only = _target(path)
     limits = _limits()
     try:
-        read = read_folder(folder, limits, libraries=_libraries())  # each file read and parsed once
-        loaded = from_files(read.policy, str(folder), limits).with_overrides(parse_assignments(assignments))
+        picks = matcher(keyword) if keyword is not None else None
+        read = read_folder(found.path, limits, libraries=_libraries())  # each file read and parsed once
+        loaded = from_files(read.policy, found.origin, limits).with_overrides(parse_assignments(assignments))
         tests = tests_in(read.files)
         check_tests(loaded, tests)
     except MespolicyError as error:
-        _fail(error.render(shown))
-    results = list(run_tests(loaded, tests))
-    for result in results:
-        if not result.passed:
-            click.echo(report_line(result, shown))
-    click.echo(summary(results))
-    if not all(r.passed for r in results):
+        _fail(_errors_of(error, found, only), 2)
+    _announce(found, loaded)
+    # a FILE narrows the run to its tests; -k deselects among them
+    scope = [test for test in tests if only is None or test.span.source.path == only]
+    chosen = [test for test in scope if picks is None or picks(test.name)]
+    results = []
+    for test in chosen:
+        result = run_test(loaded, test)
+        results.append(result)
+        if verbose:
+            click.echo(_styled(verbose_line(result, found.shown), result.passed))
+        if exitfirst and not result.passed:
+            break
+    failed = [r for r in results if not r.passed]
+    if failed:
+        click.echo(("\n" if verbose else "") + LEGEND)
+    for result in failed:
+        block = failure_block(result, found.shown)
+        click.echo("\n" + _styled(block[0], False))
+        click.echo("\n".join(block[1:]))
+    shown_slowest = slowest(results, durations if durations is not None else 5 if verbose else 0, found.shown)
+    if shown_slowest:
+        click.echo("\n" + "\n".join(shown_slowest))
+    if junitxml is not None:
+        try:
+            junit_xml(results, junitxml, found.shown)
+        except OSError as error:
+            _fail(f"{junitxml}: cannot write: {error.strerror or error}", 2)
+    if failed or verbose or shown_slowest:
+        click.echo()
+    click.echo(summary(results, len(scope) - len(chosen), len(chosen) - len(results)))
+    if failed:
         sys.exit(1)
+
+
+def _styled(line: str, passed: bool) -> str:
+    return click.style(line, fg="green" if passed else "red", bold=not passed)
 
 
 @main.command()
@@ -975,14 +1126,15 @@ def params(policy: Path | None, assignments: tuple[str, ...], day: datetime.date
     from mespolicy.params_table import parameters_list
     from mespolicy.terminal import console, show
 
-    loaded = _load(policy, assignments)
+    found = _found(policy)
+    loaded = _load(found, assignments)
     on = day.date() if day else datetime.date.today()
-    show(console(color=_color()), parameters_list(loaded, on, shown_origin(policy, assignments)))
+    show(console(color=_color()), parameters_list(loaded, on, shown_origin(found, assignments)))
 
 
-def shown_origin(policy: Path | None, assignments: tuple[str, ...] = ()) -> str:
+def shown_origin(found: Found, assignments: tuple[str, ...] = ()) -> str:
     """The policy as people are shown it: its folder as given, or `shipped policy`, never an install path."""
-    origin = "shipped policy" if policy is None else str(policy)
+    origin = "shipped policy" if found.shown is None else found.shown
     return f"{origin} with {', '.join(assignments)}" if assignments else origin
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import posixpath
-from collections.abc import Iterator
+import time
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -37,20 +39,32 @@ _EXPECTATIONS = (
 
 @attrs.frozen
 class Failure:
-    """One expectation that did not hold: where it is written, what it expected, what came out."""
+    """One difference between what a test expects and what came out, each side as a test would write it.
+
+    `expected` is the test's own line (empty for a charge it does not list); `actual` the line,
+    or lines, that would hold for the decision made, so it can be pasted into the case (a `#`
+    comment where no line can say it). `note` says what went wrong when neither side is a
+    test line (a request that cannot be read).
+    """
 
     span: Span
     expected: str
     actual: str
+    note: str = ""
 
     def __str__(self) -> str:
-        return f"{self.span.source.path}:{self.span.line}: expected {self.expected}, got {self.actual}"
+        if self.note:
+            return f"{self.span.source.path}:{self.span.line}: {self.note}: {self.actual}"
+        where = f"{self.span.source.path}:{self.span.line}"
+        return f"{where}: expected {self.expected or 'nothing'}, got {self.actual}"
 
 
 @attrs.frozen
 class Result:
     test: n.Test
     failures: tuple[Failure, ...]
+    # how long the case took to build, decide and check, for `mespolicy test --durations`
+    seconds: float = 0.0
 
     @property
     def passed(self) -> bool:
@@ -154,32 +168,41 @@ def run_tests(policy: Policy, tests: tuple[n.Test, ...]) -> Iterator[Result]:
 
 
 def run_test(policy: Policy, test: n.Test) -> Result:
+    started = time.perf_counter()
+    result = Result(test, _failures(policy, test))
+    return attrs.evolve(result, seconds=time.perf_counter() - started)
+
+
+def _failures(policy: Policy, test: n.Test) -> tuple[Failure, ...]:
     try:
         request = build_request(test, policy)
         decision = policy.decide(request)
     except RequestError as error:
-        return Result(test, (Failure(test.span, "a request the policy can decide", str(error)),))
+        return (Failure(test.span, "", str(error), "the test's request cannot be read"),)
     except MespolicyError as error:
-        return Result(test, (Failure(test.span, "a decision", str(error)),))
+        return (Failure(test.span, "", str(error), "the request cannot be decided"),)
     except Exception as error:  # one broken case must not stop the others
-        return Result(test, (Failure(test.span, "a decision", f"{type(error).__name__}: {error}"),))
+        return (Failure(test.span, "", f"{type(error).__name__}: {error}", "internal error"),)
     failures = [f for line in test.lines if (f := _check(line, decision)) is not None]
     failures.extend(_unexpected_charges(test, decision))
-    return Result(test, tuple(failures))
+    return tuple(failures)
 
 
 def _unexpected_charges(test: n.Test, decision: Decision) -> Iterator[Failure]:
-    """A test that expects charges lists them all: a charge none of its lines expects fails it."""
+    """A test that expects charges lists them all: a charge of a code (and contract) no line names fails it.
+
+    A charge of a listed code whose amount or period differs is that line's failure, said once there.
+    """
     expected = [line for line in test.lines if isinstance(line, n.ExpectCharge)]
     if not expected:
         return
     for charge in decision.charges:
-        if not any(_matches(line, charge) for line in expected):
-            yield Failure(
-                test.span,
-                "only the charges the test lists",
-                f"also {charge.code} = {_written(charge.amount)}",
-            )
+        if not any(_names(line, charge) for line in expected):
+            yield Failure(test.span, "", _charge_line(charge, with_contract=_several_contracts(decision)))
+
+
+def _names(line: n.ExpectCharge, charge: Charge) -> bool:
+    return charge.code == line.code and (line.contract is None or charge.contract == line.contract)
 
 
 # -- the request a test describes -----------------------------------------------------
@@ -331,66 +354,64 @@ def _plain(value: n.TestValue) -> str:
 
 
 def _check(line: n.TestFact | n.Expectation, decision: Decision) -> Failure | None:
+    """The line's failure, `actual` written as the line(s) that would hold for the decision."""
+    actual: list[str] | None = None
     match line:
         case n.ExpectOutcome(outcome=outcome, clauses=clauses):
-            return _expect_outcome(line, outcome, clauses, decision)
-        case n.ExpectReason(clause=clause):
             cited = [r.clause for r in decision.reasons]
+            if decision.outcome.value != outcome or any(c.text not in cited for c in clauses):
+                actual = [" ".join(["expect", decision.outcome.value, ", ".join(_unique(cited))]).rstrip()]
+        case n.ExpectReason(clause=clause):
+            cited = _unique(r.clause for r in decision.reasons)
             if clause.text not in cited:
-                return Failure(
-                    line.span,
-                    f"a reason citing {clause.text}",
-                    "reasons citing " + (", ".join(cited) or "nothing"),
-                )
+                actual = [f"expect reason {c}" for c in cited] or ["# no reason cites a clause"]
         case n.ExpectTerm(start=start, end=end):
-            actual = str(decision.term) if decision.term else "no term"
-            if decision.term is None or (decision.term.start, decision.term.end) != (start, end):
-                return Failure(line.span, f"term {start} until {end}", actual)
+            term = decision.term
+            if term is None or (term.start, term.end) != (start, end):
+                actual = [f"expect term from {term.start} until {term.end}" if term else "# no term"]
         case n.ExpectCharge():
-            return _expect_charge(line, decision)
+            candidates = [c for c in decision.charges if _names(line, c)]
+            if not any(_matches(line, c) for c in candidates):
+                # the period is said when the line gives one: a line without asks for the amount alone
+                on, period = line.contract is not None, line.start is not None
+                shown = [_charge_line(c, with_contract=on, with_period=period) for c in candidates]
+                actual = shown or [f"# no {line.code} charge"]
         case n.ExpectNoCharge():
             if decision.charges:
-                return Failure(
-                    line.span,
-                    "no charge",
-                    "; ".join(f"{c.code} = {_written(c.amount)}" for c in decision.charges),
-                )
+                several = _several_contracts(decision)
+                actual = [_charge_line(c, with_contract=several) for c in decision.charges]
         case n.ExpectField(path=path, value=value):
-            return _expect_field(line, path, value, decision)
-    return None
-
-
-def _expect_outcome(
-    line: n.ExpectOutcome, outcome: str, clauses: tuple[n.Clause, ...], decision: Decision
-) -> Failure | None:
-    cited = [r.clause for r in decision.reasons]
-    missing = [c.text for c in clauses if c.text not in cited]
-    if decision.outcome.value != outcome or missing:
-        wanted = " ".join([outcome, *(c.text for c in clauses)])
-        return Failure(line.span, wanted, f"{decision.outcome.value} citing {', '.join(cited) or 'nothing'}")
-    return None
-
-
-def _expect_charge(line: n.ExpectCharge, decision: Decision) -> Failure | None:
-    candidates = [
-        c
-        for c in decision.charges
-        if c.code == line.code and (line.contract is None or c.contract == line.contract)
-    ]
-    wanted = _money(line.amount)
-    if any(_matches(line, charge) for charge in candidates):
+            actual = _field_failure(path, value, decision)
+    if actual is None:
         return None
-    expected = f"charge {line.code} = {wanted}" + (
-        f" from {line.start} until {line.end}" if line.start else ""
-    )
-    actual = "; ".join(
-        f"{c.code} = {_written(c.amount)}" + (f" from {c.period}" if c.period else "") for c in candidates
-    )
-    return Failure(line.span, expected, actual or f"no {line.code} charge")
+    return Failure(line.span, written_line(line), "\n".join(actual))
+
+
+def written_line(line: n.TestFact | n.Expectation) -> str:
+    """A test line as its file writes it (one line, without a trailing comment's spaces)."""
+    return line.span.source.line(line.span.line).strip()
+
+
+def _several_contracts(decision: Decision) -> bool:
+    """Whether a charge line needs `on "ID"`: the decision charges more than one contract."""
+    return len({c.contract for c in decision.charges}) > 1
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _charge_line(charge: Charge, *, with_contract: bool, with_period: bool = True) -> str:
+    text = f"expect charge {charge.code} = {_written(charge.amount)}"
+    if with_period and charge.period is not None:
+        text += f" from {charge.period.start} until {charge.period.end}"
+    if with_contract and charge.contract is not None:
+        text += f" on {_quoted(charge.contract)}"
+    return text
 
 
 def _matches(line: n.ExpectCharge, charge: Charge) -> bool:
-    if charge.code != line.code or (line.contract is not None and charge.contract != line.contract):
+    if not _names(line, charge):
         return False
     period_ok = line.start is None or (
         charge.period is not None and (charge.period.start, charge.period.end) == (line.start, line.end)
@@ -398,16 +419,16 @@ def _matches(line: n.ExpectCharge, charge: Charge) -> bool:
     return charge.amount == _money(line.amount) and period_ok
 
 
-def _expect_field(
-    line: n.ExpectField, path: tuple[str, ...], value: n.Literal | n.EnumValueLiteral, decision: Decision
-) -> Failure | None:
+def _field_failure(
+    path: tuple[str, ...], value: n.Literal | n.EnumValueLiteral, decision: Decision
+) -> list[str] | None:
     name = ".".join(path)
     actual = decision.total if name == "total" else dict(decision.fields).get(name)
-    wanted = _expected_value(value)
-    if actual != wanted:
-        shown = "nothing" if actual is None else _written(actual)
-        return Failure(line.span, f"{name} = {_shown(value)}", shown)
-    return None
+    if actual == _expected_value(value):
+        return None
+    if actual is None:
+        return [f"# no {name}"]
+    return [f"expect {name} = {_written(actual, like=value)}"]
 
 
 def _expected_value(value: n.Literal | n.EnumValueLiteral) -> object:
@@ -431,15 +452,34 @@ def _expected_value(value: n.Literal | n.EnumValueLiteral) -> object:
     raise AssertionError(value)
 
 
-def _shown(value: n.Literal | n.EnumValueLiteral) -> str:
-    return value.name if isinstance(value, n.EnumValueLiteral) else format_expr(value)
+def _written(value: object, like: n.Literal | n.EnumValueLiteral | None = None) -> str:
+    """A value in the test language's own syntax (`3000.00 USD`, `25%`, `30 days`), to paste into a case.
 
-
-def _written(value: object) -> str:
-    """A value as a test would write it, so a failing line's actual can be copied into the case."""
-    if isinstance(value, Money):
-        return f"{format_amount(value.amount, value.currency)} {value.currency}"
+    `like` is the literal the test wrote, which says how a plain number is meant (a rate, a duration).
+    """
+    match value:
+        case Money(amount=amount, currency=currency):
+            return f"{format_amount(amount, currency)} {currency}"
+        case bool():
+            return "true" if value else "false"
+        case Decimal() | int() if isinstance(like, n.PercentLiteral):
+            return f"{_plain_number(Decimal(value) * 100)}%"
+        case Decimal() | int() if isinstance(like, n.DurationLiteral):
+            return f"{value} {like.unit.value}"
+        case Decimal():
+            return _plain_number(value)
+        case str() if isinstance(like, n.TextLiteral):
+            return _quoted(value)
     return str(value)
+
+
+def _plain_number(number: Decimal) -> str:
+    text = format(number, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _quoted(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
 
 
 def _money(literal: n.MoneyLiteral) -> Money:
@@ -447,16 +487,23 @@ def _money(literal: n.MoneyLiteral) -> Money:
 
 
 def report_line(result: Result, folder: str | None = None) -> str:
-    """A failing test on one line: where, which test, and each expectation against what came out.
+    """A failing test on one line (for a log or an assertion message): where, which test, what differs.
 
     `folder` (the policy folder as the user wrote it) leads the file's path in the folder.
     """
-    first = result.failures[0].span
-    side_by_side = " | ".join(f"expected {f.expected}, got {f.actual}" for f in result.failures)
-    where = first.source.path
-    if folder and folder != "." and first.source.in_folder:
+    side_by_side = " | ".join(
+        f"{f.note}: {f.actual}" if f.note else f"expected {f.expected or 'nothing'}, got {f.actual}"
+        for f in result.failures
+    )
+    return f"{located(result.failures[0].span, folder)}: {result.test.name}: {side_by_side}"
+
+
+def located(span: Span, folder: str | None = None) -> str:
+    """`file:line` of a span, the file's path led by the policy folder as the user wrote it."""
+    where = span.source.path
+    if folder and folder != "." and span.source.in_folder:
         where = posixpath.join(folder, where)
-    return f"{where}:{first.line}: {result.test.name}: {side_by_side}"
+    return f"{where}:{span.line}"
 
 
 def summary(results: list[Result]) -> str:
@@ -470,8 +517,10 @@ __all__ = [
     "build_request",
     "check_tests",
     "collect_tests",
+    "located",
     "report_line",
     "run_tests",
     "summary",
     "tests_in",
+    "written_line",
 ]

@@ -85,7 +85,7 @@ def test_a_test_citing_an_undeclared_clause_is_a_check_error(tmp_path: Path) -> 
     from mespolicy.cli import main
 
     result = CliRunner().invoke(main, ["--no-color", "check", str(tmp_path)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "tests/t.mes:5:19: C241: clause §6.3 is not declared by this policy" in result.stderr
     assert "§6 declares §6.1, §6.2" in result.stderr
 

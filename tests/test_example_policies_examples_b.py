@@ -32,7 +32,7 @@ FOLDERS = list(NAMES)
 
 def _run(*args: str) -> tuple[int, str]:
     result = CliRunner().invoke(main, list(args))
-    return result.exit_code, result.output
+    return result.exit_code, result.stdout
 
 
 @pytest.mark.parametrize("name", FOLDERS)

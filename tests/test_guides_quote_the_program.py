@@ -89,9 +89,12 @@ def test_the_diff_quoted_in_the_analyst_guide_is_what_diff_prints(monkeypatch: p
 
     from mespolicy.cli import main
 
-    blocks = re.findall(r"\.\. code-block:: text\n\n((?:   .*\n|\n)+)", ANALYST.read_text(encoding="utf-8"))
-    quoted = next(block for block in blocks if block.startswith("   Decided "))
-    expected = "\n".join(line[3:] for line in quoted.rstrip("\n").split("\n")) + "\n"
+    guide = ANALYST.read_text(encoding="utf-8")
+    blocks = re.findall(r"\.\. code-block:: console\n\n((?:   .*\n|\n)+)", guide)
+    quoted = next(block for block in blocks if "   Decided " in block)
+    # the command, then the policies named on stderr, then the report on stdout
+    report = quoted[quoted.index("   Decided ") :]
+    expected = "\n".join(line[3:] for line in report.rstrip("\n").split("\n")) + "\n"
     monkeypatch.chdir(ROOT)  # the guide runs it from the checkout
     args = ["diff", "shipped", "shipped", "--set", "reinstatement_fee_rate=20%"]
     result = CliRunner().invoke(main, ["--no-color", *args, "--requests", "examples/portfolio.jsonl"])

@@ -110,7 +110,7 @@ def test_a_library_folder_named_by_the_caller(tmp_path: Path) -> None:
     result = runner.invoke(main, ["--library", str(library), "check", str(folder)])
     assert result.exit_code == 0, result.output
     result = runner.invoke(main, ["check", str(folder)])
-    assert result.exit_code == 1 and "C246" in result.stderr
+    assert result.exit_code == 2 and "C246" in result.stderr
 
 
 def test_a_parameter_the_policy_does_not_give_is_c244_at_the_library(tmp_path: Path) -> None:

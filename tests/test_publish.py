@@ -332,7 +332,7 @@ def test_docs_command_writes_markdown_for_another_policy(tmp_path: Path, shorter
 
 def test_docs_command_reports_a_bad_what_if(tmp_path: Path) -> None:
     result = CliRunner().invoke(docs_command, ["--out", str(tmp_path), "--set", "no_such=1"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "S501" in result.output
     assert not (tmp_path / "policy.html").exists()
 

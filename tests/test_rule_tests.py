@@ -50,9 +50,13 @@ def test_a_failing_case_names_its_line_and_shows_expected_against_actual(tmp_pat
     result = CliRunner().invoke(main, ["test", str(copy)])
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
-    failing = [line for line in lines if "wrong_total" in line]
-    assert failing == [
-        f"{copy / 'tests' / 'broken.mes'}:6: wrong_total: expected total = 12000.00 USD, got 12328.77 USD"
+    start = lines.index(f"FAILED wrong_total ({copy / 'tests' / 'broken.mes'}:1)")
+    # the test's line, then the line that holds for the decision, pasteable into the case
+    assert lines[start + 1 : start + 5] == [
+        "  line 6:",
+        "  - expect total = 12000.00 USD",
+        "  + expect total = 12328.77 USD",
+        "",
     ]
     assert lines[-1] == f"{len(CASES)} passed, 1 failed"
 
@@ -61,8 +65,12 @@ def test_cases_follow_a_what_if(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["test", str(RULES), "--set", "reinstatement_fee_rate=20%"])
     assert result.exit_code == 1
     assert "late_by_40_days" in result.stdout
-    assert "expected charge reinstatement_fee = 328.77 USD" in result.stdout
-    assert "263.01 USD" in result.stdout
+    assert (
+        "  - expect charge reinstatement_fee = 328.77 USD from 2026-03-01 until 2026-04-10" in result.stdout
+    )
+    assert (
+        "  + expect charge reinstatement_fee = 263.01 USD from 2026-03-01 until 2026-04-10" in result.stdout
+    )
 
 
 def test_a_case_naming_no_action_of_the_policy_is_a_check_error(tmp_path: Path) -> None:
@@ -71,7 +79,7 @@ def test_a_case_naming_no_action_of_the_policy_is_a_check_error(tmp_path: Path) 
         "test typo {\n  request renw on 2026-04-10\n  expect approved\n}\n"
     )
     result = CliRunner().invoke(main, ["test", str(copy)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # the tests do not check: a policy error
     assert "typo.mes:2:3: C217: the policy has no action 'renw'" in result.stderr
     assert "did you mean 'renew'?" in result.stderr
 
@@ -99,7 +107,28 @@ def test_a_case_listing_charges_must_list_them_all(tmp_path: Path) -> None:
     )
     result = CliRunner().invoke(main, ["test", str(copy)])
     assert result.exit_code == 1
-    assert (
-        "lists_only_the_fee: expected only the charges the test lists, got also renewal = 12000.00 USD"
-        in (result.stdout)
+    # a charge of a code the test never names, said once, as the line that would list it
+    assert "  a charge the test does not list:\n  + expect charge renewal = 12000.00 USD" in result.stdout
+    assert result.stdout.count("renewal = 12000.00 USD") == 1
+
+
+def test_a_wrong_amount_of_a_listed_charge_is_that_line_alone(tmp_path: Path) -> None:
+    copy = _copy(tmp_path)
+    (copy / "tests" / "wrong.mes").write_text(
+        "test wrong_fee {\n"
+        "  request renew on 2026-04-10\n"
+        '  contract "M1" 12000.00 USD from 2025-03-01 until 2026-03-01 licenses "L1"\n'
+        '  with contract = "M1"\n'
+        "  expect charge renewal = 12000.00 USD\n"
+        "  expect charge reinstatement_fee = 3000.00 USD\n"
+        "}\n"
     )
+    result = CliRunner().invoke(main, ["--no-color", "test", str(copy), "-k", "wrong_fee"])
+    assert result.exit_code == 1
+    block = result.stdout.split(f"FAILED wrong_fee ({copy / 'tests' / 'wrong.mes'}:1)\n")[1]
+    assert block.split("\n\n")[0].splitlines() == [
+        "  line 6:",
+        "  - expect charge reinstatement_fee = 3000.00 USD",
+        "  + expect charge reinstatement_fee = 328.77 USD",
+    ]
+    assert "does not list" not in result.stdout

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import click
 
+from mespolicy.discovery import POLICY_HELP, Found, describe, discover, load_found
 from mespolicy.errors import MespolicyError
+from mespolicy.identity import content_hash
 from mespolicy.overrides import parse_assignments
-from mespolicy.policy import load
 from mespolicy.publish.as_html import policy_html
 from mespolicy.publish.as_markdown import policy_markdown
 
@@ -32,7 +33,7 @@ def _libraries() -> tuple[Path, ...]:
     "--policy",
     type=click.Path(exists=True, path_type=Path),
     default=None,
-    help="Folder (or file) of rules; the shipped policy by default.",
+    help=POLICY_HELP,
 )
 @click.option(
     "--out",
@@ -79,11 +80,14 @@ def docs_command(
       mespolicy docs --out site/ --set reinstatement_fee_rate=20%
       mespolicy docs --out site/ --on 2027-01-01
     """
+    found: Found | None = None
     try:
-        loaded = load(policy, libraries=_libraries()).with_overrides(parse_assignments(assignments))
+        found = discover(policy)
+        loaded = load_found(found, libraries=_libraries()).with_overrides(parse_assignments(assignments))
     except MespolicyError as error:
-        click.echo(error.render(), err=True)
-        sys.exit(1)
+        click.echo(error.render(found.shown if found else None), err=True)
+        sys.exit(2)
+    click.echo(describe(found, content_hash(loaded.checked.files)), err=True)
     on = None if day is None else day.date()
     text = policy_html(loaded, day=on) if output_format == "html" else policy_markdown(loaded, day=on)
     target = out / f"policy.{_SUFFIXES[output_format]}"
@@ -92,5 +96,5 @@ def docs_command(
         target.write_text(text, encoding="utf-8")
     except OSError as error:
         click.echo(f"{target}: cannot write: {error.strerror}", err=True)
-        sys.exit(1)
+        sys.exit(2)
     click.echo(f"wrote {target}")

@@ -322,7 +322,7 @@ def test_a_linked_test_file_leading_out_of_the_folder_is_refused(tmp_path: Path,
         collect_tests(folder)
     assert _located(caught.value) == ("L107", "tests/b.mes:1:1")
     code, _, err = _run("check", str(folder))
-    assert code == 1
+    assert code == 2
     assert f"{folder}/tests/b.mes:1:1: L107" in err
     assert "SECRET" not in err and "Traceback" not in err
 
@@ -502,7 +502,7 @@ def test_errors_name_the_file_in_its_folder_not_the_server_path(tmp_path: Path) 
     assert str(tmp_path) not in str(error) and str(tmp_path) not in error.render()
     # the command line leads the reader to the file from the folder as they typed it
     code, _, err = _run("check", str(folder))
-    assert code == 1
+    assert code == 2
     assert f"{folder}/broken.mes:2:21: C201" in err
     code, _, err = _run("check", str(folder / "broken.mes"))
     assert f"{folder}/broken.mes:2:21: C201" in err
@@ -543,6 +543,6 @@ def test_fmt_reports_a_file_it_cannot_read_without_a_traceback(tmp_path: Path) -
     folder = _folder(tmp_path, {"main.mes": GOOD})
     (folder / "main.mes").write_bytes(b"\xff\xfe")
     code, _, err = _run("fmt", "--check", str(folder))
-    assert code == 1
+    assert code == 2
     assert "main.mes:1:1: L109" in err
     assert "Traceback" not in err
