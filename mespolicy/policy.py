@@ -134,7 +134,7 @@ class Policy:
             yield self.decide(request)
 
     def decide_arrow(
-        self, batch: pa.RecordBatch, *, first_line: int = 1, trace: bool = True
+        self, batch: pa.RecordBatch, *, first_line: int = 1, trace: bool = False
     ) -> pa.RecordBatch:
         """The decisions on a batch of requests (`mespolicy.portfolio.arrow_schema`), a row each, in order.
 

@@ -109,7 +109,7 @@ def decide(
     *,
     policy: str | Path | Policy,
     overrides: Mapping[str, str] | None = None,
-    trace: bool = True,
+    trace: bool = False,
 ) -> DataFrame:
     """The decision on each request of `df` (columns as `request_schema`), a row each, via `mapInArrow`.
 

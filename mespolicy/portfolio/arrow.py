@@ -60,7 +60,7 @@ class ArrowValueError(MespolicyError):
 
 
 def decide_arrow(
-    policy: Policy, batch: pa.RecordBatch, *, first_line: int = 1, trace: bool = True
+    policy: Policy, batch: pa.RecordBatch, *, first_line: int = 1, trace: bool = False
 ) -> pa.RecordBatch:
     """The decisions on a batch of requests, one row each, in the schema `decision_schema` gives.
 
@@ -78,7 +78,7 @@ def decide_arrow(
 class DecisionRows:
     """Decision rows as they are made, turned into one record batch at the end."""
 
-    def __init__(self, policy: Policy, trace: bool = True) -> None:
+    def __init__(self, policy: Policy, trace: bool = False) -> None:
         self.policy = policy
         self.trace = trace
         self.schema = decision_schema(policy.checked)

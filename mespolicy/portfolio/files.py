@@ -42,7 +42,7 @@ class PortfolioError(MespolicyError):
     code = "E102"
 
 
-def decide_file(policy: Policy, source: Path, target: Path, *, trace: bool = True) -> tuple[int, int]:
+def decide_file(policy: Policy, source: Path, target: Path, *, trace: bool = False) -> tuple[int, int]:
     """Decide every request of `source` into the Parquet file `target`: how many decided, how many refused."""
     if target.suffix.lower() != ".parquet":
         raise PortfolioError(f"{target}: --out writes Parquet: name a .parquet file")

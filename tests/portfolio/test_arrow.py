@@ -44,7 +44,7 @@ def test_money_in_decisions_is_decimal128_at_the_scale_of_the_finest_currency(sh
     assert schema.field("error").type.names == ["code", "field", "message"]
 
 
-def _expected(policy: Policy, requests: list[dict[str, Any]], trace: bool = True) -> list[str]:
+def _expected(policy: Policy, requests: list[dict[str, Any]], trace: bool = False) -> list[str]:
     lines = [(json.dumps(r) + "\n").encode() for r in requests]
     return [_decide_one(policy, line, n, trace)[0] for n, line in enumerate(lines, 1)]
 

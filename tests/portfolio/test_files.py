@@ -25,7 +25,7 @@ def _run(*args: str) -> tuple[int, str]:
 
 def _expected(policy: Policy, requests: list[dict[str, Any]]) -> list[str]:
     lines = [(json.dumps(r) + "\n").encode() for r in requests]
-    return [_decide_one(policy, line, n, True)[0] for n, line in enumerate(lines, 1)]
+    return [_decide_one(policy, line, n, False)[0] for n, line in enumerate(lines, 1)]
 
 
 def _decisions(path: Path) -> list[str]:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from mespolicy.cli import _decide_one
+from mespolicy.cli import _decide_one, _json_text
 from mespolicy.model.decision import decision_to_json
 from mespolicy.model.request import RequestError
 from mespolicy.policy import Policy
@@ -28,15 +28,15 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def _api(policy: Policy, request: dict[str, Any], line: int) -> str:
-    """What the library's own API answers, written as a JSON Lines run writes it."""
+    """What the library's own API answers, written as a JSON Lines run writes it (no trace unless asked)."""
     read = None
     try:
         read = policy.read(request)
-        answer: Mapping[str, object] = decision_to_json(policy.decide(read))
+        answer: dict[str, Any] = decision_to_json(policy.decide(read), trace=False)
     except RequestError as error:
         error.line = line
         answer = error.error_object(line, error.ref or (None if read is None else read.ref))
-    return json.dumps(answer, ensure_ascii=False)
+    return _json_text(answer, None)
 
 
 def test_every_path_answers_a_portfolio_alike(
@@ -60,7 +60,7 @@ def test_every_path_answers_a_portfolio_alike(
 
     lines = portfolio_jsonl.splitlines(keepends=True)
     in_process = [
-        _decide_one(shipped, line.encode(), n, True)[0] for n, line in enumerate(lines, 1) if n != 3
+        _decide_one(shipped, line.encode(), n, False)[0] for n, line in enumerate(lines, 1) if n != 3
     ]
     assert in_process == by_line[:2] + by_line[3:]
 
