@@ -14,6 +14,7 @@ from functools import partial
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
+import attrs
 import click
 import orjson
 
@@ -861,7 +862,10 @@ def _policy_argument(text: str | None) -> Found:
     """A policy named on the command line: a folder, `shipped`, or (left out) the one discovery finds."""
     if text == "shipped":
         return Found(shipped_rules(), "shipped", None)
-    return _found(None if text is None else Path(text))
+    if text is None:
+        return _found(None)
+    # named as an argument, not by --policy: said so where the policy is named
+    return attrs.evolve(_found(Path(text)), why="given")
 
 
 @main.command()

@@ -97,7 +97,11 @@ DIFF = ["diff", "shipped", "proposed", "--requests", "requests.jsonl", "--exampl
 
 def test_diff_at_80_columns_without_color(proposed: Path) -> None:
     code, out, err = _run(["--no-color", *DIFF])
-    assert (code, err) == (0, "")
+    # stderr names the two policies compared, and holds nothing else
+    assert code == 0 and [line.split(" sha256:")[0] for line in err.splitlines()] == [
+        "old policy: the shipped policy (shipped)",
+        "new policy: proposed (given)",
+    ]
     assert not ESCAPE.search(out)
     assert max(len(line) for line in out.splitlines()) <= 80
     _compare(GOLDEN / "diff" / "report.txt", out)

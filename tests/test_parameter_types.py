@@ -150,7 +150,7 @@ def test_set_inside_the_range_decides() -> None:
 
 def test_docs_set_outside_the_range_is_refused(tmp_path: Path) -> None:
     code, _, err = run("docs", "--set", "fee_year=0months", "--out", str(tmp_path / "site"))
-    assert code == 1  # docs reports every error it meets with 1
+    assert code == 2  # a usage or policy error, as the exit codes go
     assert "S502: --set fee_year=0months: fee_year must be at least 1 month" in err
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -118,7 +119,9 @@ def test_check_without_proofs_prints_none() -> None:
 
 
 def test_check_fails_on_a_confirmed_overlap_and_shows_the_witness(tmp_path: Path) -> None:
-    code, out, err = run("check", "--solver-timeout", str(SOLVER_MS), str(BAD / "overlap_on_leap_day.mes"))
+    # a file names its folder's policy (check FILE): the bad policy gets a folder of its own
+    alone = _alone(tmp_path, "overlap_on_leap_day.mes")
+    code, out, err = run("check", "--solver-timeout", str(SOLVER_MS), str(alone))
     assert code == 2  # a policy error, as the exit codes go
     assert "  renew: not proved: overlap" in out
     assert "overlap_on_leap_day.mes:18:3: V401: action 'renew': rules 'timely_renewal'" in err
@@ -131,11 +134,19 @@ def test_check_fails_on_a_confirmed_overlap_and_shows_the_witness(tmp_path: Path
     assert "(confirmed)" in err
 
 
-def test_dead_rules_are_warnings_and_strict_makes_them_errors() -> None:
-    code, _, err = run("check", "--solver-timeout", str(SOLVER_MS), str(BAD / "dead_rules.mes"))
+def _alone(tmp_path: Path, name: str) -> Path:
+    folder = tmp_path / name.removesuffix(".mes")
+    folder.mkdir()
+    shutil.copy(BAD / name, folder / name)
+    return folder
+
+
+def test_dead_rules_are_warnings_and_strict_makes_them_errors(tmp_path: Path) -> None:
+    alone = _alone(tmp_path, "dead_rules.mes")
+    code, _, err = run("check", "--solver-timeout", str(SOLVER_MS), str(alone))
     assert code == 0
     assert "V404" in err and "0 proof errors, 2 warnings" in err
-    code, _, _ = run("check", "--strict", "--solver-timeout", str(SOLVER_MS), str(BAD / "dead_rules.mes"))
+    code, _, _ = run("check", "--strict", "--solver-timeout", str(SOLVER_MS), str(alone))
     assert code == 2
 
 
