@@ -118,15 +118,17 @@ def test_check_without_proofs_prints_none() -> None:
 
 
 def test_check_fails_on_a_confirmed_overlap_and_shows_the_witness(tmp_path: Path) -> None:
-    code, out, err = run("check", "--solver-timeout", str(SOLVER_MS), str(BAD / "overlap_on_leap_day.mes"))
+    # alone in a folder: `check FILE` checks the file's whole folder, and the bad files each define 'renew'
+    (tmp_path / "policy").mkdir()
+    path = tmp_path / "policy" / "overlap_on_leap_day.mes"
+    path.write_text((BAD / path.name).read_text(encoding="utf-8"), encoding="utf-8")
+    code, out, err = run("check", "--solver-timeout", str(SOLVER_MS), str(path))
     assert code == 2  # a policy error, as the exit codes go
     assert "  renew: not proved: overlap" in out
     assert "overlap_on_leap_day.mes:18:3: V401: action 'renew': rules 'timely_renewal'" in err
     witness = next(line for line in err.splitlines() if line.startswith("  witness: "))
     (tmp_path / "witness.json").write_text(witness.removeprefix("  witness: "), encoding="utf-8")
-    decided = CliRunner().invoke(
-        main, ["decide", "--policy", str(BAD / "overlap_on_leap_day.mes"), str(tmp_path / "witness.json")]
-    )
+    decided = CliRunner().invoke(main, ["decide", "--policy", str(path), str(tmp_path / "witness.json")])
     assert "R308" in decided.output
     assert "(confirmed)" in err
 
