@@ -20,9 +20,10 @@ import z3
 from mespolicy import nodes as n
 from mespolicy.policy import Policy
 from mespolicy.proofs.calendar import Calendar
-from mespolicy.proofs.encode import Encoded, Encoder
+from mespolicy.proofs.encode import BandSite, Encoded, Encoder
 from mespolicy.proofs.request import Request
 from mespolicy.proofs.witness import Outcome, decide, request_json
+from mespolicy.source import Span
 
 DEFAULT_TIMEOUT_MS = 5000
 # the most solver questions one action asks, and its time budget in solver timeouts
@@ -33,10 +34,11 @@ PROVED = "proved"
 OVERLAP = "overlap"
 GAP = "gap"
 DEAD = "dead"
+UNREACHABLE = "unreachable band"
 UNKNOWN = "unknown"
 
 # the code of each finding; an overlap or gap the compiled policy does not confirm is V403
-CODES = {OVERLAP: "V401", GAP: "V402", DEAD: "V404", UNKNOWN: "V405"}
+CODES = {OVERLAP: "V401", GAP: "V402", DEAD: "V404", UNKNOWN: "V405", UNREACHABLE: "V406"}
 POSSIBLE = "V403"
 
 
@@ -50,6 +52,14 @@ class Finding:
     message: str
     witness: str | None = None
     decided: Outcome | None = None
+    # where it is reported, when not at its last rule (a band's row)
+    span: Span | None = None
+
+    def location(self, action_span: Span) -> Span:
+        """Where the finding is reported: its own span, its last rule, or else the action (a gap)."""
+        if self.span is not None:
+            return self.span
+        return self.rules[-1].span if self.rules else action_span
 
     @property
     def confirmed(self) -> bool:
@@ -102,7 +112,7 @@ def prove(policy: Policy, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> tuple[ActionR
 
 def prove_action(policy: Policy, action: str, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> ActionReport:
     request = Request(policy.checked.spec, Calendar())
-    encoded = Encoder(policy.checked, request).action(action)
+    encoded = Encoder(policy.checked, request).action(action, bands=True)
     request.touch_all()
     return Prover(policy, action, request, encoded, timeout_ms).run()
 
@@ -135,6 +145,7 @@ class Prover:
 
     def run(self) -> ActionReport:
         dead = set(self.dead_rules())
+        self.unreachable_bands(dead)
         passed = [z3.Not(condition) for _, condition in self.encoded.rejects]
         live = [(rule, c) for rule, c in self.encoded.approvals if rule.name not in dead]
         exclusive = self.exclusive(passed, live)
@@ -161,6 +172,57 @@ class Prover:
                 self.unknown(f"whether rule '{rule.name}' can apply", (rule,))
             if rule.kind is n.RuleKind.REJECT:
                 earlier.append((rule, condition))
+
+    def unreachable_bands(self, dead: set[str]) -> None:
+        """Each band row that no request reaches wherever the band is evaluated (V406).
+
+        A band is evaluated in its rule's condition once the rejects before the rule have not held,
+        and in its body once the condition holds too (less than that is assumed: the runtime may
+        know more, never less). A row is reported only when the solver proves it empty everywhere.
+        """
+        sites: dict[int, list[BandSite]] = {}
+        for site in self.encoded.bands:
+            if site.in_body and site.rule is not None and site.rule.name in dead:
+                continue  # never evaluated; the dead rule is reported
+            sites.setdefault(id(site.band), []).append(site)
+        for found in sites.values():
+            band = found[0].band
+            rows = [*band.steps, *([band.beyond] if band.beyond is not None else [])]
+            for index, row in enumerate(rows):
+                if all(self.never([*self.context(site), _row(site, index)]) for site in found):
+                    rules = tuple(dict.fromkeys(site.rule for site in found if site.rule is not None))
+                    label = _label(band, index)
+                    owner = f"rule '{rules[-1].name}': " if len(rules) == 1 else ""
+                    of = _text(band.quantity.span)
+                    message = f"{owner}band row '{label}' of the band of {of} is never reached"
+                    self.findings.append(
+                        Finding(UNREACHABLE, self.action, rules[-1:], message, span=row.span)
+                    )
+
+    def context(self, site: BandSite) -> list[z3.BoolRef]:
+        """What holds wherever the band of `site` is evaluated, as the dead-rule check models it."""
+        if site.rule is None:
+            return []
+        rule = site.rule
+        earlier: list[z3.BoolRef] = []
+        for reject, condition in self.encoded.rejects:
+            if reject is rule:
+                break
+            earlier.append(z3.Not(condition))
+        if site.in_body:
+            conditions = dict((id(r), c) for r, c in [*self.encoded.rejects, *self.encoded.approvals])
+            earlier.append(conditions[id(rule)])
+        return earlier
+
+    def never(self, goal: list[z3.BoolRef]) -> bool:
+        """Whether the solver proves no request meets `goal` (out of budget or unknown: not proved)."""
+        self.questions_left -= 1
+        if self.questions_left < 0 or time.monotonic() > self.deadline:
+            return False
+        reason = self.reason
+        status, _ = self.check(goal, self.timeout_ms)
+        self.reason = reason
+        return bool(status == z3.unsat)
 
     def exclusive(self, passed: list[z3.BoolRef], live: Sequence[tuple[n.Rule, z3.BoolRef]]) -> bool:
         proved = True
@@ -264,6 +326,36 @@ class Prover:
             if self.reason == "canceled":
                 self.reason = f"no answer within {timeout_ms} ms"
         return status, solver.model() if status == z3.sat else None
+
+
+def _row(site: BandSite, index: int) -> z3.BoolRef:
+    """That the band's quantity falls in row `index`, as the runtime's `band_index` finds it (or `beyond`)."""
+    below = []
+    for step, threshold in zip(site.band.steps, site.thresholds, strict=True):
+        quantity, limit = _same_sort(site.quantity, threshold)
+        below.append(quantity < limit if step.bound is n.Bound.UNDER else quantity <= limit)
+    earlier = [z3.Not(b) for b in below[:index]]
+    return z3.And(*earlier, below[index]) if index < len(below) else z3.And(*earlier)
+
+
+def _same_sort(a: z3.ArithRef, b: z3.ArithRef) -> tuple[z3.ArithRef, z3.ArithRef]:
+    if a.sort() == b.sort():
+        return a, b
+    return z3.ToReal(a) if a.is_int() else a, z3.ToReal(b) if b.is_int() else b
+
+
+def _label(band: n.Band, index: int) -> str:
+    if index == len(band.steps):
+        return "beyond"
+    step = band.steps[index]
+    return f"{step.bound.value} {_text(step.threshold.span)}"
+
+
+def _text(span: Span) -> str:
+    """The expression as written, when on one line (else where it is)."""
+    if span.line != span.end_line:
+        return f"line {span.line}"
+    return span.source.text.splitlines()[span.line - 1][span.column - 1 : span.end_column - 1]
 
 
 def _constants(term: z3.ExprRef) -> set[str]:

@@ -45,6 +45,19 @@ class Encoded:
     side: tuple[z3.BoolRef, ...]
     # what was left open, in words, for the report ("count(...) at renewal.mes:12")
     open: tuple[str, ...]
+    # every band whose quantity and thresholds are encoded, where it is evaluated
+    bands: tuple[BandSite, ...] = ()
+
+
+@attrs.frozen
+class BandSite:
+    """A band met while encoding: in `rule`'s condition or body (`in_body`), or an action's let (no rule)."""
+
+    band: n.Band
+    rule: n.Rule | None
+    in_body: bool
+    quantity: z3.ArithRef
+    thresholds: tuple[z3.ArithRef, ...]
 
 
 class Encoder:
@@ -61,18 +74,46 @@ class Encoder:
         self.lets: dict[str, n.Let] = {}
         self.let_terms: dict[str, Term] = {}
         self.depth = 0
+        self.bands: list[BandSite] = []
+        # where the expression being encoded is evaluated: a rule and whether in its body
+        self.site: tuple[n.Rule, bool] | None = None
 
-    def action(self, name: str) -> Encoded:
+    def action(self, name: str, bands: bool = False) -> Encoded:
+        """The action's rules; with `bands`, also the bands its rules evaluate (their bodies encoded too)."""
         action = self.checked.actions[name]
         self.lets = {let.name: let for let in action.lets}
         self.let_terms = {}
-        self.side, self.open = [], []
+        self.side, self.open, self.bands = [], [], []
         rejects: list[tuple[n.Rule, z3.BoolRef]] = []
         approvals: list[tuple[n.Rule, z3.BoolRef]] = []
         for rule in action.rules:
+            self.site = (rule, False)
             condition = z3.BoolVal(True) if rule.condition is None else self.boolean(rule.condition, {})
             (rejects if rule.kind is n.RuleKind.REJECT else approvals).append((rule, condition))
-        return Encoded(tuple(rejects), tuple(approvals), tuple(self.side), tuple(dict.fromkeys(self.open)))
+        side, opened = tuple(self.side), tuple(dict.fromkeys(self.open))
+        if bands:
+            for rule in action.rules:
+                self.site = (rule, True)
+                self.body(rule.body)
+        self.site = None
+        return Encoded(tuple(rejects), tuple(approvals), side, opened, tuple(self.bands))
+
+    def body(self, statements: tuple[n.Statement, ...]) -> None:
+        """Encodes a rule's statements only to meet its bands (a `for each` is left out: its item is open)."""
+        env: dict[str, Term] = {}
+        for statement in statements:
+            match statement:
+                case n.Let(name=name, value=value):
+                    env[name] = self.expr(value, env)
+                case n.Term(start=start, end=end):
+                    self.expr(start, env)
+                    self.expr(end, env)
+                case n.Charge(amount=amount, start=start, end=end):
+                    for part in (amount, start, end):
+                        if part is not None:
+                            self.expr(part, env)
+                case n.Set(value=value):
+                    self.expr(value, env)
 
     def boolean(self, node: n.Expr, env: Env) -> z3.BoolRef:
         found = self.expr(node, env)
@@ -168,6 +209,8 @@ class Encoder:
                 return self.aggregate(node)
             case n.FirstWhere():
                 return self.first_where(node, env)
+            case n.Band():
+                self.band(node, env)
         return self.fresh(self.checked.type_of(node), node, _OPEN_NAMES.get(type(node), "a value"))
 
     def literal(self, node: n.Literal, kind: t.Type | None = None) -> Term:
@@ -220,7 +263,12 @@ class Encoder:
             let = self.lets.get(name)
             if let is None:
                 return self.fresh(self.checked.type_of(node), node, name)
-            found = self.let_terms[name] = self.expr(let.value, {})
+            # an action's let may be read by any rule: a band in it is evaluated anywhere
+            site, self.site = self.site, None
+            try:
+                found = self.let_terms[name] = self.expr(let.value, {})
+            finally:
+                self.site = site
         return found
 
     def parameter(self, name: str, node: n.Expr) -> Term:
@@ -372,6 +420,21 @@ class Encoder:
             self.side.append(found >= 0)
         return found
 
+    def band(self, node: n.Band, env: Env) -> None:
+        """Notes the band's quantity and thresholds when they are encoded (its value itself stays open)."""
+        before = len(self.open)
+        quantity = self.expr(node.quantity, env)
+        thresholds = [self.expr(step.threshold, env) for step in node.steps]
+        if len(self.open) > before or not isinstance(quantity, z3.ArithRef):
+            return
+        if self.depth > 0:
+            return  # a definition's band is evaluated wherever it is called, in other actions too
+        if not all(isinstance(threshold, z3.ArithRef) for threshold in thresholds):
+            return
+        rule, in_body = self.site if self.site is not None else (None, False)
+        found = tuple(threshold for threshold in thresholds if isinstance(threshold, z3.ArithRef))
+        self.bands.append(BandSite(node, rule, in_body, quantity, found))
+
     def first_where(self, node: n.FirstWhere, env: Env) -> Term:
         found = self.fresh(t.INTEGER, node, "first ... where")
         start = self.expr(node.start, env)
@@ -422,4 +485,4 @@ _OPEN_NAMES: dict[type, str] = {
     n.Band: "a band",
 }
 
-__all__ = ["Encoded", "Encoder", "ListTerm", "Term"]
+__all__ = ["BandSite", "Encoded", "Encoder", "ListTerm", "Term"]

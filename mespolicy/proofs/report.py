@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import attrs
 
 from mespolicy.errors import Diagnostic
-from mespolicy.proofs.analysis import DEAD, GAP, OVERLAP, ActionReport, Finding
+from mespolicy.proofs.analysis import DEAD, GAP, OVERLAP, UNREACHABLE, ActionReport, Finding
 from mespolicy.source import Span
 
 
@@ -41,7 +41,7 @@ def printed(reports: Sequence[ActionReport], spans: dict[str, Span], folder: str
 
 def render(finding: Finding, action_span: Span, folder: str | None = None) -> str:
     """A finding as a diagnostic (location, source line, caret), its witness, and what deciding it gave."""
-    span = finding.rules[-1].span if finding.rules else action_span
+    span = finding.location(action_span)
     said = f"action '{finding.action}': {message(finding)}"
     lines = [Diagnostic(finding.code, said, span, _hint(finding)).render(folder)]
     if finding.witness is not None:
@@ -70,6 +70,8 @@ def _hint(finding: Finding) -> str | None:
         return "add a rule for the witness's case, or widen a condition"
     if finding.kind == DEAD:
         return "remove the rule, or correct its condition"
+    if finding.kind == UNREACHABLE:
+        return "remove the band row, or correct its threshold or the condition of the rule holding the band"
     return "raise --solver-timeout, or simplify the conditions; nothing is claimed for this question"
 
 

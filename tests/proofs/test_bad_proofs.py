@@ -53,7 +53,7 @@ def test_the_proofs_report_exactly_the_expected_findings(path: Path) -> None:
     for report in reports:
         action = policy.checked.actions[report.action]
         for finding in report.findings:
-            span = finding.rules[-1].span if finding.rules else action.span
+            span = finding.location(action.span)
             said = f"action '{finding.action}': {message(finding)}"
             found.append(f"{span.line}:{span.column} {finding.code} {said}")
     assert found == [str(w) for w in expectations(path)]

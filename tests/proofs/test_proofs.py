@@ -127,9 +127,7 @@ def test_check_fails_on_a_confirmed_overlap_and_shows_the_witness(tmp_path: Path
     assert "overlap_on_leap_day.mes:18:3: V401: action 'renew': rules 'timely_renewal'" in err
     witness = next(line for line in err.splitlines() if line.startswith("  witness: "))
     (tmp_path / "witness.json").write_text(witness.removeprefix("  witness: "), encoding="utf-8")
-    decided = CliRunner().invoke(
-        main, ["decide", "--policy", str(BAD / "overlap_on_leap_day.mes"), str(tmp_path / "witness.json")]
-    )
+    decided = CliRunner().invoke(main, ["decide", "--policy", str(path), str(tmp_path / "witness.json")])
     assert "R308" in decided.output
     assert "(confirmed)" in err
 
@@ -167,3 +165,45 @@ def test_an_action_of_many_rules_stops_at_its_question_budget_and_claims_nothing
     unknown = [f for f in report.findings if f.kind == "unknown"]
     assert len(unknown) == 1
     assert "stop after 5 questions" in unknown[0].message
+
+
+@pytest.mark.parametrize("folder", [shipped_rules(), *EXAMPLES], ids=lambda p: p.name)
+def test_no_band_row_of_the_shipped_and_example_policies_is_reported_unreachable(folder: Path) -> None:
+    reports = prove(load(folder), SOLVER_MS)
+    assert [f.message for report in reports for f in report.findings if f.code == "V406"] == []
+
+
+def test_unreachable_band_rows_are_warnings_at_the_row_and_strict_makes_them_errors(tmp_path: Path) -> None:
+    # alone in a folder: `check FILE` checks the file's whole folder, and the bad files each define 'renew'
+    path = tmp_path / "unreachable_band_rows.mes"
+    path.write_text((BAD / path.name).read_text(encoding="utf-8"), encoding="utf-8")
+    code, _, err = run("check", "--solver-timeout", str(SOLVER_MS), str(path))
+    assert code == 0
+    assert "unreachable_band_rows.mes:18:7: V406" in err and "0 proof errors, 2 warnings" in err
+    code, _, _ = run("check", "--strict", "--solver-timeout", str(SOLVER_MS), str(path))
+    assert code == 2
+
+
+def test_a_band_row_reachable_under_the_rule_condition_is_not_reported() -> None:
+    """Widened to 400 days after the expiration date, the rule reaches each row of its band."""
+    text = (BAD / "unreachable_band_rows.mes").read_text(encoding="utf-8")
+    widened = text.replace("expiry + 180 days", "expiry + 400 days")
+    policy = from_files((parse(widened, "widened.mes"),), "widened")
+    codes = [f.code for report in prove(policy, SOLVER_MS) for f in report.findings]
+    assert "V406" not in codes
+
+
+def test_a_band_in_a_definition_is_not_reported() -> None:
+    """A definition may be called where its band's rows are reached: only rules' own bands are judged."""
+    text = (BAD / "unreachable_band_rows.mes").read_text(encoding="utf-8")
+    start = text.index("= band of date - expiry") + 2
+    end = text.index("}", start) + 1
+    called = text[:start] + "reinstatement_fee(date - expiry)" + text[end:]
+    called += (
+        "\ndefine reinstatement_fee(lapse: days): money {\n  "
+        + text[start:end].replace("date - expiry", "lapse")
+        + "\n}\n"
+    )
+    policy = from_files((parse(called, "called.mes"),), "called")
+    codes = [f.code for report in prove(policy, SOLVER_MS) for f in report.findings]
+    assert codes == []
