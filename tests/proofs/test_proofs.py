@@ -127,7 +127,7 @@ def test_check_fails_on_a_confirmed_overlap_and_shows_the_witness(tmp_path: Path
     assert "overlap_on_leap_day.mes:18:3: V401: action 'renew': rules 'timely_renewal'" in err
     witness = next(line for line in err.splitlines() if line.startswith("  witness: "))
     (tmp_path / "witness.json").write_text(witness.removeprefix("  witness: "), encoding="utf-8")
-    decided = CliRunner().invoke(main, ["decide", "--policy", str(path), str(tmp_path / "witness.json")])
+    decided = CliRunner().invoke(main, ["decide", "--policy", str(alone), str(tmp_path / "witness.json")])
     assert "R308" in decided.output
     assert "(confirmed)" in err
 
