@@ -9,10 +9,10 @@ import json
 import os
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
-from typing import IO, Any, NoReturn
+from typing import IO, Any, NoReturn, TypeVar
 
 import attrs
 import click
@@ -185,6 +185,22 @@ def default_format(jsonl: bool, terminal: bool) -> str:
     return "table" if terminal else "json"
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _solver_timeout(help_text: str) -> Callable[[F], F]:
+    """`--solver-timeout MS`, one budget for check's proofs and diff --prove."""
+    return click.option(
+        "--solver-timeout",
+        "solver_timeout",
+        type=click.IntRange(min=1),
+        default=5000,
+        show_default=True,
+        metavar="MS",
+        help=help_text,
+    )
+
+
 _SET = click.option(
     "--set",
     "assignments",
@@ -209,15 +225,7 @@ _SET = click.option(
     help="Prove each action's rules exclusive and exhaustive, and find dead rules, with z3 "
     "(on by default when z3, the proofs extra, is installed).",
 )
-@click.option(
-    "--solver-timeout",
-    "solver_timeout",
-    type=click.IntRange(min=1),
-    default=5000,
-    show_default=True,
-    metavar="MS",
-    help="The solver's time budget per question, in milliseconds; past it the question is unknown.",
-)
+@_solver_timeout("The solver's time budget per question, in milliseconds; past it the question is unknown.")
 @click.option(
     "--strict",
     is_flag=True,
@@ -886,15 +894,7 @@ def _policy_argument(text: str | None) -> Found:
     help="Also prove, per action with z3, that no request is decided differently, or show each "
     "pair of rules that can decide one request differently with a witness request.",
 )
-@click.option(
-    "--solver-timeout",
-    "solver_timeout",
-    type=click.IntRange(min=1),
-    default=5000,
-    show_default=True,
-    metavar="MS",
-    help="With --prove: the solver's time budget per question, in milliseconds.",
-)
+@_solver_timeout("With --prove: the solver's time budget per question, in milliseconds.")
 @_SET
 def diff(
     old: str | None,
