@@ -7,8 +7,7 @@ Use::
     decision = policy.decide(request)    # JSON data or a mespolicy.Request -> a mespolicy.Decision
 """
 
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as _installed_version
+import functools
 
 from mespolicy.errors import (
     Diagnostic,
@@ -45,10 +44,24 @@ from mespolicy.model import (
 )
 from mespolicy.policy import Policy, load
 
-try:
-    __version__ = _installed_version("mespolicy")
-except PackageNotFoundError:  # a source checkout that was never installed
-    __version__ = "unknown"
+
+@functools.cache
+def version() -> str:
+    """The installed library's version ("unknown" in a source checkout that was never installed)."""
+    # importlib.metadata is read here, not at import: it costs a tenth of a second a decide does not need
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed_version
+
+    try:
+        return installed_version("mespolicy")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def __getattr__(name: str) -> str:
+    if name == "__version__":
+        return version()
+    raise AttributeError(f"module 'mespolicy' has no attribute {name!r}")
 
 __all__ = [
     "Charge",
@@ -83,4 +96,5 @@ __all__ = [
     "parse_request",
     "parse_request_json",
     "request_to_json",
+    "version",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import importlib
 import itertools
 import json
 import os
@@ -12,15 +13,24 @@ import sys
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
-from typing import IO, Any, NoReturn, TypeVar
+from typing import IO, Any, ClassVar, NoReturn, TypeVar
 
 import attrs
 import click
 import orjson
 
-from mespolicy import __version__
+import mespolicy
 from mespolicy import nodes as n
-from mespolicy.discovery import POLICY_HELP, Found, describe, discover, load_found, policy_root
+from mespolicy.discovery import (
+    POLICY_HELP,
+    RUN_LIBRARIES,
+    Found,
+    describe,
+    discover,
+    load_found,
+    policy_root,
+    run_libraries,
+)
 from mespolicy.errors import MespolicyError, PolicyFileError, PolicyWarnings, warning_count
 from mespolicy.identity import content_hash
 from mespolicy.limits import DEFAULT as DEFAULT_LIMITS
@@ -32,8 +42,6 @@ from mespolicy.model.request import RequestError, too_big
 from mespolicy.overrides import parse_assignments
 from mespolicy.pipeline import PASSES, run_passes
 from mespolicy.policy import Policy
-from mespolicy.publish import docs_command
-from mespolicy.publish.command import RUN_LIBRARIES
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
@@ -59,7 +67,7 @@ def _load(
     """The policy a command runs under, with its what-if settings; says on stderr which one it is."""
     found = policy if isinstance(policy, Found) else _found(policy)
     try:
-        loaded = load_found(found, _limits(), _libraries()).with_overrides(parse_assignments(assignments))
+        loaded = load_found(found, _limits(), run_libraries()).with_overrides(parse_assignments(assignments))
     except MespolicyError as error:
         _fail(error.render(found.shown), 2)
     if announce:
@@ -84,13 +92,6 @@ def _limits() -> Limits:
     return found if isinstance(found, Limits) else DEFAULT_LIMITS
 
 
-def _libraries() -> tuple[Path, ...]:
-    """The library folders of this run: the group's `--library DIR` options, in order."""
-    context = click.get_current_context(silent=True)
-    found = None if context is None else context.meta.get(RUN_LIBRARIES)
-    return found if isinstance(found, tuple) else ()
-
-
 def _parse_limits(settings: tuple[str, ...]) -> Limits:
     pairs = []
     for setting in settings:
@@ -101,12 +102,37 @@ def _parse_limits(settings: tuple[str, ...]) -> Limits:
     return DEFAULT_LIMITS.replace(pairs)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(
-    __version__,
+class _Commands(click.Group):
+    """mespolicy's commands; `docs` is imported when it is run or listed, not for every command.
+
+    Publishing pulls in the page builder and Jinja, a tenth of a second a `decide` does not need.
+    """
+
+    _LATER: ClassVar[dict[str, tuple[str, str]]] = {"docs": ("mespolicy.publish.command", "docs_command")}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self._LATER})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self._LATER and cmd_name not in self.commands:
+            module, name = self._LATER[cmd_name]
+            self.add_command(getattr(importlib.import_module(module), name), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+def _print_version(context: click.Context, _: click.Parameter, value: bool) -> None:
+    if value and not context.resilient_parsing:
+        click.echo(f"mespolicy {mespolicy.version()}")
+        context.exit()
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
     "--version",
-    prog_name="mespolicy",
-    message="%(prog)s %(version)s",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
     help="Print the library's version (a policy's own: mespolicy identity) and exit.",
 )
 @click.option("--no-color", is_flag=True, help="Plain output, no color or style (also when NO_COLOR is set).")
@@ -255,11 +281,11 @@ def check(path: Path | None, until: str, prove: bool | None, solver_timeout: int
     limits = _limits()
     try:
         # every file, the tests beside the rules too, read and parsed once
-        read = read_folder(found.path, limits, libraries=_libraries())
+        read = read_folder(found.path, limits, libraries=run_libraries())
         if only is not None and only not in {file.path for file in read.files}:
             # a file the folder's policy does not hold (nothing includes it): checked on its own
             found, only = Found(path or found.path, "given", _shown_folder(path)), None
-            read = read_folder(found.path, limits, libraries=_libraries())
+            read = read_folder(found.path, limits, libraries=run_libraries())
         done = run_passes(read.policy, until, limits)
         # the tests beside the rules are rule text too: parsed, and checked against the policy
         tests = tests_in(read.files)
@@ -576,7 +602,7 @@ def _answers(
             for name, line, text in lines
         )
     source = PolicySource(
-        policy, _limits(), _libraries(), parse_assignments(assignments), content_hash(loaded.checked.files)
+        policy, _limits(), run_libraries(), parse_assignments(assignments), content_hash(loaded.checked.files)
     )
     decide_line = functools.partial(_decide_one, trace=trace, explain=explain, indent=indent)
     return decide_in_workers(source, decide_line, lines, workers)
@@ -1064,7 +1090,7 @@ def test_command(
     limits = _limits()
     try:
         picks = matcher(keyword) if keyword is not None else None
-        read = read_folder(found.path, limits, libraries=_libraries())  # each file read and parsed once
+        read = read_folder(found.path, limits, libraries=run_libraries())  # each file read and parsed once
         loaded = from_files(read.policy, found.origin, limits).with_overrides(parse_assignments(assignments))
         tests = tests_in(read.files)
         check_tests(loaded, tests)
@@ -1148,9 +1174,6 @@ def _color() -> bool:
 
     context = click.get_current_context(silent=True)
     return wants_color(context is not None and context.find_root().color is False)
-
-
-main.add_command(docs_command)
 
 
 def _no_color(context: click.Context, _: click.Parameter, value: bool) -> None:

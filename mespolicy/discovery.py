@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import attrs
+import click
 
 from mespolicy.errors import MespolicyError
 from mespolicy.limits import DEFAULT as DEFAULT_LIMITS
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
     from mespolicy.policy import Policy
 
 ENVIRONMENT = "MESPOLICY_POLICY"
+# where the mespolicy group keeps its `--library DIR` folders for the commands of the run
+RUN_LIBRARIES = "mespolicy.libraries"
 PYPROJECT = "pyproject.toml"
 RULES = "rules"
 # A pyproject.toml is the analyst's own file, but a huge one is no project file: read at most this much.
@@ -205,3 +208,10 @@ __all__ = [
     "load_found",
     "policy_root",
 ]
+
+
+def run_libraries() -> tuple[Path, ...]:
+    """The library folders of this run: the mespolicy group's `--library DIR` options, in order."""
+    context = click.get_current_context(silent=True)
+    found = None if context is None else context.meta.get(RUN_LIBRARIES)
+    return found if isinstance(found, tuple) else ()

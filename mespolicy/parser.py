@@ -8,7 +8,6 @@ import re
 from collections.abc import Callable
 from decimal import Decimal
 from functools import cache
-from importlib import resources
 from typing import Any, TypeVar
 
 import attrs
@@ -18,6 +17,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from lark.tree import Meta
 
 from mespolicy import nodes as n
+from mespolicy import parser_tables
 from mespolicy.errors import PolicySyntaxError
 from mespolicy.limits import DEFAULT as DEFAULT_LIMITS
 from mespolicy.limits import Limits
@@ -33,19 +33,12 @@ def _collect_comment(token: Token) -> Token:
 
 @cache
 def _lark() -> lark.Lark:
-    """The parser, built once per process and kept in memory only.
+    """The parser, made once per process from the shipped tables (`parser_tables`), kept in memory only.
 
     Never `cache=True`: Lark would unpickle a file of a fixed name in the shared temp
     folder, and whoever planted it there would run code in this process.
     """
-    grammar = resources.files("mespolicy").joinpath("grammar.lark").read_text(encoding="utf-8")
-    return lark.Lark(
-        grammar,
-        parser="lalr",
-        propagate_positions=True,
-        maybe_placeholders=False,
-        lexer_callbacks={"COMMENT": _collect_comment},
-    )
+    return parser_tables.parser(_collect_comment)
 
 
 def parse(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from mespolicy.discovery import POLICY_HELP, Found, describe, discover, load_found
+from mespolicy.discovery import POLICY_HELP, Found, describe, discover, load_found, run_libraries
 from mespolicy.errors import MespolicyError
 from mespolicy.identity import content_hash
 from mespolicy.overrides import parse_assignments
@@ -18,15 +18,6 @@ from mespolicy.publish.as_markdown import policy_markdown
 # -- the command -------------------------------------------------------------------------------
 
 _SUFFIXES = {"html": "html", "markdown": "md"}
-# where the mespolicy group keeps its `--library DIR` folders for the commands of the run
-RUN_LIBRARIES = "mespolicy.libraries"
-
-
-def _libraries() -> tuple[Path, ...]:
-    context = click.get_current_context(silent=True)
-    found = None if context is None else context.meta.get(RUN_LIBRARIES)
-    return found if isinstance(found, tuple) else ()
-
 
 @click.command(name="docs")
 @click.option(
@@ -83,7 +74,7 @@ def docs_command(
     found: Found | None = None
     try:
         found = discover(policy)
-        loaded = load_found(found, libraries=_libraries()).with_overrides(parse_assignments(assignments))
+        loaded = load_found(found, libraries=run_libraries()).with_overrides(parse_assignments(assignments))
     except MespolicyError as error:
         click.echo(error.render(found.shown if found else None), err=True)
         sys.exit(2)
