@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
@@ -138,10 +139,16 @@ def _nest(fields: tuple[tuple[str, object], ...]) -> dict[str, object]:
     return out
 
 
-def _field_path(name: object) -> list[str]:
+def _field_path(name: object) -> tuple[str, ...]:
     if not isinstance(name, str):
         raise TypeError(f"a field name must be a string, got {name!r}")
-    parts = name.split(".")
+    return _split_field(name)
+
+
+# the same few declared output names come back decision after decision
+@functools.lru_cache(maxsize=1024)
+def _split_field(name: str) -> tuple[str, ...]:
+    parts = tuple(name.split("."))
     if not all(parts):
         raise ValueError(f"field name {name!r} has an empty part")
     if parts[0] in _FIXED_KEYS:
@@ -323,14 +330,20 @@ def decision_to_json(d: Decision, *, trace: bool = True) -> dict[str, object]:
     has none); ``policy`` names the policy: name, version and content hash.
     ``trace=False`` leaves the ``trace`` key out.
     """
-    total = d.total
+    charges = [_charge_json(c) for c in d.charges]
+    if len(charges) == 1:
+        # the sum of one charge is written as the charge is (minor digits either way)
+        total_json: dict[str, object] | None = {"amount": charges[0]["amount"], "currency": charges[0]["currency"]}
+    else:
+        total = d.total
+        total_json = None if total is None else _money_json(total)
     out: dict[str, object] = {
         "action": d.action,
         "outcome": d.outcome.value,
         "reasons": [{"clause": r.clause, "message": r.message} for r in d.reasons],
         "term": None if d.term is None else _term_json(d.term),
-        "charges": [_charge_json(c) for c in d.charges],
-        "total": None if total is None else _money_json(total),
+        "charges": charges,
+        "total": total_json,
         "ref": d.ref,
         "policy": None if d.policy is None else _identity_json(d.policy),
     }

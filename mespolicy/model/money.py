@@ -181,10 +181,13 @@ def format_amount(amount: Decimal, currency: str) -> str:
     dropping them here would be a second, hidden rounding.
     """
     places = minor_units(currency)
-    # already in minor digits, as every amount the engine rounded: nothing to quantize
-    minor = type(amount) is Decimal and amount.as_tuple().exponent == -places
-    if minor and amount.adjusted() <= _WIDEST_PLAIN:
-        return format(amount, "f")
+    # already in minor digits, as every amount the engine rounded: nothing to quantize (the
+    # digits after the point are counted in the text: as_tuple() cost as much as the rest)
+    if type(amount) is Decimal and amount.is_finite() and -_WIDEST_PLAIN <= amount.adjusted() <= _WIDEST_PLAIN:
+        text = format(amount, "f")
+        point = text.find(".")
+        if (0 if point < 0 else len(text) - point - 1) == places:
+            return text
     if _beyond_plain(amount):
         return format(amount, "E")
     quantum = _quantum(places)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, Inexact
 from fractions import Fraction
 
 import pytest
@@ -200,3 +200,23 @@ def test_sum_money_is_the_exact_sum(items: list[Money]) -> None:
     total = sum_money(items, currency)
     assert total.amount == sum((m.amount for m in items), Decimal(0))
     assert total.currency == currency
+
+
+def _amount_by_quantizing(amount: Decimal, currency: str) -> str:
+    """format_amount's meaning, written the slow way: quantized to the minor unit when exact."""
+    quantum = Decimal(1).scaleb(-minor_units(currency))
+    exact = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[Inexact])
+    try:
+        return format(exact.quantize(amount, quantum), "f")
+    except Inexact:
+        return format(amount, "f")
+
+
+@given(
+    st.decimals(allow_nan=False, allow_infinity=False, min_value=-10**12, max_value=10**12, places=None)
+    | st.integers(-(10**15), 10**15).map(Decimal)
+    | st.tuples(st.integers(-(10**9), 10**9), st.integers(-6, 4)).map(lambda p: Decimal(p[0]).scaleb(p[1])),
+    currencies(),
+)
+def test_format_amount_is_the_amount_at_minor_digits_or_all_its_digits(amount: Decimal, currency: str) -> None:
+    assert format_amount(amount, currency) == _amount_by_quantizing(amount, currency)
