@@ -333,7 +333,8 @@ def decision_to_json(d: Decision, *, trace: bool = True) -> dict[str, object]:
     charges = [_charge_json(c) for c in d.charges]
     if len(charges) == 1:
         # the sum of one charge is written as the charge is (minor digits either way)
-        total_json: dict[str, object] | None = {"amount": charges[0]["amount"], "currency": charges[0]["currency"]}
+        only = charges[0]
+        total_json: dict[str, object] | None = {"amount": only["amount"], "currency": only["currency"]}
     else:
         total = d.total
         total_json = None if total is None else _money_json(total)

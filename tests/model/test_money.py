@@ -218,5 +218,5 @@ def _amount_by_quantizing(amount: Decimal, currency: str) -> str:
     | st.tuples(st.integers(-(10**9), 10**9), st.integers(-6, 4)).map(lambda p: Decimal(p[0]).scaleb(p[1])),
     currencies(),
 )
-def test_format_amount_is_the_amount_at_minor_digits_or_all_its_digits(amount: Decimal, currency: str) -> None:
+def test_format_amount_is_at_minor_digits_or_all_its_digits(amount: Decimal, currency: str) -> None:
     assert format_amount(amount, currency) == _amount_by_quantizing(amount, currency)
