@@ -183,8 +183,7 @@ def format_amount(amount: Decimal, currency: str) -> str:
     places = minor_units(currency)
     # already in minor digits, as every amount the engine rounded: nothing to quantize (the
     # digits after the point are counted in the text: as_tuple() cost as much as the rest)
-    plain = type(amount) is Decimal and amount.is_finite() and -_WIDEST_PLAIN <= amount.adjusted() <= _WIDEST_PLAIN
-    if plain:
+    if type(amount) is Decimal and amount.is_finite() and abs(amount.adjusted()) <= _WIDEST_PLAIN:
         text = format(amount, "f")
         point = text.find(".")
         if (0 if point < 0 else len(text) - point - 1) == places:
