@@ -249,6 +249,12 @@ def test_harness_checks_agreement_then_adds_figures_7_to_11(
     assert {row[0] for row in rows.rows} == {"7", "8", "9", "10", "11"}
     (peak,) = [row for row in rows.rows if row[0] == "9"]
     assert peak[2].endswith("MiB") and peak[3].startswith("lean ")
+    # one core and the default on a file; Arrow per core in process and whole process (Parquet)
+    whole = [row for row in rows.rows if row[0] == "7"]
+    assert len(whole) == 2 and "one core" in whole[0][1] and "default" in whole[1][1]
+    arrow = [row for row in rows.rows if row[0] == "11"]
+    assert len(arrow) == 2 and "--in N.parquet" in arrow[1][1]
+    assert all(float(row[4].split("x")[0]) > 0 for row in [*whole, *arrow])
 
 
 def test_sizes_are_positive_whole_numbers() -> None:
