@@ -429,14 +429,23 @@ def parse_request(data: object, limits: Limits = DEFAULT_LIMITS, spec: FactsSpec
     numbers (Q204); reading takes time linear in the request's size.
     """
     spec = spec or _standard_spec()
-    if type(data) is dict:
-        fast = _fast_reader(spec, limits)
-        if fast is not None:
-            try:
-                return fast.read(data)
-            except Exception:  # Slow, or anything it did not foresee: the full reader decides
-                pass
-    return read_fully(data, limits, spec)
+    found = read_fast(data, limits, spec)
+    return found if found is not None else read_fully(data, limits, spec)
+
+
+def read_fast(data: object, limits: Limits, spec: FactsSpec) -> Facts | None:
+    """The request `data` holds when the generated reader takes it as it is, else None.
+
+    For callers that would otherwise reshape every request first (Arrow rows): they reshape
+    only those this returns None for, then read them as usual, so errors are worded as always.
+    """
+    fast = _fast_reader(spec, limits) if type(data) is dict else None
+    if fast is None:
+        return None
+    try:
+        return fast.read(data)
+    except Exception:  # Slow, or anything it did not foresee
+        return None
 
 
 def read_fully(data: object, limits: Limits, spec: FactsSpec) -> Facts:

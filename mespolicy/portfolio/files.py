@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 
 from mespolicy.errors import MespolicyError
 from mespolicy.model.facts import FactsSpec, FieldSpec, Kind
-from mespolicy.portfolio.arrow import DecisionRows
+from mespolicy.portfolio.arrow import DecisionRows, request_rows
 
 if TYPE_CHECKING:
     from mespolicy.policy import Policy
@@ -68,7 +68,7 @@ def decide_file(policy: Policy, source: Path, target: Path, *, trace: bool = Fal
 def _parquet(rows: DecisionRows, source: Path) -> Iterator[pa.RecordBatch]:
     first = 1
     for batch in pq.ParquetFile(source).iter_batches(batch_size=BATCH_ROWS):
-        for number, data in enumerate(batch.to_pylist(), start=first):
+        for number, data in enumerate(request_rows(batch), start=first):
             rows.add(number, data)
         first += batch.num_rows
         yield rows.batch()

@@ -112,3 +112,51 @@ def test_fields_of_a_policy_that_declares_no_outputs_read_back_in_their_order(tm
     rows = policy.decide_arrow(requests_batch(policy, [request])).to_pylist()
     assert [item["name"] for item in rows[0]["outputs"]] == ["lapse", "expired"]
     assert [row_json(row) for row in rows] == _expected(policy, [request])
+
+
+def test_rows_in_the_request_schema_are_read_by_the_generated_reader(
+    shipped: Policy, portfolio: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # dates arrive as date32: were they handed over as date objects, every row would go to the
+    # full reader (several times slower) while giving the same decisions, so only this shows it
+    import mespolicy.model.request as request
+
+    batch = requests_batch(shipped, portfolio[:200])
+    assert batch.schema.field("date").type == pa.date32()
+    valid = sum(1 for r in batch.to_pylist() if _reads_fast(shipped, r))
+    read_fully = request.read_fully
+    slow: list[object] = []
+
+    def counted(*given: Any) -> Any:
+        slow.append(given)
+        return read_fully(*given)
+
+    monkeypatch.setattr(request, "read_fully", counted)
+    decided = shipped.decide_arrow(batch).to_pylist()
+    assert len(decided) == 200
+    assert len(slow) == 200 - valid < 20  # only the portfolio's broken rows
+
+
+def _reads_fast(policy: Policy, row: dict[str, Any]) -> bool:
+    from mespolicy.portfolio.arrow import request_rows
+
+    (data,) = request_rows(pa.RecordBatch.from_pylist([row], schema=request_schema(policy.checked)))
+    try:
+        policy.read(data)
+    except Exception:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("rows", [0, 1, 1023, 1024, 1025, 2100])
+def test_a_batch_is_decided_a_slice_at_a_time_into_one_batch_in_order(
+    shipped: Policy, portfolio: list[dict[str, Any]], rows: int
+) -> None:
+    requests = (portfolio * 2)[:rows]
+    decided = shipped.decide_arrow(requests_batch(shipped, requests), first_line=7)
+    assert isinstance(decided, pa.RecordBatch)
+    assert decided.num_rows == rows
+    assert decided.column("line").to_pylist() == list(range(7, 7 + rows))
+    assert [row_json(r) for r in decided.to_pylist()][:5] == [
+        r.rstrip("\n") for r in _expected(shipped, requests[:5])
+    ]
