@@ -39,7 +39,6 @@ class Slow(MespolicyError):
     """
 
 
-_SLOW = Slow()
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _AMOUNT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
@@ -60,13 +59,13 @@ def text_ok(text: str) -> bool:
 @functools.lru_cache(maxsize=8192)
 def read_date(text: str) -> date:
     if _ISO_DATE.fullmatch(text) is None:
-        raise _SLOW
+        raise Slow
     try:
         day = date.fromisoformat(text)
     except ValueError:
-        raise _SLOW from None
+        raise Slow from None
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
-        raise _SLOW
+        raise Slow
     return day
 
 
@@ -80,12 +79,12 @@ def read_amount(text: object, currency: object, at_least: Decimal | None) -> Any
     """A request's amount in `currency`, as the full reader takes it (`parse_amount`, `amount_problem`)."""
     quantum = _quanta().get(currency) if type(currency) is str else None
     if quantum is None or type(text) is not str or _AMOUNT.fullmatch(text) is None:
-        raise _SLOW
+        raise Slow
     amount = Decimal(text)
     if (at_least is not None and amount < at_least) or abs(amount) >= LARGEST_FEE:
-        raise _SLOW
+        raise Slow
     if amount != amount.quantize(quantum, context=_EXACT_QUANTIZE):
-        raise _SLOW
+        raise Slow
     return built_money(amount, currency)  # type: ignore[arg-type]
 
 
@@ -94,14 +93,14 @@ def read_number(value: object, whole: bool, most: int, bound: int, at_least: Dec
     kind = type(value)
     if kind is int:
         if not -bound < value < bound:  # type: ignore[operator]
-            raise _SLOW
+            raise Slow
     elif kind is Decimal and not whole:
         if not value.is_finite() or len(value.as_tuple().digits) > most:  # type: ignore[attr-defined]
-            raise _SLOW
+            raise Slow
     else:
-        raise _SLOW
+        raise Slow
     if at_least is not None and value < at_least:  # type: ignore[operator]
-        raise _SLOW
+        raise Slow
     return value
 
 
@@ -114,7 +113,7 @@ def resolve(request: Facts, pending: list[Any]) -> None:
             pool = pools[source] = {getattr(item, key): item for item in getattr(request, source, ()) or ()}
         found = pool.get(ident)
         if found is None:
-            raise _SLOW
+            raise Slow
         object.__setattr__(holder, name, found)
 
 
@@ -132,11 +131,11 @@ class FastReader:
         keeps the last of a key given twice, as orjson, hides the duplicate: the count shows it).
         """
         if type(data) is not dict:
-            raise _SLOW
+            raise Slow
         pending: list[Any] = [0]
         request = self._read(data, pending)
         if keys is not None and keys != pending[0]:
-            raise _SLOW
+            raise Slow
         if len(pending) > 1:
             resolve(request, pending[1:])
         return request
@@ -191,7 +190,9 @@ class _Writer:
         self.depth = 0
         self.counter = 0
         self.values: dict[str, object] = {
-            "SLOW": _SLOW,
+            # the class, so that each `raise SLOW` makes a new exception: an instance raised again
+            # and again keeps every traceback it was raised with, and the requests in their frames
+            "SLOW": Slow,
             "NEW": object.__new__,
             "SET": object.__setattr__,
             "TEXT": text_ok,

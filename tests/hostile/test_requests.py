@@ -626,3 +626,34 @@ def test_a_line_that_never_ends_stops_the_run_with_exit_2_after_its_answer() -> 
     assert json.loads(second)["error"]["code"] == "Q201"
     assert "line 2 runs on past" in err
     assert "Traceback" not in err
+
+
+def test_requests_read_again_by_the_full_reader_are_not_kept_alive() -> None:
+    # The fast reader gives up on a request by raising; one exception instance raised again and
+    # again kept every traceback it had been raised with, and each the request in its frames:
+    # a million-line portfolio with a bad line in a hundred grew by 100 MiB.
+    import tracemalloc
+
+    from mespolicy import load
+
+    policy = load()
+    slow = (
+        b'{"action": "renew", "date": "2025-02-30", '
+        b'"customer": {"id": "C1", "role": "customer", "existing": true}}'
+    )
+
+    def read_many(times: int) -> None:
+        for _ in range(times):
+            with pytest.raises(RequestError):
+                policy.read_json(slow)
+
+    read_many(50)
+    tracemalloc.start()
+    try:
+        read_many(50)
+        before = tracemalloc.get_traced_memory()[0]
+        read_many(1000)
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert grown < 64 * 1024, f"{grown} bytes kept by 1,000 refused requests"
