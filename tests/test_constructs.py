@@ -668,7 +668,8 @@ BACK_BILLING = Path(__file__).parent.parent / "examples" / "policies" / "monthly
 
 def test_a_back_billing_policy_checks_and_passes_its_tests_from_the_command_line() -> None:
     runner = CliRunner()
-    checked = runner.invoke(cli, ["--no-color", "check", str(BACK_BILLING)])
+    # its proofs are tests/proofs/test_proofs.py's and check --strict's (a minute of z3 each time)
+    checked = runner.invoke(cli, ["--no-color", "check", "--no-prove", str(BACK_BILLING)])
     assert checked.exit_code == 0, checked.output
     tested = runner.invoke(cli, ["--no-color", "test", str(BACK_BILLING)])
     assert tested.exit_code == 0, tested.output

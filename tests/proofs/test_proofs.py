@@ -3,6 +3,7 @@ counts it, and the command's output and exit codes."""
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import shutil
@@ -18,7 +19,7 @@ from mespolicy.loader import shipped_rules
 from mespolicy.model.calendar import add_months
 from mespolicy.parser import parse
 from mespolicy.policy import from_files, load
-from mespolicy.proofs.analysis import prove
+from mespolicy.proofs.analysis import ActionReport, prove
 from mespolicy.proofs.calendar import Calendar, Day, literal
 
 ROOT = Path(__file__).parents[2]
@@ -32,9 +33,16 @@ UNPROVED: dict[str, dict[str, str]] = {}
 SOLVER_MS = 30000
 
 
+@functools.cache
+def _proved(folder: Path) -> tuple[ActionReport, ...]:
+    # the shipped and example policies are proved once for the tests below (a minute and more each,
+    # for the policy with month steps at the generous budget)
+    return prove(load(folder), SOLVER_MS)
+
+
 @pytest.mark.parametrize("folder", [shipped_rules(), *EXAMPLES], ids=lambda p: p.name)
 def test_every_action_of_the_shipped_and_example_policies_is_proved(folder: Path) -> None:
-    reports = prove(load(folder), SOLVER_MS)
+    reports = _proved(folder)
     unproved = {report.action: report.status for report in reports if not report.proved}
     assert unproved == UNPROVED.get(folder.name, {})
     assert [f.message for report in reports for f in report.findings] == []
@@ -42,7 +50,7 @@ def test_every_action_of_the_shipped_and_example_policies_is_proved(folder: Path
 
 def test_what_the_shipped_policy_leaves_open_is_named() -> None:
     """Lists are not variables: what is computed from them is left open, and the proof holds regardless."""
-    reports = {report.action: report for report in prove(load(), SOLVER_MS)}
+    reports = {report.action: report for report in _proved(shipped_rules())}
     assert reports["renew"].open == ()
     assert any(
         item.startswith("count(...) of a list at cotermination.mes:") for item in reports["coterminate"].open
@@ -169,7 +177,7 @@ def test_an_action_of_many_rules_stops_at_its_question_budget_and_claims_nothing
 
 @pytest.mark.parametrize("folder", [shipped_rules(), *EXAMPLES], ids=lambda p: p.name)
 def test_no_band_row_of_the_shipped_and_example_policies_is_reported_unreachable(folder: Path) -> None:
-    reports = prove(load(folder), SOLVER_MS)
+    reports = _proved(folder)
     assert [f.message for report in reports for f in report.findings if f.code == "V406"] == []
 
 
