@@ -258,9 +258,9 @@ def _lines(path: Path, most: int) -> list[str]:
         return list(islice(lines, most))
 
 
-def readable(policy: Policy, lines: Sequence[str]) -> tuple[list[Any], list[dict[str, Any]]]:
-    """The lines both readings accept: read once by the policy, and as parsed dicts."""
-    read, dicts = [], []
+def readable(policy: Policy, lines: Sequence[str]) -> tuple[list[Any], list[dict[str, Any]], list[str]]:
+    """The lines both readings accept: read once by the policy, as parsed dicts, and as the lines."""
+    read, dicts, kept = [], [], []
     for line in lines:
         data = json.loads(line)
         try:
@@ -269,12 +269,13 @@ def readable(policy: Policy, lines: Sequence[str]) -> tuple[list[Any], list[dict
             continue
         read.append(request)
         dicts.append(data)
-    return read, dicts
+        kept.append(line)
+    return read, dicts, kept
 
 
 def in_process(table: Table, policy: Policy, item: Sized, policy_hash: str, repeat: int) -> None:
     """Figure 8: decide on requests read once against lean.decide on parsed dicts."""
-    read, dicts = readable(policy, _lines(item.path, IN_PROCESS_MOST))
+    read, dicts, _ = readable(policy, _lines(item.path, IN_PROCESS_MOST))
     identity = lean.identity(policy_hash)
     lean_decide = functools.partial(lean.decide, policy=identity)
 
@@ -362,8 +363,8 @@ def arrow(table: Table, policy: Policy, item: Sized, repeat: int) -> None:
     import pyarrow as pa  # only when there is something to hand it
 
     lines = _lines(item.path, IN_PROCESS_MOST)
-    _, dicts = readable(policy, lines)
-    texts = [line.encode("utf-8") for line in lines if _reads(policy, line)]
+    _, dicts, kept = readable(policy, lines)
+    texts = [line.encode("utf-8") for line in kept]
     batch = pa.Table.from_pylist(dicts)
 
     def one_line(text: bytes) -> bytes:
@@ -381,14 +382,6 @@ def arrow(table: Table, policy: Policy, item: Sized, repeat: int) -> None:
     )
 
 
-def _reads(policy: Policy, line: str) -> bool:
-    try:
-        policy.read(json.loads(line))
-    except RequestError:
-        return False
-    return True
-
-
 def parquet_file(table: Table, policy: Policy, item: Sized, folder: Path, repeat: int) -> None:
     """Figure 11, whole process: ``decide --in N.parquet --out D.parquet`` against
     ``decide --jsonl --jobs 1`` on the same requests (the lines every reading accepts), in turn."""
@@ -396,9 +389,9 @@ def parquet_file(table: Table, policy: Policy, item: Sized, folder: Path, repeat
     import pyarrow.parquet as pq
 
     lines = _lines(item.path, item.size)
-    _, dicts = readable(policy, lines)
+    _, dicts, kept = readable(policy, lines)
     valid = folder / f"valid-{item.size}.jsonl"
-    valid.write_text("".join(line for line in lines if _reads(policy, line)), encoding="utf-8")
+    valid.write_text("".join(kept), encoding="utf-8")
     requests = folder / f"valid-{item.size}.parquet"
     pq.write_table(pa.Table.from_pylist(dicts), requests)
     decided = folder / "timed-decisions.parquet"
