@@ -592,10 +592,11 @@ def _answers(
     options: tuple[bool, bool, int | None],
 ) -> Iterator[tuple[str, int | None, str, int]]:
     """Each request's answer in input order: here, or in --jobs workers (`mespolicy.portfolio.jobs`)."""
-    from mespolicy.portfolio.jobs import PolicySource, decide_in_workers, default_jobs
+    from mespolicy.portfolio.jobs import PolicySource, decide_in_workers, default_jobs, settle
 
     trace, explain, indent = options
     workers = 1 if not jsonl else jobs if jobs is not None else default_jobs(requests)
+    settle()
     if workers <= 1:
         return (
             (name, line, *_decide_one(loaded, text, line, trace, explain, indent))
@@ -620,8 +621,10 @@ def _decide_portfolio(
     if in_file is None or out_file is None or requests:
         _fail("decide: --in FILE and --out FILE.parquet go together, without request files", 2)
     from mespolicy.portfolio.files import PortfolioError, decide_file
+    from mespolicy.portfolio.jobs import settle
 
     loaded = _load(policy, assignments)
+    settle()
     try:
         decided, refused = decide_file(loaded, in_file, out_file, trace=trace)
     except PortfolioError as error:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import gc
 import multiprocessing
 import os
 import sys
@@ -179,12 +180,24 @@ def _advancing(items: Iterator[Item], advance: Callable[[int], None]) -> Iterato
 _WORKER: dict[str, Any] = {}
 
 
+def settle() -> None:
+    """Keep what is loaded so far (the policy, its compiled code, the modules) out of every later
+    garbage collection, in a process that decides a portfolio until it ends.
+
+    Only for processes mespolicy's CLI owns, never a host's. The loaded policy is many thousand
+    objects that live as long as the run; each full collection would walk them all again, a
+    seventh of `decide --jsonl` on one core (134 against 116 us a line, 20k mixed requests).
+    """
+    gc.freeze()
+
+
 def _start_worker(source: PolicySource, decide_line: DecideLine) -> None:
     _WORKER["decide"] = decide_line
     try:
         _WORKER["policy"] = load_source(source)
     except Exception as error:  # said by the first chunk: an initializer's error would only break the pool
         _WORKER["failed"] = f"{type(error).__name__}: {error}"
+    settle()
 
 
 def load_source(source: PolicySource) -> Any:
