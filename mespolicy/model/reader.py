@@ -262,10 +262,13 @@ class _Writer:
             source = self.spec.records[field.record or ""].key or "id"
             # only an id the request gave is resolved (a default is kept as it is, as the full reader does)
             entry = f"(o, {field.name!r}, {variable}, {field.source or ''!r}, {source!r})"
-            present = f"d.get({field.name!r})" if field.has_default else variable
-            with self.block(f"if {present} is not None:"):
+            with self.block(f"if {self.given(field, variable)} is not None:"):
                 self.emit(f"pending.append({entry})")
         self.emit("return o")
+
+    def given(self, field: FieldSpec, variable: str) -> str:
+        """What the request gave for `field` (None: nothing), once `variable` holds its value."""
+        return f"d.get({field.name!r})" if field.has_default else variable
 
     def field(
         self,

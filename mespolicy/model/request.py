@@ -23,6 +23,8 @@ from mespolicy.model.contracts import (
     Customer,
     License,
 )
+from mespolicy.model.decoder import Decoder
+from mespolicy.model.decoder import generate as decoder_of
 from mespolicy.model.facts import Facts, FactsSpec, FieldSpec, Kind, RecordSpec, record_class
 from mespolicy.model.money import (
     AmountError,
@@ -475,11 +477,13 @@ def parse_request_json(
     what the JSON itself refuses (NaN, a key given twice) is reported at its field.
     """
     spec = spec or _standard_spec()
-    fast = _fast_reader(spec, limits)
+    fast, decoder = _fast_readers(spec, limits)
     if fast is not None and _small(text, limits.request_bytes):
         try:
+            if decoder is not None:
+                return decoder.read(text, _keys_at_least(text))
             return fast.read(orjson.loads(text), _keys_at_least(text))
-        except Exception:  # not JSON orjson takes, or not a request the fast reader takes
+        except Exception:  # not JSON these take, or not a request they take
             pass
     # the decoded request may still be one the fast reader takes (a number with a fraction)
     return parse_request(decode_json(text, limits), limits, spec)
@@ -509,18 +513,25 @@ def decode_json(text: str | bytes, limits: Limits) -> object:
 
 _BOM = "\ufeff"
 
-# The readers generated per declarations and limits (the spec is kept, so its id stays its own).
-_FAST: dict[tuple[int, Limits], tuple[FactsSpec, FastReader | None]] = {}
+# The readers generated per declarations and limits (the spec is kept, so its id stays its own):
+# of decoded JSON, and of JSON text (None where the declarations rule either out).
+_FAST: dict[tuple[int, Limits], tuple[FactsSpec, FastReader | None, Decoder | None]] = {}
 
 
-def _fast_reader(spec: FactsSpec, limits: Limits) -> FastReader | None:
+def _fast_readers(spec: FactsSpec, limits: Limits) -> tuple[FastReader | None, Decoder | None]:
     key = (id(spec), limits)
     found = _FAST.get(key)
     if found is None or found[0] is not spec:
         if len(_FAST) >= 32:
             _FAST.clear()
-        found = _FAST[key] = (spec, generate(spec, limits))
-    return found[1]
+        fast = generate(spec, limits)
+        # the decoder nests as the fast reader does: only where no valid request passes the depth limit
+        found = _FAST[key] = (spec, fast, None if fast is None else decoder_of(spec, limits))
+    return found[1], found[2]
+
+
+def _fast_reader(spec: FactsSpec, limits: Limits) -> FastReader | None:
+    return _fast_readers(spec, limits)[0]
 
 
 def _small(text: object, most: int) -> bool:
