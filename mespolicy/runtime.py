@@ -23,6 +23,7 @@ from mespolicy.model.calendar import add_months as _calendar_add_months
 from mespolicy.model.decision import Charge, built_charge
 from mespolicy.model.money import Money, built_money, format_money, minor_units
 from mespolicy.model.request import RequestError
+from mespolicy.model.trusted import maker
 
 T = TypeVar("T")
 
@@ -477,8 +478,7 @@ def _charge(item: tuple[Any, ...], term: Term | None, request: Any) -> Charge:
     )
 
 
-_new = object.__new__
-_set = object.__setattr__
+_make_term = maker(Term, ("start", "end"))
 
 
 def term_of(start: date, end: date) -> Term:
@@ -486,10 +486,7 @@ def term_of(start: date, end: date) -> Term:
     only their order is checked here (as `Term`'s validator would, with its words)."""
     if start > end:
         raise ValueError(f"a term cannot end ({end}) before it starts ({start})")
-    term: Term = _new(Term)
-    _set(term, "start", start)
-    _set(term, "end", end)
-    return term
+    return _make_term(start, end)
 
 
 def contract_currency(contract: Any, request: Any) -> str | None:

@@ -14,6 +14,7 @@ import attrs
 from mespolicy.model.calendar import Term
 from mespolicy.model.contracts import check_id
 from mespolicy.model.money import Money, format_amount, sum_money
+from mespolicy.model.trusted import maker
 
 
 class Outcome(enum.Enum):
@@ -225,28 +226,21 @@ class Decision:
 # about a fifth of deciding a request. These build the same objects without them; a user's
 # `Decision(...)` is still validated.
 
-_new = object.__new__
-_set = object.__setattr__
+_make_reason = maker(Reason, ("clause", "message"))
+_make_charge = maker(Charge, ("code", "amount", "period", "contract", "clause"))
+_DECISION = ("action", "outcome", "reasons", "term", "charges", "fields", "trace")
+_make_decision = maker(Decision, (*_DECISION, "ref", "policy", "currency"))
 
 
 def built_reason(clause: str, message: str) -> Reason:
     """A reason of a rule; its message is the rule's own text, which may come out empty."""
     if not message:
         return Reason(clause, message)  # the validator's error, as for any reason
-    reason: Reason = _new(Reason)
-    _set(reason, "clause", clause)
-    _set(reason, "message", message)
-    return reason
+    return _make_reason(clause, message)
 
 
 def built_charge(code: str, amount: Money, period: Term | None, contract: str | None, clause: str) -> Charge:
-    charge: Charge = _new(Charge)
-    _set(charge, "code", code)
-    _set(charge, "amount", amount)
-    _set(charge, "period", period)
-    _set(charge, "contract", contract)
-    _set(charge, "clause", clause)
-    return charge
+    return _make_charge(code, amount, period, contract, clause)
 
 
 def built_decision(
@@ -266,18 +260,7 @@ def built_decision(
     if len(fields) > 1 and len({name for name, _ in fields}) < len(fields):
         # a field set twice (in a loop): the validator's error, as before
         return Decision(action, outcome, reasons, term, charges, fields, trace, ref=ref, policy=policy)
-    decision: Decision = _new(Decision)
-    _set(decision, "action", action)
-    _set(decision, "outcome", outcome)
-    _set(decision, "reasons", reasons)
-    _set(decision, "term", term)
-    _set(decision, "charges", charges)
-    _set(decision, "fields", fields)
-    _set(decision, "trace", trace)
-    _set(decision, "ref", ref)
-    _set(decision, "policy", policy)
-    _set(decision, "currency", currency)
-    return decision
+    return _make_decision(action, outcome, reasons, term, charges, fields, trace, ref, policy, currency)
 
 
 # ---------------------------------------------------------------- JSON

@@ -16,6 +16,7 @@ from babel import Locale
 from babel.numbers import format_currency, get_currency_precision, list_currencies
 
 from mespolicy.model.fields import FieldValueError
+from mespolicy.model.trusted import maker
 
 # Sums of exact decimals must stay exact: a context this wide never rounds, and
 # the Inexact trap proves it.
@@ -142,8 +143,7 @@ class Money:
         return format_money(self)
 
 
-_new = object.__new__
-_set = object.__setattr__
+_make_money = maker(Money, ("amount", "currency"))
 
 
 @functools.cache
@@ -159,10 +159,7 @@ def built_money(amount: Decimal, currency: str) -> Money:
     a user's `Money(...)` is still checked. Validating what the engine built cost about a fifth
     of deciding a request.
     """
-    money: Money = _new(Money)
-    _set(money, "amount", amount)
-    _set(money, "currency", currency)
-    return money
+    return _make_money(amount, currency)
 
 
 def sum_money(items: Iterable[Money], currency: str) -> Money:
