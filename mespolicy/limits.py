@@ -30,7 +30,8 @@ def _limit(default: int, code: str, bounds: str) -> Any:
     return attrs.field(default=default, validator=_positive, metadata={"code": code, "bounds": bounds})
 
 
-@attrs.frozen
+# the hash is kept: every request read looks its generated readers up by the limits
+@attrs.frozen(cache_hash=True)
 class Limits:
     """How much rule text and request data mespolicy reads, and how much work one decision may take."""
 

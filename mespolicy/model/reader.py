@@ -22,7 +22,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
-from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
+from decimal import Decimal
 from typing import Any
 
 from mespolicy.errors import MespolicyError
@@ -43,7 +43,6 @@ class Slow(MespolicyError):
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _AMOUNT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
-_EXACT_QUANTIZE = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
 
 # The only builtins the generated reader uses.
 _BUILTINS = ("type", "len", "set", "map", "tuple", "str", "bool", "list", "dict")
@@ -71,20 +70,23 @@ def read_date(text: str) -> date:
 
 
 @functools.cache
-def _quanta() -> dict[str, Decimal]:
-    # per currency, once: the minor unit an amount of a request must not be finer than
-    return {code: Decimal(1).scaleb(-minor_units(code)) for code in known_currencies()}
+def _places() -> dict[str, int]:
+    # per currency, once: the decimals of the minor unit an amount must not be finer than
+    return {code: minor_units(code) for code in known_currencies()}
 
 
 def read_amount(text: object, currency: object, at_least: Decimal | None) -> Any:
     """A request's amount in `currency`, as the full reader takes it (`parse_amount`, `amount_problem`)."""
-    quantum = _quanta().get(currency) if type(currency) is str else None
-    if quantum is None or type(text) is not str or _AMOUNT.fullmatch(text) is None:
+    places = _places().get(currency) if type(currency) is str else None
+    if places is None or type(text) is not str or _AMOUNT.fullmatch(text) is None:
+        raise Slow
+    point = text.find(".")
+    # finer than the minor unit: a digit other than 0 past its decimals (read off the text,
+    # a third of the time of comparing the amount with itself quantized)
+    if point >= 0 and text[point + 1 + places :].strip("0"):
         raise Slow
     amount = Decimal(text)
     if (at_least is not None and amount < at_least) or abs(amount) >= LARGEST_FEE:
-        raise Slow
-    if amount != amount.quantize(quantum, context=_EXACT_QUANTIZE):
         raise Slow
     return built_money(amount, currency)  # type: ignore[arg-type]
 

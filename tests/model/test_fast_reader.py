@@ -20,6 +20,8 @@ from hypothesis import strategies as st
 
 from mespolicy.limits import DEFAULT as LIMITS
 from mespolicy.model import Request, RequestError, parse_request, parse_request_json, request_to_json
+from mespolicy.model.money import Money, amount_problem, parse_amount
+from mespolicy.model.reader import Slow, read_amount
 from mespolicy.model.request import _fast_reader, _keys_at_least, _standard_spec, decode_json, read_fully
 from tests.model.strategies import requests
 
@@ -216,3 +218,22 @@ def test_every_field_of_a_request_given_every_odd_value_is_read_as_before() -> N
                 text = _text(changed)
                 _both_ways(text)
                 _both_ways_decoded(changed)
+
+
+@given(
+    st.from_regex(r"-?[0-9]{1,17}(\.[0-9]{1,7})?", fullmatch=True),
+    st.sampled_from(["USD", "JPY", "BHD", "CLF"]),
+    st.sampled_from([None, Decimal(0), Decimal("-5.5")]),
+)
+def test_an_amount_is_taken_by_the_fast_reader_exactly_when_the_full_reader_takes_it(
+    text: str, currency: str, at_least: Decimal | None
+) -> None:
+    # the fast reader reads the minor unit off the text; the full reader quantizes the amount
+    amount = parse_amount(text, currency, "fee")
+    full = amount_problem(amount, currency) is None and (at_least is None or amount >= at_least)
+    try:
+        taken = read_amount(text, currency, at_least)
+    except Slow:
+        assert not full
+    else:
+        assert full and taken == Money(amount, currency) and str(taken.amount) == str(amount)
