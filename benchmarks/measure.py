@@ -98,6 +98,10 @@ def peak_memory(run: Callable[[], object]) -> int:
 def environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment for a subprocess that imports this checkout's ``mespolicy``, plus ``extra``."""
     env = dict(os.environ)
+    # Timed as a user's shell runs them: with PYTHONUNBUFFERED (set in CI images and this
+    # sandbox) the lean reading's stdout would make a system call a line, while mespolicy
+    # writes its answers many at a time whatever the setting, so the figures would flatter it.
+    env.pop("PYTHONUNBUFFERED", None)
     if (ROOT / "mespolicy").is_dir():
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
     env.update(extra or {})

@@ -542,8 +542,10 @@ def decide(
     failures = 0
     out = sys.stdout
     indent = None if jsonl or len(requests) > 1 else 2
-    where = "before the first request"
-    unflushed: str | None = None  # the first answer written since the output was last flushed
+    last: tuple[str, int | None] | None = None  # the request last answered
+    unwritten: tuple[str, int | None] | None = None  # the first answer not yet written and flushed
+    answered: list[str] = []
+    every = 1 if _interactive(out) else _WRITE_EVERY  # on a terminal, each answer as it comes
     from mespolicy.portfolio.jobs import WorkerPolicyError, progress
 
     lines = progress(_request_texts(requests, jsonl, loaded.limits), requests, jsonl)
@@ -552,33 +554,55 @@ def decide(
     for count in itertools.count(1):
         try:
             item = next(answers, None)
-        except OSError as error:
-            _fail(f"decide: cannot read further {where}: {error.strerror or error}; stopped there", 2)
-        except WorkerPolicyError as error:
-            _fail(f"decide: {error.code}: {error}; stopped {where}", 2)
+        except BaseException as error:  # a stop (a file that cannot be read, Ctrl-C): answers so far go out
+            _write_lines(out, answered) and _flush(out)
+            if isinstance(error, OSError):
+                where = _after(last)
+                _fail(f"decide: cannot read further {where}: {error.strerror or error}; stopped there", 2)
+            if isinstance(error, WorkerPolicyError):
+                _fail(f"decide: {error.code}: {error}; stopped {_after(last)}", 2)
+            raise
         if item is None:
             break
         name, line, answer, failed = item
-        where = f"after {name}" if line is None else f"after {name} line {line}"
+        last = (name, line)
         failures += failed
-        here = name if line is None else f"{name} line {line}"
-        unflushed = unflushed or here
-        # written, not echoed: click.echo flushes every line, which halves a portfolio's throughput;
-        # flushed every so many answers, so a closed output is found near where it closed
-        if not _write_line(out, answer) or (count % _FLUSH_EVERY == 0 and not _flush(out)):
-            _stopped_writing(here, unflushed)
-        if count % _FLUSH_EVERY == 0:
-            unflushed = None
+        unwritten = unwritten or last
+        answered.append(answer)
+        # written, not echoed (click.echo flushes every line, which halves a portfolio's throughput),
+        # so many answers in one write and flushed then: a closed output is found near where it
+        # closed, and an unbuffered stdout (PYTHONUNBUFFERED) is not one system call a line
+        if count % every == 0:
+            if not _write_lines(out, answered) or not _flush(out):
+                _stopped_writing(_here(last), _here(unwritten))
+            answered.clear()
+            unwritten = None
         if failed and not jsonl:
             refused = json.loads(answer)["error"]
             click.echo(f"{name}: {refused['code']}: {refused['message']}", err=True)
-    if unflushed is not None and not _flush(out):
-        _stopped_writing(where.removeprefix("after "), unflushed)
+    if unwritten is not None and last is not None and (not _write_lines(out, answered) or not _flush(out)):
+        _stopped_writing(_here(last), _here(unwritten))
     if failures:
         sys.exit(1)
 
 
-_FLUSH_EVERY = 256
+_WRITE_EVERY = 256
+
+
+def _interactive(out: IO[str]) -> bool:
+    try:
+        return out.isatty()
+    except (OSError, ValueError):  # pragma: no cover - a closed or detached stream
+        return False
+
+
+def _here(request: tuple[str, int | None]) -> str:
+    name, line = request
+    return name if line is None else f"{name} line {line}"
+
+
+def _after(request: tuple[str, int | None] | None) -> str:
+    return "before the first request" if request is None else f"after {_here(request)}"
 
 
 def _answers(
@@ -673,18 +697,23 @@ def _flush(out: IO[str]) -> bool:
     return True
 
 
-def _write_line(out: IO[str], answer: str) -> bool:
-    """Write one answer (JSON text) as a line; False when the output is closed.
+def _write_lines(out: IO[str], answers: list[str]) -> bool:
+    """Write answers (JSON texts), one a line; False when the output is closed.
 
     JSON is written as UTF-8 text; a string the output cannot encode (an output
     that is not UTF-8) is written ASCII-escaped instead, which any JSON reader
-    reads back the same.
+    reads back the same. (A text stream encodes all it is given before it writes
+    any of it, so a refused batch has written nothing.)
     """
     try:
         try:
-            out.write(answer + "\n")
+            out.write("\n".join(answers) + "\n" if answers else "")
         except UnicodeEncodeError:
-            out.write(json.dumps(json.loads(answer), ensure_ascii=True) + "\n")
+            for answer in answers:
+                try:
+                    out.write(answer + "\n")
+                except UnicodeEncodeError:
+                    out.write(json.dumps(json.loads(answer), ensure_ascii=True) + "\n")
     except OSError:  # a closed pipe (BrokenPipeError) or a full disk
         return False
     return True

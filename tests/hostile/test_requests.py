@@ -25,7 +25,7 @@ import attrs
 import pytest
 from click.testing import CliRunner
 
-from mespolicy.cli import _json_text, _write_line, main
+from mespolicy.cli import _json_text, _write_lines, main
 from mespolicy.errors import MespolicyError
 from mespolicy.limits import DEFAULT, Limits
 from mespolicy.model import AmountError, DateError, format_amount, format_money
@@ -506,9 +506,11 @@ def test_a_string_the_output_cannot_encode_is_written_ascii_escaped() -> None:
     for encoding, text in (("utf-8", "M\ud800"), ("ascii", "§8.2")):
         raw = io.BytesIO()
         out = io.TextIOWrapper(raw, encoding=encoding)
-        assert _write_line(out, _json_text({"id": text}, None))
+        # in a batch with an answer the output can take: each line is written, in order
+        assert _write_lines(out, [_json_text({"id": "M1"}, None), _json_text({"id": text}, None)])
         out.flush()
-        assert json.loads(raw.getvalue().decode("ascii")) == {"id": text}
+        first, second = raw.getvalue().decode("ascii").splitlines()
+        assert json.loads(first) == {"id": "M1"} and json.loads(second) == {"id": text}
 
 
 def test_a_decision_that_cannot_be_written_as_json_is_an_error_on_its_line(
@@ -657,3 +659,28 @@ def test_requests_read_again_by_the_full_reader_are_not_kept_alive() -> None:
     finally:
         tracemalloc.stop()
     assert grown < 64 * 1024, f"{grown} bytes kept by 1,000 refused requests"
+
+
+@pytest.mark.parametrize(("terminal", "writes"), [(False, [256, 256, 88]), (True, [1] * 600)])
+def test_answers_are_written_many_at_a_time_except_on_a_terminal(
+    monkeypatch: pytest.MonkeyPatch, terminal: bool, writes: list[int]
+) -> None:
+    # an unbuffered stdout (PYTHONUNBUFFERED) makes every write a system call: 12 us a line
+    import mespolicy.cli as cli
+
+    batches: list[int] = []
+    write = cli._write_lines
+
+    def counted(out: Any, answers: list[str]) -> bool:
+        batches.append(len(answers))
+        return write(out, answers)
+
+    monkeypatch.setattr(cli, "_write_lines", counted)
+    monkeypatch.setattr(cli, "_interactive", lambda out: terminal)
+    lines = (GOOD + "\n").encode() * 599 + b"\n"  # the last one blank: refused, and written too
+    code, out, _ = _run("decide", "--jsonl", "-", stdin=lines)
+    assert code == 1
+    assert batches == writes
+    answers = out.splitlines()
+    assert len(answers) == 600 and json.loads(answers[-1])["error"]["code"] == "Q104"
+    assert json.loads(answers[0]) == json.loads(answers[598])
