@@ -160,3 +160,29 @@ def test_a_batch_is_decided_a_slice_at_a_time_into_one_batch_in_order(
     assert [row_json(r) for r in decided.to_pylist()][:5] == [
         r.rstrip("\n") for r in _expected(shipped, requests[:5])
     ]
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_collector_is_paused_while_a_slice_is_decided_and_left_as_the_host_had_it(
+    shipped: Policy, portfolio: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch, enabled: bool
+) -> None:
+    import gc
+
+    import mespolicy.portfolio.arrow as arrow
+
+    seen: list[bool] = []
+    add = DecisionRows.add
+
+    def noted(self: DecisionRows, line: int, data: Any) -> None:
+        seen.append(gc.isenabled())
+        add(self, line, data)
+
+    monkeypatch.setattr(arrow.DecisionRows, "add", noted)
+    requests = (portfolio * 3)[:1100]  # two slices
+    (gc.enable if enabled else gc.disable)()
+    try:
+        decided = shipped.decide_arrow(requests_batch(shipped, requests))
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable()
+    assert decided.num_rows == 1100 and seen == [False] * 1100
