@@ -9,6 +9,7 @@ import itertools
 import json
 import os
 import shutil
+import stat
 import sys
 from collections.abc import Callable, Iterator
 from functools import partial
@@ -545,7 +546,8 @@ def decide(
     last: tuple[str, int | None] | None = None  # the request last answered
     unwritten: tuple[str, int | None] | None = None  # the first answer not yet written and flushed
     answered: list[str] = []
-    every = 1 if _interactive(out) else _WRITE_EVERY  # on a terminal, each answer as it comes
+    # each answer as it comes to a terminal, or to a program feeding a pipe a line at a time
+    every = 1 if _interactive(out) or _streamed(requests) else _WRITE_EVERY
     from mespolicy.portfolio.jobs import WorkerPolicyError, progress
 
     lines = progress(_request_texts(requests, jsonl, loaded.limits), requests, jsonl)
@@ -593,6 +595,16 @@ def _interactive(out: IO[str]) -> bool:
     try:
         return out.isatty()
     except (OSError, ValueError):  # pragma: no cover - a closed or detached stream
+        return False
+
+
+def _streamed(requests: tuple[Path, ...]) -> bool:
+    """Whether a request comes on standard input that is no file (a pipe, a terminal, a socket)."""
+    if not any(str(path) == "-" for path in requests):
+        return False
+    try:
+        return not stat.S_ISREG(os.fstat(sys.stdin.fileno()).st_mode)
+    except (OSError, ValueError, AttributeError):  # an in-memory stream: it holds all it will give
         return False
 
 

@@ -79,21 +79,17 @@ def generate(spec: FactsSpec, limits: Limits) -> Decoder | None:
     return Decoder(msgspec.json.Decoder(request).decode, namespace["read_request"], source)
 
 
-def _decodable(spec: FactsSpec) -> bool:
+def _decodable(spec: FactsSpec, record: RecordSpec | None = None, path: tuple[str, ...] = ()) -> bool:
     """Whether every field of every record reached from the request reads as a Struct field."""
-    seen: set[str] = set()
-    todo = [spec.request]
-    while todo:
-        record = todo.pop()
-        for field in record.fields:
-            if field.kind not in _DECODED or field.members == ():
-                return False  # (no Literal has no members)
-            if field.kind is Kind.RECORD:
-                name = field.record or ""
-                if name in seen or name not in spec.records:
-                    return False  # a record met twice may hold itself: no static depth
-                seen.add(name)
-                todo.append(spec.records[name])
+    for field in (record or spec.request).fields:
+        if field.kind not in _DECODED or field.members == ():
+            return False  # (no Literal has no members)
+        if field.kind is Kind.RECORD:
+            name = field.record or ""
+            if name in path or name not in spec.records:
+                return False  # a record that holds itself nests without a bound
+            if not _decodable(spec, spec.records[name], (*path, name)):
+                return False
     return True
 
 

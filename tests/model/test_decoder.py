@@ -147,6 +147,27 @@ def test_declarations_the_structs_cannot_read_as_the_full_reader_get_no_decoder(
     assert generate(spec, LIMITS) is None
 
 
+def test_a_record_in_two_fields_is_one_struct_read_in_both() -> None:
+    period = RecordSpec(
+        "period", (FieldSpec("start", Kind.DATE), FieldSpec("end", Kind.DATE, not_before="start"))
+    )
+    spec = _spec(
+        FieldSpec("current", Kind.RECORD, record="period"),
+        FieldSpec("past", Kind.RECORD, record="period", many=True),
+        records={"period": period},
+    )
+    decoder = generate(spec, LIMITS)
+    assert decoder is not None
+    text = (
+        '{"action": "a", "current": {"start": "2026-01-01", "end": "2027-01-01"}, '
+        '"past": [{"start": "2025-01-01", "end": "2026-01-01"}]}'
+    )
+    read = decoder.read(text.encode(), _keys_at_least(text))
+    assert repr(read) == repr(read_fully(json.loads(text), LIMITS, spec))
+    backwards = text.replace('"end": "2027-01-01"', '"end": "2025-06-01"')
+    assert _decoded(decoder, backwards) == ("refused",)
+
+
 def test_a_whole_number_past_64_bits_is_the_full_readers_to_read() -> None:
     spec = _spec(FieldSpec("seats", Kind.INTEGER))
     decoder = generate(spec, Limits())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import select
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -144,3 +145,29 @@ def test_the_progress_bar_shows_only_for_files_on_a_terminal(
     assert jobs.progress(piped, (Path("-"),), True) is piped
     shown = jobs.progress(iter(items), (path,), True)
     assert list(shown) == items
+
+
+def test_a_program_feeding_a_pipe_a_line_at_a_time_gets_each_answer_before_sending_the_next() -> None:
+    # the guide's promise for standard input: each answer comes as soon as its line does
+    request = json.dumps(json.loads(Path("examples/renew-late.json").read_text(encoding="utf-8")))
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # block-buffered stdout
+    run = subprocess.Popen(
+        [sys.executable, "-c", "from mespolicy.cli import main; main()", "decide", "--jsonl", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    assert run.stdin is not None and run.stdout is not None
+    try:
+        for line in (request, "not json", request):
+            run.stdin.write(line.encode() + b"\n")
+            run.stdin.flush()
+            ready, _, _ = select.select([run.stdout], [], [], 60)
+            assert ready, f"no answer to {line[:20]!r} while the pipe stays open"
+            answer = json.loads(run.stdout.readline())
+            assert ("error" in answer) == (line == "not json")
+    finally:
+        run.stdin.close()
+        run.wait(timeout=60)
+    assert run.returncode == 1
