@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import builtins
 import datetime
-import operator
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -180,7 +179,7 @@ class _StructWriter(_Writer):
     def __init__(self, spec: FactsSpec, limits: Limits) -> None:
         super().__init__(spec, limits)
         self.values.update({"UNSET": msgspec.UNSET, "FIRST_DAY": _FIRST_DAY, "LAST_DAY": _LAST_DAY})
-        self.slots: dict[int, str] = {}
+        self.slot_of: dict[str, str] = {}
 
     def module(self) -> str:
         request = self.spec.request
@@ -200,20 +199,11 @@ class _StructWriter(_Writer):
     def slot_names(self, record: RecordSpec, first: int) -> None:
         self.slot_of = {f.name: _slot(first + i) for i, f in enumerate(_order(record))}
 
-    def record_function(self, name: str) -> str:
-        found = self.records.get(name)
-        if found is not None:
-            return found
-        function = self.records[name] = f"read_{len(self.records)}"
-        record = self.spec.records[name]
-        saved_lines, saved_depth, saved_slots = self.lines, self.depth, self.slot_of
-        self.lines, self.depth = [], 0
-        with self.block(f"def {function}(d, pending):"):
-            self.slot_names(record, 0)
-            self.build(record, record_class(record.name, tuple(f.name for f in record.fields)), {})
-        written, self.lines, self.depth, self.slot_of = self.lines, saved_lines, saved_depth, saved_slots
-        self.lines = [*written, "", *self.lines]
-        return function
+    def record_body(self, record: RecordSpec) -> None:
+        saved = self.slot_of
+        self.slot_names(record, 0)
+        self.build(record, record_class(record.name, tuple(f.name for f in record.fields)), {})
+        self.slot_of = saved
 
     def field(
         self,
@@ -237,38 +227,17 @@ class _StructWriter(_Writer):
             self.emit("pending[0] += 1")
             self.present(field, variable, local, refs)
 
-    def present(
-        self, field: FieldSpec, variable: str, local: dict[str, str], refs: list[tuple[FieldSpec, str]]
-    ) -> None:
-        if field.kind is Kind.REFERENCE and not field.many:
-            refs.append((field, variable))
-            self.emit("pass")
-            return
-        if field.many:
-            self.many(field, variable, local)
-        else:
-            self.value(field, variable, variable, local)
-        if field.not_before is not None and field.not_before in local:
-            other = local[field.not_before]
-            self.emit(f"if type({other}) is date and {variable} < {other}: raise SLOW")
+    def reference(self, variable: str) -> None:
+        self.emit("pass")  # non-empty text: the Struct's type
 
     def many(self, field: FieldSpec, variable: str, local: dict[str, str]) -> None:
-        if field.kind in (Kind.DATE, Kind.MONEY, Kind.RECORD):
-            items, item = self.fresh(), self.fresh()
-            self.emit(f"{items} = []")
-            with self.block(f"for {item} in {variable}:"):
-                self.value(field, item, item, local)
-                self.emit(f"{items}.append({item})")
-            self.emit(f"{variable} = tuple({items})")
+        # a list of the Struct's type, within the limit; only dates, amounts, records and whole
+        # numbers with a least value need more than its items as they are
+        if field.kind in (Kind.DATE, Kind.MONEY, Kind.RECORD) or field.at_least is not None:
+            self.items(field, variable, local)
         else:
             self.emit(f"{variable} = tuple({variable})")
-        if field.kind is Kind.RECORD:
-            key = self.spec.records[field.record or ""].key
-            if key is not None:
-                getter = self.constant(operator.attrgetter(key))
-                self.emit(f"if len(set(map({getter}, {variable}))) != len({variable}): raise SLOW")
-        elif field.distinct:
-            self.emit(f"if len(set({variable})) != len({variable}): raise SLOW")
+            self.distinct(field, variable)
 
     def value(self, field: FieldSpec, source: str, target: str, local: dict[str, str]) -> None:
         kind = field.kind

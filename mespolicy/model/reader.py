@@ -286,27 +286,44 @@ class _Writer:
             else:
                 self.emit("raise SLOW")
         with self.block("else:"):
-            if field.kind is Kind.REFERENCE and not field.many:
-                self.text(variable)
-                refs.append((field, variable))
-                return
-            if field.many:
-                self.many(field, variable, local)
-            else:
-                self.value(field, variable, variable, local)
-            if field.not_before is not None and field.not_before in local:
-                other = local[field.not_before]
-                self.emit(f"if type({other}) is date and {variable} < {other}: raise SLOW")
+            self.present(field, variable, local, refs)
+
+    def present(
+        self, field: FieldSpec, variable: str, local: dict[str, str], refs: list[tuple[FieldSpec, str]]
+    ) -> None:
+        """Read the value the request gave for `field`, held in `variable`."""
+        if field.kind is Kind.REFERENCE and not field.many:
+            self.reference(variable)
+            refs.append((field, variable))
+            return
+        if field.many:
+            self.many(field, variable, local)
+        else:
+            self.value(field, variable, variable, local)
+        if field.not_before is not None and field.not_before in local:
+            other = local[field.not_before]
+            self.emit(f"if type({other}) is date and {variable} < {other}: raise SLOW")
+
+    def reference(self, variable: str) -> None:
+        """The id a reference gives (resolved once the request is built)."""
+        self.text(variable)
 
     def many(self, field: FieldSpec, variable: str, local: dict[str, str]) -> None:
         most = self.limits.request_items
         self.emit(f"if type({variable}) is not list or len({variable}) > {most!r}: raise SLOW")
+        self.items(field, variable, local)
+
+    def items(self, field: FieldSpec, variable: str, local: dict[str, str]) -> None:
+        """Read each item of a list into a tuple in `variable`, then check the list is distinct."""
         items, item = self.fresh(), self.fresh()
         self.emit(f"{items} = []")
         with self.block(f"for {item} in {variable}:"):
             self.value(field, item, item, local)
             self.emit(f"{items}.append({item})")
         self.emit(f"{variable} = tuple({items})")
+        self.distinct(field, variable)
+
+    def distinct(self, field: FieldSpec, variable: str) -> None:
         if field.kind is Kind.RECORD:
             key = self.spec.records[field.record or ""].key
             if key is not None:
@@ -356,12 +373,15 @@ class _Writer:
         saved_lines, saved_depth = self.lines, self.depth
         self.lines, self.depth = [], 0
         with self.block(f"def {function}(d, pending):"):
-            self.emit("if type(d) is not dict: raise SLOW")
-            self.keys(record)
-            self.build(record, record_class(record.name, tuple(f.name for f in record.fields)), {})
+            self.record_body(record)
         written, self.lines, self.depth = self.lines, saved_lines, saved_depth
         self.lines = [*written, "", *self.lines]
         return function
+
+    def record_body(self, record: RecordSpec) -> None:
+        self.emit("if type(d) is not dict: raise SLOW")
+        self.keys(record)
+        self.build(record, record_class(record.name, tuple(f.name for f in record.fields)), {})
 
 
 def request_class_of(record: RecordSpec, names: tuple[str, ...]) -> type[Facts]:

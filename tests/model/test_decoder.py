@@ -8,8 +8,8 @@ see) is refused by the decoder, so that the full reader words its error.
 
 from __future__ import annotations
 
-import copy
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ from mespolicy.parser import parse
 from mespolicy.policy import Policy, from_files
 from tests.model.facts_strategies import json_requests, slipped
 from tests.model.test_declared_facts import to_json
-from tests.model.test_fast_reader import ODD_VALUES, _change, _paths
+from tests.model.test_fast_reader import break_it
 from tests.test_declared_test_lines import SEATS
 
 EXAMPLES = Path(__file__).parents[2] / "examples" / "policies"
@@ -87,14 +87,7 @@ def test_a_request_the_full_reader_refuses_the_decoder_refuses(name: str, data: 
     policy = POLICIES[name]
     spec = policy.checked.spec
     decoded: Any = data.draw(slipped(spec, data.draw(json_requests(spec, policy.actions))))
-    for _ in range(data.draw(st.integers(0, 2))):
-        paths = _paths(decoded)
-        if not paths:
-            break
-        path = data.draw(st.sampled_from(paths))
-        how = data.draw(st.sampled_from(["set", "delete", "unknown"]))
-        # a copy: an odd value set in place may be changed by the next step (a key added to {})
-        _change(decoded, path, how, copy.deepcopy(data.draw(st.sampled_from(ODD_VALUES))))
+    break_it(decoded, data, st.integers(0, 2))
     text = to_json(decoded)
     full = _full(policy, text)
     if full[0] == "refused":
@@ -177,3 +170,13 @@ def test_a_whole_number_past_64_bits_is_the_full_readers_to_read() -> None:
     assert _decoded(decoder, small)[0] == "read"
     assert _decoded(decoder, big) == ("refused",)
     assert parse_request_json(big, Limits(), spec).seats == int("9" * 30)
+
+
+def test_each_whole_number_of_a_list_is_held_to_its_least_value() -> None:
+    spec = _spec(FieldSpec("seats", Kind.INTEGER, many=True, at_least=Decimal(1)))
+    decoder = generate(spec, LIMITS)
+    assert decoder is not None
+    assert _decoded(decoder, '{"action": "a", "seats": [1, 2]}')[0] == "read"
+    assert _decoded(decoder, '{"action": "a", "seats": [1, 0]}') == ("refused",)
+    with pytest.raises(RequestError):
+        parse_request_json('{"action": "a", "seats": [1, 0]}', LIMITS, spec)

@@ -95,6 +95,18 @@ def _change(data: Any, path: tuple[Any, ...], how: str, value: Any) -> None:
         node[last] = value
 
 
+def break_it(decoded: Any, data: st.DataObject, steps: st.SearchStrategy[int]) -> None:
+    """Change `decoded` in place a drawn number of times: a key set to an odd value, deleted, or added."""
+    for _ in range(data.draw(steps)):
+        paths = _paths(decoded)
+        if not paths:
+            break
+        path = data.draw(st.sampled_from(paths))
+        how = data.draw(st.sampled_from(["set", "delete", "unknown"]))
+        # a copy: an odd value set in place may be changed by the next step (a key added to {})
+        _change(decoded, path, how, copy.deepcopy(data.draw(st.sampled_from(ODD_VALUES))))
+
+
 def _text(data: Any) -> str:
     def default(value: object) -> object:
         if isinstance(value, Decimal):
@@ -134,14 +146,7 @@ def test_a_valid_request_is_read_by_the_fast_reader_to_the_same_records(req: Req
 @given(requests(), st.data())
 def test_a_broken_request_gets_the_full_readers_answer(req: Request, data: st.DataObject) -> None:
     decoded = request_to_json(req)
-    for _ in range(data.draw(st.integers(1, 3))):
-        paths = _paths(decoded)
-        if not paths:
-            break
-        path = data.draw(st.sampled_from(paths))
-        how = data.draw(st.sampled_from(["set", "delete", "unknown"]))
-        # a copy: an odd value set in place may be changed by the next step (a key added to {})
-        _change(decoded, path, how, copy.deepcopy(data.draw(st.sampled_from(ODD_VALUES))))
+    break_it(decoded, data, st.integers(1, 3))
     text = _text(decoded)
     _both_ways(text)
     _both_ways(text.encode("utf-8", "surrogatepass"))
