@@ -569,4 +569,8 @@ def test_only_the_compiler_executes_code_and_only_its_own() -> None:
         "mespolicy/model/reader.py": [("generate", "exec"), ("generate", "compile")],
         # the explaining variant of the same generated code, from the same checked tree
         "mespolicy/compiler_explain.py": [("compile_explaining", "compile"), ("compile_explaining", "exec")],
+        # the msgspec decoder's pass, written by the same writer as the request reader
+        "mespolicy/model/decoder.py": [("generate", "exec"), ("generate", "compile")],
+        # makers of frozen objects, from field names that are ASCII identifiers and not keywords
+        "mespolicy/model/trusted.py": [("_maker", "exec"), ("_maker", "compile")],
     }

@@ -8,8 +8,8 @@ object an instance of the frozen class by assigning `__class__`, which Python al
 between classes of one layout (0.6 us for the same twelve fields). The object is then
 what the class's own constructor would have made, less the checks.
 
-The maker's source is generated from the field names only: each is a Python identifier that
-is not a keyword, or the maker sets the fields one call each, as before.
+The maker's source is generated from the field names only: each is an ASCII Python
+identifier that is not a keyword, or the maker sets the fields one call each, as before.
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ def maker(cls: type[T], names: tuple[str, ...]) -> Callable[..., T]:
 # one maker a class: the generated readers of every policy loaded share their records' classes
 @functools.lru_cache(maxsize=1024)
 def _maker(cls: type[Any], names: tuple[str, ...]) -> Callable[..., Any]:
-    if not all(name.isidentifier() and not keyword.iskeyword(name) for name in names):
+    # ASCII only: Python reads a non-ASCII name in source as its NFKC form, another attribute
+    if not all(name.isascii() and name.isidentifier() and not keyword.iskeyword(name) for name in names):
         return _one_call_a_field(cls, names)
     twin = type(f"open_{cls.__name__}", (cls,), {"__slots__": (), "__setattr__": object.__setattr__})
     values = [f"v{index}" for index in range(len(names))]

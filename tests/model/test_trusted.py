@@ -38,6 +38,11 @@ def test_a_record_made_is_the_one_its_class_makes_and_refuses_changes() -> None:
 
 def test_names_no_python_function_can_store_are_set_one_call_each() -> None:
     # a declared field may be named as a Python keyword: no attribute store can be written for it
+    # nor a non-ASCII one: Python source would read the fullwidth "id" as "id", another slot
+    wide_id = "\uff49\uff44"
+    wide = record_class("wide", (wide_id, "id"))
+    made_wide = maker(wide, (wide_id, "id"))("full", "plain")
+    assert getattr(made_wide, wide_id) == "full" and made_wide.id == "plain"
     cls = record_class("odd", ("class", "from", "id"))
     made = maker(cls, ("class", "from", "id"))("a", "b", "c")
     assert type(made) is cls
