@@ -103,6 +103,17 @@ def _parse_limits(settings: tuple[str, ...]) -> Limits:
     return DEFAULT_LIMITS.replace(pairs)
 
 
+_PROCESS: dict[str, bool] = {"own": False}
+
+
+def _settle() -> None:
+    """`jobs.settle` (the loaded policy out of garbage collection), when this process is the program's."""
+    if _PROCESS["own"]:
+        from mespolicy.portfolio.jobs import settle
+
+        settle()
+
+
 class _Commands(click.Group):
     """mespolicy's commands; `docs` is imported when it is run or listed, not for every command.
 
@@ -113,6 +124,12 @@ class _Commands(click.Group):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self._LATER})
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        # without arguments the command reads sys.argv: it runs as the program and owns its
+        # process; a host or a test calling it with arguments keeps its process as it is
+        _PROCESS["own"] = (args[0] if args else kwargs.get("args")) is None
+        return super().main(*args, **kwargs)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in self._LATER and cmd_name not in self.commands:
@@ -553,35 +570,37 @@ def decide(
     lines = progress(_request_texts(requests, jsonl, loaded.limits), requests, jsonl)
     options = (trace or explain, explain, indent)
     answers = _answers(loaded, lines, requests, jsonl, jobs, policy, assignments, options)
-    for count in itertools.count(1):
-        try:
-            item = next(answers, None)
-        except BaseException as error:  # a stop (a file that cannot be read, Ctrl-C): answers so far go out
-            _write_lines(out, answered) and _flush(out)
-            if isinstance(error, OSError):
+    try:
+        for count in itertools.count(1):
+            try:
+                item = next(answers, None)
+            except OSError as error:
                 where = _after(last)
                 _fail(f"decide: cannot read further {where}: {error.strerror or error}; stopped there", 2)
-            if isinstance(error, WorkerPolicyError):
+            except WorkerPolicyError as error:
                 _fail(f"decide: {error.code}: {error}; stopped {_after(last)}", 2)
-            raise
-        if item is None:
-            break
-        name, line, answer, failed = item
-        last = (name, line)
-        failures += failed
-        unwritten = unwritten or last
-        answered.append(answer)
-        # written, not echoed (click.echo flushes every line, which halves a portfolio's throughput),
-        # so many answers in one write and flushed then: a closed output is found near where it
-        # closed, and an unbuffered stdout (PYTHONUNBUFFERED) is not one system call a line
-        if count % every == 0:
-            if not _write_lines(out, answered) or not _flush(out):
-                _stopped_writing(_here(last), _here(unwritten))
-            answered.clear()
-            unwritten = None
-        if failed and not jsonl:
-            refused = json.loads(answer)["error"]
-            click.echo(f"{name}: {refused['code']}: {refused['message']}", err=True)
+            if item is None:
+                break
+            name, line, answer, failed = item
+            last = (name, line)
+            failures += failed
+            unwritten = unwritten or last
+            answered.append(answer)
+            # written, not echoed (click.echo flushes every line, which halves a portfolio's throughput),
+            # so many answers in one write and flushed then: a closed output is found near where it
+            # closed, and an unbuffered stdout (PYTHONUNBUFFERED) is not one system call a line
+            if count % every == 0:
+                if not _write_lines(out, answered) or not _flush(out):
+                    _stopped_writing(_here(last), _here(unwritten))
+                answered.clear()
+                unwritten = None
+            if failed and not jsonl:
+                refused = json.loads(answer)["error"]
+                click.echo(f"{name}: {refused['code']}: {refused['message']}", err=True)
+    except BaseException:  # a stop (a file that cannot be read, Ctrl-C): what was answered goes out
+        if answered:
+            _write_lines(out, answered) and _flush(out)
+        raise
     if unwritten is not None and last is not None and (not _write_lines(out, answered) or not _flush(out)):
         _stopped_writing(_here(last), _here(unwritten))
     if failures:
@@ -599,13 +618,16 @@ def _interactive(out: IO[str]) -> bool:
 
 
 def _streamed(requests: tuple[Path, ...]) -> bool:
-    """Whether a request comes on standard input that is no file (a pipe, a terminal, a socket)."""
-    if not any(str(path) == "-" for path in requests):
-        return False
-    try:
-        return not stat.S_ISREG(os.fstat(sys.stdin.fileno()).st_mode)
-    except (OSError, ValueError, AttributeError):  # an in-memory stream: it holds all it will give
-        return False
+    """Whether a request comes from no regular file: a pipe, a terminal, a socket (`-`,
+    /dev/stdin, a FIFO), which may bring one line at a time and wait for its answer."""
+    for path in requests:
+        try:
+            mode = os.fstat(sys.stdin.fileno()).st_mode if str(path) == "-" else os.stat(path).st_mode
+        except (OSError, ValueError, AttributeError):  # an in-memory stdin (it holds all it will
+            continue  # give), or a path that cannot be read (said when it is opened)
+        if not stat.S_ISREG(mode):
+            return True
+    return False
 
 
 def _here(request: tuple[str, int | None]) -> str:
@@ -628,11 +650,11 @@ def _answers(
     options: tuple[bool, bool, int | None],
 ) -> Iterator[tuple[str, int | None, str, int]]:
     """Each request's answer in input order: here, or in --jobs workers (`mespolicy.portfolio.jobs`)."""
-    from mespolicy.portfolio.jobs import PolicySource, decide_in_workers, default_jobs, settle
+    from mespolicy.portfolio.jobs import PolicySource, decide_in_workers, default_jobs
 
     trace, explain, indent = options
     workers = 1 if not jsonl else jobs if jobs is not None else default_jobs(requests)
-    settle()
+    _settle()
     if workers <= 1:
         return (
             (name, line, *_decide_one(loaded, text, line, trace, explain, indent))
@@ -657,10 +679,9 @@ def _decide_portfolio(
     if in_file is None or out_file is None or requests:
         _fail("decide: --in FILE and --out FILE.parquet go together, without request files", 2)
     from mespolicy.portfolio.files import PortfolioError, decide_file
-    from mespolicy.portfolio.jobs import settle
 
     loaded = _load(policy, assignments)
-    settle()
+    _settle()
     try:
         decided, refused = decide_file(loaded, in_file, out_file, trace=trace)
     except PortfolioError as error:

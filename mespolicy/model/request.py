@@ -526,8 +526,15 @@ def _fast_readers(spec: FactsSpec, limits: Limits) -> tuple[FastReader | None, D
             _FAST.clear()
         fast = generate(spec, limits)
         # the decoder nests as the fast reader does: only where no valid request passes the depth limit
-        found = _FAST[key] = (spec, fast, None if fast is None else decoder_of(spec, limits))
+        found = _FAST[key] = (spec, fast, None if fast is None else _decoder(spec, limits))
     return found[1], found[2]
+
+
+def _decoder(spec: FactsSpec, limits: Limits) -> Decoder | None:
+    try:
+        return decoder_of(spec, limits)
+    except (TypeError, ValueError):  # Structs msgspec cannot make: read as before, by the fast reader
+        return None
 
 
 def _fast_reader(spec: FactsSpec, limits: Limits) -> FastReader | None:

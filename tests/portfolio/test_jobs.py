@@ -171,3 +171,30 @@ def test_a_program_feeding_a_pipe_a_line_at_a_time_gets_each_answer_before_sendi
         run.stdin.close()
         run.wait(timeout=60)
     assert run.returncode == 1
+
+
+def test_a_fifo_or_dev_stdin_is_streamed_and_a_file_is_not(tmp_path: Path) -> None:
+    from mespolicy.cli import _streamed
+
+    fifo = tmp_path / "requests.fifo"
+    os.mkfifo(fifo)
+    plain = tmp_path / "requests.jsonl"
+    plain.write_text("{}\n", encoding="utf-8")
+    assert _streamed((fifo,)) and _streamed((plain, fifo))
+    assert not _streamed((plain,))
+
+
+def test_a_run_called_with_arguments_leaves_its_hosts_garbage_collection_as_it_was() -> None:
+    # only the program itself (reading sys.argv) freezes what it loaded: a host calling the
+    # command, as a test does, keeps every object collectable
+    import gc
+
+    from click.testing import CliRunner
+
+    from mespolicy.cli import main
+
+    frozen = gc.get_freeze_count()
+    request = json.loads(Path("examples/renew-late.json").read_text(encoding="utf-8"))
+    result = CliRunner().invoke(main, ["decide", "--jsonl", "-"], input=json.dumps(request) + "\n")
+    assert result.exit_code == 0 and json.loads(result.stdout)["outcome"] == "approved"
+    assert gc.get_freeze_count() == frozen
