@@ -477,9 +477,11 @@ def parse_request_json(
     what the JSON itself refuses (NaN, a key given twice) is reported at its field.
     """
     spec = spec or _standard_spec()
-    fast, decoder = _fast_readers(spec, limits)
+    readers = _readers(spec, limits)
+    fast = readers.fast
     if fast is not None and _small(text, limits.request_bytes):
         try:
+            decoder = readers.decoder(limits)
             if decoder is not None:
                 return decoder.read(text, _keys_at_least(text))
             return fast.read(orjson.loads(text), _keys_at_least(text))
@@ -513,21 +515,38 @@ def decode_json(text: str | bytes, limits: Limits) -> object:
 
 _BOM = "\ufeff"
 
-# The readers generated per declarations and limits (the spec is kept, so its id stays its own):
-# of decoded JSON, and of JSON text (None where the declarations rule either out).
-_FAST: dict[tuple[int, Limits], tuple[FactsSpec, FastReader | None, Decoder | None]] = {}
+class _Readers:
+    """The readers generated for one spec under one set of limits: of decoded JSON, made at once,
+    and of JSON text, made on first use (callers that only read decoded data, as Arrow rows are,
+    never pay for it). None where the declarations rule a reader out."""
+
+    __slots__ = ("_decoder", "_made", "fast", "spec")
+
+    def __init__(self, spec: FactsSpec, limits: Limits) -> None:
+        self.spec = spec  # kept, so that its id stays its own
+        self.fast = generate(spec, limits)
+        self._decoder: Decoder | None = None
+        self._made = False
+
+    def decoder(self, limits: Limits) -> Decoder | None:
+        if not self._made:
+            # it nests as the fast reader does: only where no valid request passes the depth limit
+            self._decoder = None if self.fast is None else _decoder(self.spec, limits)
+            self._made = True
+        return self._decoder
 
 
-def _fast_readers(spec: FactsSpec, limits: Limits) -> tuple[FastReader | None, Decoder | None]:
+_FAST: dict[tuple[int, Limits], _Readers] = {}
+
+
+def _readers(spec: FactsSpec, limits: Limits) -> _Readers:
     key = (id(spec), limits)
     found = _FAST.get(key)
-    if found is None or found[0] is not spec:
+    if found is None or found.spec is not spec:
         if len(_FAST) >= 32:
             _FAST.clear()
-        fast = generate(spec, limits)
-        # the decoder nests as the fast reader does: only where no valid request passes the depth limit
-        found = _FAST[key] = (spec, fast, None if fast is None else _decoder(spec, limits))
-    return found[1], found[2]
+        found = _FAST[key] = _Readers(spec, limits)
+    return found
 
 
 def _decoder(spec: FactsSpec, limits: Limits) -> Decoder | None:
@@ -538,7 +557,7 @@ def _decoder(spec: FactsSpec, limits: Limits) -> Decoder | None:
 
 
 def _fast_reader(spec: FactsSpec, limits: Limits) -> FastReader | None:
-    return _fast_readers(spec, limits)[0]
+    return _readers(spec, limits).fast
 
 
 def _small(text: object, most: int) -> bool:
