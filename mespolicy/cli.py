@@ -18,7 +18,6 @@ from typing import IO, Any, ClassVar, NoReturn, TypeVar
 
 import attrs
 import click
-import orjson
 
 import mespolicy
 from mespolicy import nodes as n
@@ -38,11 +37,11 @@ from mespolicy.limits import DEFAULT as DEFAULT_LIMITS
 from mespolicy.limits import Limits, LimitSettingError
 from mespolicy.loader import shipped_rules
 from mespolicy.model.decision import decision_to_json
-from mespolicy.model.facts import Facts
 from mespolicy.model.request import RequestError, too_big
 from mespolicy.overrides import parse_assignments
 from mespolicy.pipeline import PASSES, run_passes
 from mespolicy.policy import Policy
+from mespolicy.portfolio.answers import Payload, answer_lines, hinted, internal
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
@@ -569,7 +568,7 @@ def decide(
 
     lines = progress(_request_texts(requests, jsonl, loaded.limits), requests, jsonl)
     options = (trace or explain, explain, indent)
-    answers = _answers(loaded, lines, requests, jsonl, jobs, policy, assignments, options)
+    answers = _answers(loaded, lines, requests, jsonl, jobs, policy, assignments, options, every)
     try:
         for count in itertools.count(1):
             try:
@@ -648,23 +647,22 @@ def _answers(
     policy: Path | None,
     assignments: tuple[str, ...],
     options: tuple[bool, bool, int | None],
+    chunk_lines: int,
 ) -> Iterator[tuple[str, int | None, str, int]]:
-    """Each request's answer in input order: here, or in --jobs workers (`mespolicy.portfolio.jobs`)."""
-    from mespolicy.portfolio.jobs import PolicySource, decide_in_workers, default_jobs
+    """Each request's answer in input order: here, or in --jobs workers (`mespolicy.portfolio.jobs`),
+    chunks of at most `chunk_lines` lines at a time."""
+    from mespolicy.portfolio.jobs import PolicySource, decide_here, decide_in_workers, default_jobs
 
     trace, explain, indent = options
     workers = 1 if not jsonl else jobs if jobs is not None else default_jobs(requests)
     _settle()
+    decide_lines = functools.partial(answer_lines, trace=trace, explain=explain, indent=indent)
     if workers <= 1:
-        return (
-            (name, line, *_decide_one(loaded, text, line, trace, explain, indent))
-            for name, line, text in lines
-        )
+        return decide_here(loaded, decide_lines, lines, chunk_lines)
     source = PolicySource(
         policy, _limits(), run_libraries(), parse_assignments(assignments), content_hash(loaded.checked.files)
     )
-    decide_line = functools.partial(_decide_one, trace=trace, explain=explain, indent=indent)
-    return decide_in_workers(source, decide_line, lines, workers)
+    return decide_in_workers(source, decide_lines, lines, workers)
 
 
 def _decide_portfolio(
@@ -708,7 +706,7 @@ def _decide_table(
             decision = policy.explain(request).decision if explain else policy.decide(request)
         except RequestError as error:
             failures += 1
-            click.echo(f"{here}: {error.code}: {_hinted(error, line)}", err=True)
+            click.echo(f"{here}: {error.code}: {hinted(error, line)}", err=True)
             continue
         except MespolicyError as error:
             failures += 1
@@ -763,10 +761,6 @@ def _stopped_writing(here: str, unflushed: str | None) -> NoReturn:
         pass
     lost = f"the answers from {unflushed} on" if unflushed and unflushed != here else "its answer"
     _fail(f"decide: output closed at {here}; stopped there ({lost} may not have been written)", 2)
-
-
-# The payload of one request: its bytes, or why there are none to read (a line over the size limit).
-Payload = bytes | RequestError
 
 
 def _request_texts(
@@ -829,77 +823,6 @@ def _open(path: Path) -> IO[bytes]:
         _fail(f"{path}: cannot read: {error.strerror or error}; stopped there", 2)
 
 
-def _decide_one(
-    policy: Policy,
-    text: Payload,
-    line: int | None,
-    trace: bool,
-    explain: bool = False,
-    indent: int | None = None,
-) -> tuple[str, int]:
-    """The decision on one request as JSON text, or its error object: never an exception.
-
-    The text is made here, inside the line's own error handling, so that nothing a
-    decision holds can fail the run when it is written.
-    """
-    request: Facts | None = None
-    try:
-        if isinstance(text, RequestError):
-            raise text
-        request = policy.read_json(text)
-        decision = policy.explain(request).decision if explain else policy.decide(request)
-        return _json_text(decision_to_json(decision, trace=trace), indent), 0
-    except RequestError as error:
-        error.line = line
-        _hinted(error, line)
-        answer = error.error_object(line, error.ref or ref_of(request))
-    except MespolicyError as error:
-        answer = error.error_object(line, ref_of(request))
-    except Exception as error:  # a bug of ours must not end a portfolio run: report it on its line
-        internal = {"line": line, "code": "E999", "field": None, "message": _internal(error)}
-        answer = {"error": {**internal, "ref": ref_of(request)}}
-    return _json_text(answer, indent), 1
-
-
-def _json_text(answer: dict[str, Any], indent: int | None) -> str:
-    """JSON text, UTF-8 where it can be; a string no UTF-8 can hold (a lone surrogate) escaped.
-
-    A line of JSON Lines is written by orjson (a third of the time of json.dumps); what orjson
-    refuses (a lone surrogate, a whole number past 64 bits) and indented JSON go through json.
-    """
-    if indent is None:
-        try:
-            return orjson.dumps(answer).decode("utf-8")
-        except orjson.JSONEncodeError:
-            pass
-    text = json.dumps(answer, indent=indent, ensure_ascii=False)
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return json.dumps(answer, indent=indent, ensure_ascii=True)
-    return text
-
-
-# what the JSON reader says when a file holds a second value after the first
-_EXTRA_DATA = ("Extra data", "trailing characters")
-
-
-def _hinted(error: RequestError, line: int | None) -> RequestError:
-    """`error`, its message saying to use --jsonl when a request file holds more than one JSON value."""
-    extra = any(sign in error.message for sign in _EXTRA_DATA) and "--jsonl" not in error.message
-    if line is None and error.code == "Q101" and extra:
-        error.message += " (the file holds more than one JSON value: for one request a line, use --jsonl)"
-    return error
-
-
-def _internal(error: BaseException) -> str:
-    return f"internal error: {type(error).__name__}: {error}"
-
-
-def ref_of(request: Facts | None) -> str | None:
-    return None if request is None else request.ref
-
-
 @main.command()
 @click.argument("request", type=click.Path(allow_dash=True, path_type=Path))
 @click.option(
@@ -950,7 +873,7 @@ def explain(
     except MespolicyError as error:
         _fail(f"{request}: {error.code}: {error}")
     except Exception as error:  # a bug of ours: said in one line, with its code, not a traceback
-        _fail(f"{request}: E999: {_internal(error)}")
+        _fail(f"{request}: E999: {internal(error)}")
     try:
         click.echo(shown, color=_color() and None)
     except UnicodeEncodeError:

@@ -35,6 +35,7 @@ from mespolicy.model.decision import (
 from mespolicy.model.facts import Facts, FactsSpec, FieldSpec, Kind, RecordSpec
 from mespolicy.model.money import Money
 from mespolicy.model.request import RequestError, read_fast
+from mespolicy.portfolio.answers import json_text
 from mespolicy.portfolio.arrow_schema import (
     MONEY_SCALE,
     NUMBER,
@@ -443,9 +444,7 @@ def row_answer(row: Mapping[str, Any]) -> dict[str, object]:
 
 def row_json(row: Mapping[str, Any]) -> str:
     """`row_answer` as the very text `decide --jsonl` writes (one line, without its newline)."""
-    from mespolicy.cli import _json_text
-
-    return _json_text(row_answer(row), None)
+    return json_text(row_answer(row), None)
 
 
 def row_decision(row: Mapping[str, Any]) -> Decision:

@@ -4,8 +4,9 @@ Each worker loads the policy once, from the same folder, limits, libraries and
 `--set` values as the run, and checks that its rule files hash as the run's
 did, so no worker decides under another policy. Lines go out in chunks; at
 most `jobs * 4` chunks are in flight, so memory stays flat whatever the input's
-size. Each line is answered by the run's own per-line function; a worker that
-dies leaves each line of its chunk an E999 error object, never a lost line.
+size. Each chunk is answered by the run's own function of a chunk
+(`mespolicy.portfolio.answers`), in a worker or, with one job, here; a worker
+that dies leaves each line of its chunk an E999 error object, never a lost line.
 """
 
 from __future__ import annotations
@@ -27,16 +28,17 @@ import attrs
 from mespolicy.errors import MespolicyError
 from mespolicy.identity import content_hash
 from mespolicy.limits import Limits
-from mespolicy.model.request import RequestError
+from mespolicy.portfolio.answers import Answer, Payload
 
-Payload = bytes | RequestError
 # (file name, line, payload) as the run reads them; (file name, line, answer, failed) as it writes them
 Item = tuple[str, int | None, Payload]
 Answered = tuple[str, int | None, str, int]
-# one line's answer: its JSON text and 1 when it was refused, 0 when decided
-DecideLine = Callable[[Any, Payload, int | None], tuple[str, int]]
+# the answers to a chunk of lines (number, payload), in order (`answers.answer_lines`)
+DecideLines = Callable[[Any, list[tuple[int | None, Payload]]], list[Answer]]
 
 CHUNK_LINES = 256
+# a chunk ends before this many bytes of requests: a run of long lines is not held many at a time
+CHUNK_BYTES = 1 << 20
 CHUNKS_PER_JOB = 4
 # below this many bytes of input, a run started without --jobs stays in one process:
 # starting workers (each loads the policy) costs more than the lines would
@@ -67,21 +69,36 @@ def default_jobs(paths: Iterable[Path]) -> int:
     return (os.cpu_count() or 1) if total >= PARALLEL_FROM_BYTES else 1
 
 
+def decide_here(
+    policy: Any, decide_lines: DecideLines, items: Iterator[Item], chunk_lines: int = CHUNK_LINES
+) -> Generator[Answered, None, None]:
+    """The answer to each item, in order, decided in this process a chunk at a time.
+
+    What reading `items` raises (an OSError, the SystemExit of a file that cannot be opened) is
+    raised after every line read before it has been answered.
+    """
+    for chunk in chunks(items, chunk_lines):
+        if isinstance(chunk, BaseException):
+            raise chunk
+        yield from _paired(chunk, decide_lines(policy, [(line, payload) for _, line, payload in chunk]))
+
+
 def decide_in_workers(
-    source: PolicySource, decide_line: DecideLine, items: Iterator[Item], jobs: int
+    source: PolicySource, decide_lines: DecideLines, items: Iterator[Item], jobs: int
 ) -> Generator[Answered, None, None]:
     """The answer to each item, in the order of `items`, decided by `jobs` worker processes.
 
-    An OSError reading `items` is raised after every line read before it has been answered.
+    What reading `items` raises (an OSError, the SystemExit of a file that cannot be opened) is
+    raised after every line read before it has been answered.
     """
     context = multiprocessing.get_context(
         "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     )
-    pending: collections.deque[tuple[list[Item], Future[list[tuple[str, int]]]]] = collections.deque()
-    pool = ProcessPoolExecutor(jobs, context, initializer=_start_worker, initargs=(source, decide_line))
+    pending: collections.deque[tuple[list[Item], Future[list[Answer]]]] = collections.deque()
+    pool = ProcessPoolExecutor(jobs, context, initializer=_start_worker, initargs=(source, decide_lines))
     try:
-        for chunk in _chunks(items):
-            if isinstance(chunk, OSError):
+        for chunk in chunks(items):
+            if isinstance(chunk, BaseException):
                 while pending:
                     yield from _answered(*pending.popleft())
                 raise chunk
@@ -92,7 +109,7 @@ def decide_in_workers(
             except BrokenProcessPool:  # a worker died: the next chunks go to a new pool
                 pool.shutdown(cancel_futures=True)
                 pool = ProcessPoolExecutor(
-                    jobs, context, initializer=_start_worker, initargs=(source, decide_line)
+                    jobs, context, initializer=_start_worker, initargs=(source, decide_lines)
                 )
                 future = pool.submit(_decide_chunk, [(line, payload) for _, line, payload in chunk])
             pending.append((chunk, future))
@@ -108,39 +125,51 @@ class WorkerPolicyError(MespolicyError):
     code = "E103"
 
 
-def _chunks(items: Iterator[Item]) -> Iterator[list[Item] | OSError]:
-    """Chunks of the items; an error reading them comes last, after the chunk read before it."""
+def chunks(items: Iterator[Item], most: int = CHUNK_LINES) -> Iterator[list[Item] | BaseException]:
+    """Chunks of the items, of at most `most` lines and, but for a single line, `CHUNK_BYTES`
+    bytes; an error reading them (any but Ctrl-C) comes last, after the chunk read before it."""
     chunk: list[Item] = []
+    size = 0
     while True:
         try:
             item = next(items, None)
-        except OSError as error:
+        except (Exception, SystemExit) as error:
             if chunk:
                 yield chunk
             yield error
             return
         if item is None:
             break
+        payload = item[2]
+        if isinstance(payload, bytes):
+            if chunk and size + len(payload) > CHUNK_BYTES:
+                yield chunk
+                chunk, size = [], 0
+            size += len(payload)
         chunk.append(item)
-        if len(chunk) == CHUNK_LINES:
+        if len(chunk) >= most:
             yield chunk
-            chunk = []
+            chunk, size = [], 0
     if chunk:
         yield chunk
 
 
-def _answered(chunk: list[Item], future: Future[list[tuple[str, int]]]) -> Iterator[Answered]:
+def _answered(chunk: list[Item], future: Future[list[Answer]]) -> Iterator[Answered]:
     try:
         answers = future.result()
     except WorkerPolicyError:
         raise
     except Exception as error:  # the worker died (killed, out of memory): each line still gets its answer
         answers = [_lost(line, error) for _, line, _ in chunk]
+    yield from _paired(chunk, answers)
+
+
+def _paired(chunk: list[Item], answers: list[Answer]) -> Iterator[Answered]:
     for (name, line, _), (answer, failed) in zip(chunk, answers, strict=True):
         yield name, line, answer, failed
 
 
-def _lost(line: int | None, error: BaseException) -> tuple[str, int]:
+def _lost(line: int | None, error: BaseException) -> Answer:
     import json
 
     message = f"internal error: the worker process deciding this line ended: {type(error).__name__}: {error}"
@@ -194,8 +223,8 @@ def settle() -> None:
     gc.freeze()
 
 
-def _start_worker(source: PolicySource, decide_line: DecideLine) -> None:
-    _WORKER["decide"] = decide_line
+def _start_worker(source: PolicySource, decide_lines: DecideLines) -> None:
+    _WORKER["decide"] = decide_lines
     try:
         _WORKER["policy"] = load_source(source)
     except Exception as error:  # said by the first chunk: an initializer's error would only break the pool
@@ -216,8 +245,8 @@ def load_source(source: PolicySource) -> Any:
     return policy.with_overrides(source.overrides)
 
 
-def _decide_chunk(lines: list[tuple[int | None, Payload]]) -> list[tuple[str, int]]:
+def _decide_chunk(lines: list[tuple[int | None, Payload]]) -> list[Answer]:
     if "failed" in _WORKER:
         raise WorkerPolicyError(f"a worker could not load the policy: {_WORKER['failed']}")
-    policy, decide = _WORKER["policy"], _WORKER["decide"]
-    return [decide(policy, payload, line) for line, payload in lines]
+    answers: list[Answer] = _WORKER["decide"](_WORKER["policy"], lines)
+    return answers

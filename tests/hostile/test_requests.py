@@ -25,7 +25,7 @@ import attrs
 import pytest
 from click.testing import CliRunner
 
-from mespolicy.cli import _json_text, _write_lines, main
+from mespolicy.cli import _write_lines, main
 from mespolicy.errors import MespolicyError
 from mespolicy.limits import DEFAULT, Limits
 from mespolicy.model import AmountError, DateError, format_amount, format_money
@@ -34,6 +34,7 @@ from mespolicy.model.decision import decision_to_json
 from mespolicy.model.money import Money
 from mespolicy.model.request import Request, RequestError, parse_request, parse_request_json
 from mespolicy.policy import Policy, load
+from mespolicy.portfolio.answers import json_text
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 EXAMPLE: dict[str, Any] = json.loads((EXAMPLES / "renew-late.json").read_text(encoding="utf-8"))
@@ -507,7 +508,7 @@ def test_a_string_the_output_cannot_encode_is_written_ascii_escaped() -> None:
         raw = io.BytesIO()
         out = io.TextIOWrapper(raw, encoding=encoding)
         # in a batch with an answer the output can take: each line is written, in order
-        assert _write_lines(out, [_json_text({"id": "M1"}, None), _json_text({"id": text}, None)])
+        assert _write_lines(out, [json_text({"id": "M1"}, None), json_text({"id": text}, None)])
         out.flush()
         first, second = raw.getvalue().decode("ascii").splitlines()
         assert json.loads(first) == {"id": "M1"} and json.loads(second) == {"id": text}
@@ -517,7 +518,7 @@ def test_a_decision_that_cannot_be_written_as_json_is_an_error_on_its_line(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # json.dumps refuses ints past 4,300 digits: the text is made inside the line's handling
-    import mespolicy.cli as cli
+    from mespolicy.portfolio import answers
 
     calls = iter([True, False])
     to_json = decision_to_json
@@ -526,7 +527,7 @@ def test_a_decision_that_cannot_be_written_as_json_is_an_error_on_its_line(
         data = to_json(decision, trace=trace)
         return {**data, "big": 10**5000} if next(calls) else data
 
-    monkeypatch.setattr(cli, "decision_to_json", huge)
+    monkeypatch.setattr(answers, "decision_to_json", huge)
     code, out, err = _run("decide", "--jsonl", "-", stdin=(GOOD + "\n" + GOOD + "\n").encode())
     assert code == 1
     assert "Traceback" not in err

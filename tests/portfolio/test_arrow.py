@@ -11,10 +11,10 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from mespolicy.cli import _decide_one
 from mespolicy.model.decision import Charge, Decision, Outcome
 from mespolicy.model.money import Money, known_currencies, minor_units
 from mespolicy.policy import Policy, load
+from mespolicy.portfolio.answers import answer_line
 from mespolicy.portfolio.arrow import DecisionRows, requests_batch, row_json
 from mespolicy.portfolio.arrow_schema import MONEY_SCALE, decision_schema, request_schema
 
@@ -46,7 +46,7 @@ def test_money_in_decisions_is_decimal128_at_the_scale_of_the_finest_currency(sh
 
 def _expected(policy: Policy, requests: list[dict[str, Any]], trace: bool = False) -> list[str]:
     lines = [(json.dumps(r) + "\n").encode() for r in requests]
-    return [_decide_one(policy, line, n, trace)[0] for n, line in enumerate(lines, 1)]
+    return [answer_line(policy, line, n, trace)[0] for n, line in enumerate(lines, 1)]
 
 
 def test_a_bad_row_gets_its_error_and_the_rest_of_the_batch_is_decided(

@@ -12,9 +12,10 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from mespolicy.cli import _decide_one, main
+from mespolicy.cli import main
 from mespolicy.policy import Policy
 from mespolicy.portfolio import files
+from mespolicy.portfolio.answers import answer_line
 from mespolicy.portfolio.arrow import requests_batch, row_json
 
 
@@ -25,7 +26,7 @@ def _run(*args: str) -> tuple[int, str]:
 
 def _expected(policy: Policy, requests: list[dict[str, Any]]) -> list[str]:
     lines = [(json.dumps(r) + "\n").encode() for r in requests]
-    return [_decide_one(policy, line, n, False)[0] for n, line in enumerate(lines, 1)]
+    return [answer_line(policy, line, n, False)[0] for n, line in enumerate(lines, 1)]
 
 
 def _decisions(path: Path) -> list[str]:

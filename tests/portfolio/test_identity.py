@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from mespolicy.cli import _decide_one, _json_text
 from mespolicy.model.decision import decision_to_json
 from mespolicy.model.request import RequestError
 from mespolicy.policy import Policy
+from mespolicy.portfolio.answers import answer_line, json_text
 from mespolicy.portfolio.arrow import requests_batch, row_json
 from mespolicy.spark import decide as spark_decide
 
@@ -35,7 +35,7 @@ def _api(policy: Policy, request: dict[str, Any], line: int) -> str:
     except RequestError as error:
         error.line = line
         answer = error.error_object(line, error.ref or (None if read is None else read.ref))
-    return _json_text(answer, None)
+    return json_text(answer, None)
 
 
 def test_every_path_answers_a_portfolio_alike(
@@ -59,7 +59,7 @@ def test_every_path_answers_a_portfolio_alike(
 
     lines = portfolio_jsonl.splitlines(keepends=True)
     in_process = [
-        _decide_one(shipped, line.encode(), n, False)[0] for n, line in enumerate(lines, 1) if n != 3
+        answer_line(shipped, line.encode(), n, False)[0] for n, line in enumerate(lines, 1) if n != 3
     ]
     assert in_process == by_line[:2] + by_line[3:]
 

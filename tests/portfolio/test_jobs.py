@@ -14,14 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from mespolicy.cli import _decide_one
 from mespolicy.identity import content_hash
 from mespolicy.limits import DEFAULT as DEFAULT_LIMITS
 from mespolicy.policy import Policy
 from mespolicy.portfolio import jobs
+from mespolicy.portfolio.answers import answer_line, answer_lines
 from mespolicy.portfolio.jobs import PolicySource, WorkerPolicyError, decide_in_workers, default_jobs
 
-DECIDE = functools.partial(_decide_one, trace=False)
+DECIDE = functools.partial(answer_line, trace=False)
+DECIDE_LINES = functools.partial(answer_lines, trace=False)
 
 
 def _source(policy: Policy, hash: str | None = None) -> PolicySource:
@@ -39,7 +40,7 @@ def test_answers_come_in_input_order_as_the_run_itself_gives_them(
     shipped: Policy, portfolio_jsonl: str
 ) -> None:
     lines = portfolio_jsonl.splitlines()[:700]
-    found = list(decide_in_workers(_source(shipped), DECIDE, _items(lines), 2))
+    found = list(decide_in_workers(_source(shipped), DECIDE_LINES, _items(lines), 2))
     expected = [DECIDE(shipped, (line + "\n").encode(), n) for n, line in enumerate(lines, 1)]
     assert [(answer, failed) for _, _, answer, failed in found] == expected
     assert [line for _, line, _, _ in found] == list(range(1, 701))
@@ -50,7 +51,7 @@ def test_reading_runs_at_most_so_many_chunks_ahead_of_the_answers(
 ) -> None:
     lines = portfolio_jsonl.splitlines() * 10
     read: list[int] = []
-    answers = decide_in_workers(_source(shipped), DECIDE, _items(lines, read), 2)
+    answers = decide_in_workers(_source(shipped), DECIDE_LINES, _items(lines, read), 2)
     next(answers)
     ahead = 2 * jobs.CHUNKS_PER_JOB * jobs.CHUNK_LINES + jobs.CHUNK_LINES
     assert len(read) <= ahead < len(lines)
@@ -68,7 +69,7 @@ def test_a_read_error_comes_after_the_answers_to_every_line_read_before_it(
 
     answered = []
     with pytest.raises(OSError, match="the disk went away"):
-        for item in decide_in_workers(_source(shipped), DECIDE, failing(), 2):
+        for item in decide_in_workers(_source(shipped), DECIDE_LINES, failing(), 2):
             answered.append(item[1])
     assert answered == list(range(1, 301))
 
@@ -76,7 +77,7 @@ def test_a_read_error_comes_after_the_answers_to_every_line_read_before_it(
 def test_a_worker_under_another_policy_stops_the_run(shipped: Policy) -> None:
     source = _source(shipped, hash="sha256:" + "0" * 64)
     with pytest.raises(WorkerPolicyError, match="rule files changed"):
-        list(decide_in_workers(source, DECIDE, _items(['{"action": "renew"}']), 2))
+        list(decide_in_workers(source, DECIDE_LINES, _items(['{"action": "renew"}']), 2))
 
 
 def test_each_line_of_a_chunk_whose_worker_died_gets_an_error_in_its_place() -> None:
