@@ -662,7 +662,7 @@ def _answers(
     source = PolicySource(
         policy, _limits(), run_libraries(), parse_assignments(assignments), content_hash(loaded.checked.files)
     )
-    return decide_in_workers(source, decide_lines, lines, workers)
+    return decide_in_workers(source, decide_lines, lines, workers, loaded)
 
 
 def _decide_portfolio(

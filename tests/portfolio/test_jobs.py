@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import multiprocessing
 import os
 import select
 import subprocess
@@ -199,3 +200,15 @@ def test_a_run_called_with_arguments_leaves_its_hosts_garbage_collection_as_it_w
     result = CliRunner().invoke(main, ["decide", "--jsonl", "-"], input=json.dumps(request) + "\n")
     assert result.exit_code == 0 and json.loads(result.stdout)["outcome"] == "approved"
     assert gc.get_freeze_count() == frozen
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="no fork here")
+def test_forked_workers_decide_by_the_policy_the_run_loaded(shipped: Policy, portfolio_jsonl: str) -> None:
+    # a policy only this process holds: workers that loaded the source themselves would decide otherwise
+    loaded = shipped.with_overrides({"reinstatement_fee_rate": "20%"})
+    lines = portfolio_jsonl.splitlines()[:300]
+    source = _source(loaded)
+    found = [answer for _, _, answer, _ in decide_in_workers(source, DECIDE_LINES, _items(lines), 2)]
+    assert found == [DECIDE(loaded, (line + "\n").encode(), n)[0] for n, line in enumerate(lines, 1)]
+    assert found != [DECIDE(shipped, (line + "\n").encode(), n)[0] for n, line in enumerate(lines, 1)]
+    assert not jobs._INHERITED  # the run's policy is not kept past the run
