@@ -355,30 +355,34 @@ def jobs(table: Table, item: Sized, folder: Path, repeat: int) -> None:
 
 def arrow(table: Table, policy: Policy, item: Sized, repeat: int) -> None:
     """Figure 11: `Policy.decide_arrow` against the single process, per core: Arrow in and out
-    against JSON text in and out (read_json, decide, decision_to_json, orjson), the same requests."""
+    against JSON text in and out as `decide --jsonl` answers it (`answer_lines`, a chunk of
+    lines at a time), the same requests."""
     decide_arrow: Callable[[Any], Any] | None = getattr(policy, "decide_arrow", None)
     if decide_arrow is None:
         table.add("11", "Policy.decide_arrow vs the single process", "n/a (no Policy.decide_arrow)")
         return
-    import orjson
     import pyarrow as pa  # only when there is something to hand it
+
+    from mespolicy.portfolio.answers import CHUNK_LINES, answer_lines
 
     lines = _lines(item.path, IN_PROCESS_MOST)
     _, dicts, kept = readable(policy, lines)
-    texts = [line.encode("utf-8") for line in kept]
+    numbered = [(number, line.encode("utf-8")) for number, line in enumerate(kept, 1)]
+    chunks = [numbered[start : start + CHUNK_LINES] for start in range(0, len(numbered), CHUNK_LINES)]
     batch = pa.Table.from_pylist(dicts)
 
-    def one_line(text: bytes) -> bytes:
-        return orjson.dumps(mespolicy.decision_to_json(policy.decide(policy.read_json(text)), trace=False))
+    def jsonl() -> None:
+        for chunk in chunks:
+            answer_lines(policy, chunk, trace=False)
 
     arrow_timing, single = interleaved(
-        [(lambda: decide_arrow(batch), len(dicts)), loop(one_line, texts)], repeat=repeat
+        [(lambda: decide_arrow(batch), len(dicts)), (jsonl, len(numbered))], repeat=repeat
     )
     table.add(
         "11",
         f"Policy.decide_arrow, one table of {len(dicts):,} requests, Arrow in and out",
         f"{arrow_timing.rate:,.0f}/s",
-        f"JSON text in and out, a line at a time {single.rate:,.0f}/s",
+        f"JSON text in and out, as `decide --jsonl` {single.rate:,.0f}/s",
         f"{arrow_timing.rate / single.rate:.2f}x (target >= 1.0x per core)",
     )
 

@@ -14,7 +14,7 @@ another line or the run.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
 
@@ -23,7 +23,7 @@ from mespolicy.model.decision import decision_to_json
 from mespolicy.model.request import RequestError
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from mespolicy.model.decision import Decision
     from mespolicy.model.facts import Facts
@@ -35,6 +35,50 @@ Payload = bytes | RequestError
 Answer = tuple[str, int]
 
 
+# A chunk ends at this many lines, or before this many bytes of requests: long lines are
+# not held many at a time (`jobs.chunks`, `arrow.DecisionRows`).
+CHUNK_LINES = 256
+CHUNK_BYTES = 1 << 20
+
+L = TypeVar("L")  # how a line is numbered
+P = TypeVar("P")  # what a line holds
+T = TypeVar("T")  # what is made of it
+
+
+def in_stages(
+    policy: Policy,
+    lines: Sequence[tuple[L, P]],
+    read: Callable[[P], Facts],
+    written: Callable[[L, Decision], T],
+    refused: Callable[[Exception, L, Facts | None], T],
+    explain: bool = False,
+) -> list[T]:
+    """What `written` makes of each line's decision, or `refused` of why it has none, in order:
+    every line read, then every one decided, then every decision written."""
+    done: list[T | None] = [None] * len(lines)
+    requests: list[tuple[int, L, Facts]] = []
+    for index, (line, payload) in enumerate(lines):
+        try:
+            requests.append((index, line, read(payload)))
+        except Exception as error:
+            done[index] = refused(error, line, None)
+    decided: list[tuple[int, L, Facts, Decision]] = []
+    for index, line, request in requests:
+        try:
+            decision = policy.explain(request).decision if explain else policy.decide(request)
+            decided.append((index, line, request, decision))
+        except Exception as error:
+            done[index] = refused(error, line, request)
+    del requests
+    for index, line, request, decision in decided:
+        # written inside the line's own error handling: nothing a decision holds can fail the run
+        try:
+            done[index] = written(line, decision)
+        except Exception as error:
+            done[index] = refused(error, line, request)
+    return done  # type: ignore[return-value] # each line is done by one stage
+
+
 def answer_lines(
     policy: Policy,
     lines: Sequence[tuple[int | None, Payload]],
@@ -43,31 +87,19 @@ def answer_lines(
     indent: int | None = None,
 ) -> list[Answer]:
     """The answer to each of `lines` (its number, its payload), in order: never an exception."""
-    answers: list[Answer | None] = [None] * len(lines)
-    read: list[tuple[int, Facts]] = []
-    for index, (line, payload) in enumerate(lines):
-        try:
-            if isinstance(payload, RequestError):
-                raise payload
-            read.append((index, policy.read_json(payload)))
-        except Exception as error:
-            answers[index] = refusal(error, line, None, indent)
-    decided: list[tuple[int, Facts, Decision]] = []
-    for index, request in read:
-        try:
-            decision = policy.explain(request).decision if explain else policy.decide(request)
-            decided.append((index, request, decision))
-        except Exception as error:
-            answers[index] = refusal(error, lines[index][0], request, indent)
-    del read
-    for index, request, decision in decided:
-        # the text is made inside the line's own error handling, so that nothing a decision
-        # holds can fail the run when it is written
-        try:
-            answers[index] = json_text(decision_to_json(decision, trace=trace), indent), 0
-        except Exception as error:
-            answers[index] = refusal(error, lines[index][0], request, indent)
-    return answers  # type: ignore[return-value] # every index is answered by one stage
+
+    def read(payload: Payload) -> Facts:
+        if isinstance(payload, RequestError):
+            raise payload
+        return policy.read_json(payload)
+
+    def written(line: int | None, decision: Decision) -> Answer:
+        return json_text(decision_to_json(decision, trace=trace), indent), 0
+
+    def refused(error: Exception, line: int | None, request: Facts | None) -> Answer:
+        return refusal(error, line, request, indent)
+
+    return in_stages(policy, lines, read, written, refused, explain)
 
 
 def answer_line(

@@ -35,7 +35,7 @@ from mespolicy.model.decision import (
 from mespolicy.model.facts import Facts, FactsSpec, FieldSpec, Kind, RecordSpec
 from mespolicy.model.money import Money
 from mespolicy.model.request import RequestError, read_fast
-from mespolicy.portfolio.answers import json_text
+from mespolicy.portfolio.answers import CHUNK_BYTES, CHUNK_LINES, in_stages, json_text
 from mespolicy.portfolio.arrow_schema import (
     MONEY_SCALE,
     NUMBER,
@@ -109,7 +109,11 @@ def _collector_paused() -> Iterator[None]:
 
 
 class DecisionRows:
-    """Decision rows as they are made, turned into one record batch at the end."""
+    """Decision rows as they are made, turned into one record batch at the end.
+
+    Requests are decided a chunk at a time, stage by stage (`answers.in_stages`): a chunk's
+    requests are held until it is full, its rows from then on.
+    """
 
     def __init__(self, policy: Policy, trace: bool = False) -> None:
         self.policy = policy
@@ -119,10 +123,17 @@ class DecisionRows:
         self.reader = RequestReader(policy.checked.spec)
         self.rows: list[Row] = []
         self.failures = 0
+        self._pending: list[tuple[int, Any]] = []
+        self._pending_bytes = 0
+        self._reading: Callable[[Any], Facts] = self.read
+
+    def __len__(self) -> int:
+        """The rows so far, decided or not yet."""
+        return len(self.rows) + len(self._pending)
 
     def add(self, line: int, data: Mapping[str, object]) -> None:
         """Decide one request given as a row (a mapping in the JSON shape) and keep its row."""
-        self.decide(line, lambda: self.read(data))
+        self._queue(line, data, self.read, 0)
 
     def read(self, data: Mapping[str, object]) -> Facts:
         # most rows are in the JSON shape already (`request_rows`): reshaped only when not
@@ -132,28 +143,36 @@ class DecisionRows:
 
     def add_json(self, line: int, text: bytes | RequestError) -> None:
         """Decide one request given as JSON text (or the reason it has none) and keep its row."""
+        self._queue(line, text, self._read_json, len(text) if isinstance(text, bytes) else 0)
 
-        def read() -> Facts:
-            if isinstance(text, RequestError):
-                raise text
-            return self.policy.read_json(text)
+    def _read_json(self, text: bytes | RequestError) -> Facts:
+        if isinstance(text, RequestError):
+            raise text
+        return self.policy.read_json(text)
 
-        self.decide(line, read)
+    def _queue(self, line: int, payload: object, read: Callable[[Any], Facts], size: int) -> None:
+        if self._pending and (read != self._reading or self._pending_bytes + size > CHUNK_BYTES):
+            self._decide_pending()
+        self._reading = read
+        self._pending.append((line, payload))
+        self._pending_bytes += size
+        if len(self._pending) >= CHUNK_LINES:
+            self._decide_pending()
 
-    def decide(self, line: int, read: Callable[[], Facts]) -> None:
-        request: Facts | None = None
-        try:
-            request = read()
-            row = self.decided(line, self.policy.decide(request))
-        except RequestError as error:
+    def _decide_pending(self) -> None:
+        pending, self._pending, self._pending_bytes = self._pending, [], 0
+        self.rows += in_stages(self.policy, pending, self._reading, self.decided, self.failed)
+
+    def failed(self, error: Exception, line: int, request: Facts | None) -> Row:
+        if isinstance(error, RequestError):
             error.line = line  # as a JSON Lines run says it: the message names the line
-            row = self.refused(line, error, error.ref or _ref(request))
-        except MespolicyError as error:
-            row = self.refused(line, error, _ref(request))
-        except Exception as error:  # a bug of ours must not drop the batch: reported on its row
-            message = f"internal error: {type(error).__name__}: {error}"
-            row = _error_row(line, {"code": "E999", "field": None, "message": message}, _ref(request))
-        self.rows.append(row)
+            return self.refused(line, error, error.ref or _ref(request))
+        if isinstance(error, MespolicyError):
+            return self.refused(line, error, _ref(request))
+        # a bug of ours must not drop the batch: reported on its row
+        message = f"internal error: {type(error).__name__}: {error}"
+        self.failures += 1
+        return _error_row(line, {"code": "E999", "field": None, "message": message}, _ref(request))
 
     def refused(self, line: int, error: MespolicyError, ref: str | None) -> Row:
         self.failures += 1
@@ -172,6 +191,8 @@ class DecisionRows:
             )
 
     def batch(self) -> pa.RecordBatch:
+        if self._pending:
+            self._decide_pending()
         found = pa.RecordBatch.from_pylist(self.rows, schema=self.schema)
         self.rows = []
         return found

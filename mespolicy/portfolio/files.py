@@ -79,9 +79,9 @@ def _jsonl(rows: DecisionRows, source: Path) -> Iterator[pa.RecordBatch]:
 
     for _, line, payload in _request_texts((source,), True, rows.policy.limits):
         rows.add_json(line or 0, payload)
-        if len(rows.rows) == BATCH_ROWS:
+        if len(rows) >= BATCH_ROWS:
             yield rows.batch()
-    if rows.rows:
+    if len(rows):
         yield rows.batch()
 
 
@@ -91,9 +91,9 @@ def _csv(rows: DecisionRows, source: Path) -> Iterator[pa.RecordBatch]:
     with source.open("r", encoding="utf-8", newline="") as stream:
         for number, cells in enumerate(csv.DictReader(stream), start=1):
             rows.add(number, csv_request(spec, cells))
-            if len(rows.rows) == BATCH_ROWS:
+            if len(rows) >= BATCH_ROWS:
                 yield rows.batch()
-    if rows.rows:
+    if len(rows):
         yield rows.batch()
 
 

@@ -18,6 +18,7 @@ from mespolicy.model.request import too_big
 from mespolicy.policy import Policy
 from mespolicy.portfolio import answers, jobs
 from mespolicy.portfolio.answers import Payload, answer_line, answer_lines
+from mespolicy.portfolio.arrow import DecisionRows
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 
@@ -147,3 +148,27 @@ def test_with_jobs_a_file_that_cannot_be_opened_comes_after_the_answers_to_the_f
     assert result.exit_code == 2
     assert len(result.stdout.splitlines()) == len(portfolio.read_text().splitlines())
     assert "missing.jsonl: cannot read" in result.stderr
+
+
+def test_an_arrow_row_a_bug_refused_is_counted_refused_in_its_place(
+    shipped: Policy, portfolio: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    requests = [{**request, "ref": f"R{n}"} for n, request in enumerate(portfolio[:40], 1)]
+    decide = Policy.decide
+
+    def failing(self: Policy, request: object) -> Decision:
+        if getattr(request, "ref", None) == "R7":
+            raise KeyError("a bug")
+        return decide(self, request)
+
+    monkeypatch.setattr(Policy, "decide", failing)
+    rows = DecisionRows(shipped)
+    for n, request in enumerate(requests, 1):
+        rows.add(n, request)
+    assert len(rows) == 40
+    found = rows.batch().to_pylist()
+    errors = [row for row in found if row["error"] is not None]
+    assert rows.failures == len(errors)
+    (bug,) = [row for row in errors if row["error"]["code"] == "E999"]
+    assert (bug["line"], bug["ref"]) == (7, "R7")
+    assert [row["line"] for row in found] == list(range(1, 41))
