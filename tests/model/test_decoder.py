@@ -180,3 +180,35 @@ def test_each_whole_number_of_a_list_is_held_to_its_least_value() -> None:
     assert _decoded(decoder, '{"action": "a", "seats": [1, 0]}') == ("refused",)
     with pytest.raises(RequestError):
         parse_request_json('{"action": "a", "seats": [1, 0]}', LIMITS, spec)
+
+
+@pytest.mark.parametrize(
+    "fee",
+    [
+        "12000.00",
+        "12000",
+        "12000.10",
+        "-1",
+        "12\n",
+        "12\r\n",
+        " 12",
+        "12 ",
+        "1e3",
+        "12.",
+        ".5",
+        "+12",
+        "12.001",
+        "١٢",
+        "12.000",
+        "NaN",
+        "9" * 30,
+    ],
+)
+def test_an_amount_is_read_by_the_decoder_exactly_as_the_full_reader_reads_it(fee: str) -> None:
+    policy = POLICIES["shipped"]
+    request = json.loads((Path(__file__).parents[2] / "examples" / "renew-late.json").read_text())
+    request["contracts"][0]["annual_fee"] = fee
+    text = json.dumps(request)
+    full = _full(policy, text)
+    decoded = _decoded(_decoder(policy), text)
+    assert decoded == full if full[0] == "read" else decoded == ("refused",)
