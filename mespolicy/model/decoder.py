@@ -31,8 +31,8 @@ import msgspec
 from mespolicy.limits import Limits
 from mespolicy.model.calendar import FIRST_YEAR, LAST_YEAR
 from mespolicy.model.facts import Facts, FactsSpec, FieldSpec, Kind, RecordSpec, record_class
-from mespolicy.model.money import LARGEST_FEE, Money, built_money, known_currencies, minor_units
-from mespolicy.model.reader import _BUILTINS, Slow, _order, _Writer, request_class_of, resolve
+from mespolicy.model.money import Money, known_currencies, minor_units
+from mespolicy.model.reader import _BUILTINS, Slow, _order, _Writer, amount_of, request_class_of, resolve
 
 # what the full reader takes as an amount (`reader._AMOUNT`), anchored, since msgspec searches;
 # by \Z, as `$` would take a newline after the digits
@@ -96,23 +96,16 @@ def _decodable(spec: FactsSpec, record: RecordSpec | None = None, path: tuple[st
 
 
 def _amount_reader() -> Callable[[str, object, Decimal | None], Money]:
-    """`reader.read_amount` for text msgspec has matched with `_AMOUNT` already (1.4 us a call,
+    """`reader.read_amount` for text msgspec has matched with `_AMOUNT` already (1.6 us a call,
     against 2.1): the pattern is not matched again, the minor units are looked up in place."""
     places_of = {code: minor_units(code) for code in known_currencies()}
-    largest = LARGEST_FEE
 
     def read_amount(text: str, currency: object, at_least: Decimal | None) -> Money:
         places = places_of.get(currency)  # type: ignore[call-overload]
         if places is None:
             raise Slow
-        point = text.find(".")
-        # finer than the minor unit: a digit other than 0 past its decimals
-        if point >= 0 and text[point + 1 + places :].strip("0"):
-            raise Slow
-        amount = Decimal(text)
-        if (at_least is not None and amount < at_least) or abs(amount) >= largest:
-            raise Slow
-        return built_money(amount, currency)  # type: ignore[arg-type]
+        found: Money = amount_of(text, places, currency, at_least)  # type: ignore[arg-type]
+        return found
 
     return read_amount
 

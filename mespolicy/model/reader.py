@@ -80,6 +80,11 @@ def read_amount(text: object, currency: object, at_least: Decimal | None) -> Any
     places = _places().get(currency) if type(currency) is str else None
     if places is None or type(text) is not str or _AMOUNT.fullmatch(text) is None:
         raise Slow
+    return amount_of(text, places, currency, at_least)  # type: ignore[arg-type]
+
+
+def amount_of(text: str, places: int, currency: str, at_least: Decimal | None) -> Any:
+    """The amount of `text`, digits with at most one point, in `currency` of `places` minor digits."""
     point = text.find(".")
     # finer than the minor unit: a digit other than 0 past its decimals (read off the text,
     # a third of the time of comparing the amount with itself quantized)
@@ -88,7 +93,7 @@ def read_amount(text: object, currency: object, at_least: Decimal | None) -> Any
     amount = Decimal(text)
     if (at_least is not None and amount < at_least) or abs(amount) >= LARGEST_FEE:
         raise Slow
-    return built_money(amount, currency)  # type: ignore[arg-type]
+    return built_money(amount, currency)
 
 
 def read_number(value: object, whole: bool, most: int, bound: int, at_least: Decimal | None) -> Any:
