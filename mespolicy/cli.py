@@ -649,8 +649,8 @@ def _answers(
     options: tuple[bool, bool, int | None],
     chunk_lines: int,
 ) -> Iterator[tuple[str, int | None, str, int]]:
-    """Each request's answer in input order: here, or in --jobs workers (`mespolicy.portfolio.jobs`),
-    chunks of at most `chunk_lines` lines at a time."""
+    """Each request's answer in input order: here, chunks of at most `chunk_lines` lines at a
+    time, or in --jobs workers (`mespolicy.portfolio.jobs`), chunks of 256."""
     from mespolicy.portfolio.jobs import PolicySource, decide_here, decide_in_workers, default_jobs
 
     trace, explain, indent = options

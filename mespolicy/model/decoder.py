@@ -31,8 +31,17 @@ import msgspec
 from mespolicy.limits import Limits
 from mespolicy.model.calendar import FIRST_YEAR, LAST_YEAR
 from mespolicy.model.facts import Facts, FactsSpec, FieldSpec, Kind, RecordSpec, record_class
-from mespolicy.model.money import Money, known_currencies, minor_units
-from mespolicy.model.reader import _BUILTINS, Slow, _order, _Writer, amount_of, request_class_of, resolve
+from mespolicy.model.money import Money, known_currencies
+from mespolicy.model.reader import (
+    _BUILTINS,
+    Slow,
+    _order,
+    _places,
+    _Writer,
+    amount_of,
+    request_class_of,
+    resolve,
+)
 
 # what the full reader takes as an amount (`reader._AMOUNT`), anchored, since msgspec searches;
 # by \Z, as `$` would take a newline after the digits
@@ -98,7 +107,7 @@ def _decodable(spec: FactsSpec, record: RecordSpec | None = None, path: tuple[st
 def _amount_reader() -> Callable[[str, object, Decimal | None], Money]:
     """`reader.read_amount` for text msgspec has matched with `_AMOUNT` already (1.6 us a call,
     against 2.1): the pattern is not matched again, the minor units are looked up in place."""
-    places_of = {code: minor_units(code) for code in known_currencies()}
+    places_of = _places()
 
     def read_amount(text: str, currency: object, at_least: Decimal | None) -> Money:
         places = places_of.get(currency)  # type: ignore[call-overload]

@@ -1,8 +1,9 @@
 """Decide a JSON Lines run in worker processes (`decide --jsonl --jobs N`), answers in input order.
 
-Each worker loads the policy once, from the same folder, limits, libraries and
-`--set` values as the run, and checks that its rule files hash as the run's
-did, so no worker decides under another policy. Lines go out in chunks; at
+A worker forked from the run decides by the policy the run loaded; one started
+otherwise (spawned) loads the policy once, from the same folder, limits,
+libraries and `--set` values as the run, and checks that its rule files hash as
+the run's did, so no worker decides under another policy. Lines go out in chunks; at
 most `jobs * 4` chunks are in flight, so memory stays flat whatever the input's
 size. Each chunk is answered by the run's own function of a chunk
 (`mespolicy.portfolio.answers`), in a worker or, with one job, here; a worker
@@ -14,6 +15,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import gc
+import itertools
 import multiprocessing
 import os
 import sys
@@ -38,7 +40,7 @@ DecideLines = Callable[[Any, list[tuple[int | None, Payload]]], list[Answer]]
 
 CHUNKS_PER_JOB = 4
 # below this many bytes of input, a run started without --jobs stays in one process:
-# starting workers (each loads the policy) costs more than the lines would
+# starting workers costs about what its first two thousand lines take
 PARALLEL_FROM_BYTES = 4 << 20
 
 
@@ -100,10 +102,12 @@ def decide_in_workers(
     """
     fork = "fork" in multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if fork else "spawn")
+    run = next(_RUNS)  # this call's own key: two runs of one process never share a policy
     if fork and loaded is not None:
-        _INHERITED[source.hash] = loaded
+        _INHERITED[run] = loaded
+    start = (source, decide_lines, run)
     pending: collections.deque[tuple[list[Item], Future[list[Answer]]]] = collections.deque()
-    pool = ProcessPoolExecutor(jobs, context, initializer=_start_worker, initargs=(source, decide_lines))
+    pool = ProcessPoolExecutor(jobs, context, initializer=_start_worker, initargs=start)
     try:
         for chunk in chunks(items):
             if isinstance(chunk, BaseException):
@@ -116,16 +120,14 @@ def decide_in_workers(
                 future = pool.submit(_decide_chunk, [(line, payload) for _, line, payload in chunk])
             except BrokenProcessPool:  # a worker died: the next chunks go to a new pool
                 pool.shutdown(cancel_futures=True)
-                pool = ProcessPoolExecutor(
-                    jobs, context, initializer=_start_worker, initargs=(source, decide_lines)
-                )
+                pool = ProcessPoolExecutor(jobs, context, initializer=_start_worker, initargs=start)
                 future = pool.submit(_decide_chunk, [(line, payload) for _, line, payload in chunk])
             pending.append((chunk, future))
         while pending:
             yield from _answered(*pending.popleft())
     finally:
         pool.shutdown(cancel_futures=True)
-        _INHERITED.pop(source.hash, None)
+        _INHERITED.pop(run, None)
 
 
 class WorkerPolicyError(MespolicyError):
@@ -216,8 +218,9 @@ def _advancing(items: Iterator[Item], advance: Callable[[int], None]) -> Iterato
 # ---------------------------------------------------------------- in the worker
 
 _WORKER: dict[str, Any] = {}
-# the policy of each run deciding in workers forked from this process, by its rule files' hash
-_INHERITED: dict[str, Any] = {}
+# the policy of each run deciding in workers forked from this process, by the run's key
+_INHERITED: dict[int, Any] = {}
+_RUNS = itertools.count()
 
 
 def settle() -> None:
@@ -234,9 +237,9 @@ def settle() -> None:
     gc.freeze()
 
 
-def _start_worker(source: PolicySource, decide_lines: DecideLines) -> None:
+def _start_worker(source: PolicySource, decide_lines: DecideLines, run: int) -> None:
     _WORKER["decide"] = decide_lines
-    inherited = _INHERITED.get(source.hash)
+    inherited = _INHERITED.get(run)
     try:
         _WORKER["policy"] = inherited if inherited is not None else load_source(source)
     except Exception as error:  # said by the first chunk: an initializer's error would only break the pool

@@ -208,7 +208,10 @@ def test_forked_workers_decide_by_the_policy_the_run_loaded(shipped: Policy, por
     loaded = shipped.with_overrides({"reinstatement_fee_rate": "20%"})
     lines = portfolio_jsonl.splitlines()[:300]
     source = _source(loaded)
-    found = [answer for _, _, answer, _ in decide_in_workers(source, DECIDE_LINES, _items(lines), 2)]
+    answers = decide_in_workers(source, DECIDE_LINES, _items(lines), 2, loaded)
+    found = [next(answers)[2]]
+    assert list(jobs._INHERITED.values()) == [loaded]  # held for this run's workers while it runs
+    found += [answer for _, _, answer, _ in answers]
     assert found == [DECIDE(loaded, (line + "\n").encode(), n)[0] for n, line in enumerate(lines, 1)]
     assert found != [DECIDE(shipped, (line + "\n").encode(), n)[0] for n, line in enumerate(lines, 1)]
     assert not jobs._INHERITED  # the run's policy is not kept past the run
