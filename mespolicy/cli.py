@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import datetime
 import functools
 import importlib
@@ -14,7 +15,7 @@ import sys
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
-from typing import IO, Any, ClassVar, NoReturn, TypeVar
+from typing import IO, TYPE_CHECKING, Any, ClassVar, NoReturn, TypeVar
 
 import attrs
 import click
@@ -42,6 +43,10 @@ from mespolicy.overrides import parse_assignments
 from mespolicy.pipeline import PASSES, run_passes
 from mespolicy.policy import Policy
 from mespolicy.portfolio.answers import Payload, answer_lines, hinted, internal
+from mespolicy.portfolio.lines import Block, blocks, numbered
+
+if TYPE_CHECKING:
+    from mespolicy.portfolio.jobs import Answered
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
@@ -561,14 +566,13 @@ def decide(
     indent = None if jsonl or len(requests) > 1 else 2
     last: tuple[str, int | None] | None = None  # the request last answered
     unwritten: tuple[str, int | None] | None = None  # the first answer not yet written and flushed
-    answered: list[str] = []
+    answered: list[str | bytes] = []
     # each answer as it comes to a terminal, or to a program feeding a pipe a line at a time
     every = 1 if _interactive(out) or _streamed(requests) else _WRITE_EVERY
-    from mespolicy.portfolio.jobs import WorkerPolicyError, progress
+    from mespolicy.portfolio.jobs import WorkerPolicyError
 
-    lines = progress(_request_texts(requests, jsonl, loaded.limits), requests, jsonl)
     options = (trace or explain, explain, indent)
-    answers = _answers(loaded, lines, requests, jsonl, jobs, policy, assignments, options, every)
+    answers = _answers(loaded, requests, jsonl, jobs, policy, assignments, options, every)
     try:
         for count in itertools.count(1):
             try:
@@ -580,20 +584,20 @@ def decide(
                 _fail(f"decide: {error.code}: {error}; stopped {_after(last)}", 2)
             if item is None:
                 break
-            name, line, answer, failed = item
+            name, first, line, answer, failed = item
             last = (name, line)
             failures += failed
-            unwritten = unwritten or last
+            unwritten = unwritten or (name, first)
             answered.append(answer)
             # written, not echoed (click.echo flushes every line, which halves a portfolio's throughput),
             # so many answers in one write and flushed then: a closed output is found near where it
             # closed, and an unbuffered stdout (PYTHONUNBUFFERED) is not one system call a line
-            if count % every == 0:
+            if count % every == 0 or isinstance(answer, bytes):
                 if not _write_lines(out, answered) or not _flush(out):
                     _stopped_writing(_here(last), _here(unwritten))
                 answered.clear()
                 unwritten = None
-            if failed and not jsonl:
+            if failed and not jsonl and isinstance(answer, str):
                 refused = json.loads(answer)["error"]
                 click.echo(f"{name}: {refused['code']}: {refused['message']}", err=True)
     except BaseException:  # a stop (a file that cannot be read, Ctrl-C): what was answered goes out
@@ -640,7 +644,6 @@ def _after(request: tuple[str, int | None] | None) -> str:
 
 def _answers(
     loaded: Policy,
-    lines: Iterator[tuple[str, int | None, Payload]],
     requests: tuple[Path, ...],
     jsonl: bool,
     jobs: int | None,
@@ -648,21 +651,31 @@ def _answers(
     assignments: tuple[str, ...],
     options: tuple[bool, bool, int | None],
     chunk_lines: int,
-) -> Iterator[tuple[str, int | None, str, int]]:
+) -> Iterator[Answered]:
     """Each request's answer in input order: here, chunks of at most `chunk_lines` lines at a
-    time, or in --jobs workers (`mespolicy.portfolio.jobs`), chunks of 256."""
-    from mespolicy.portfolio.jobs import PolicySource, decide_here, decide_in_workers, default_jobs
+    time, or in --jobs workers (`mespolicy.portfolio.jobs`), a block of lines at a time."""
+    from mespolicy.portfolio.jobs import (
+        PolicySource,
+        block_size,
+        decide_here,
+        decide_in_workers,
+        default_jobs,
+        line_size,
+        progress,
+    )
 
     trace, explain, indent = options
     workers = 1 if not jsonl else jobs if jobs is not None else default_jobs(requests)
     _settle()
     decide_lines = functools.partial(answer_lines, trace=trace, explain=explain, indent=indent)
     if workers <= 1:
+        lines = progress(_request_texts(requests, jsonl, loaded.limits), requests, jsonl, line_size)
         return decide_here(loaded, decide_lines, lines, chunk_lines)
     source = PolicySource(
         policy, _limits(), run_libraries(), parse_assignments(assignments), content_hash(loaded.checked.files)
     )
-    return decide_in_workers(source, decide_lines, lines, workers, loaded)
+    blocks = progress(_request_blocks(requests, loaded.limits), requests, jsonl, block_size)
+    return decide_in_workers(source, decide_lines, blocks, workers, loaded)
 
 
 def _decide_portfolio(
@@ -728,14 +741,27 @@ def _flush(out: IO[str]) -> bool:
     return True
 
 
-def _write_lines(out: IO[str], answers: list[str]) -> bool:
-    """Write answers (JSON texts), one a line; False when the output is closed.
+def _write_lines(out: IO[str], given: list[str | bytes]) -> bool:
+    """Write answers (JSON texts, or blocks of them as UTF-8), one a line; False when the output is closed.
 
     JSON is written as UTF-8 text; a string the output cannot encode (an output
     that is not UTF-8) is written ASCII-escaped instead, which any JSON reader
     reads back the same. (A text stream encodes all it is given before it writes
     any of it, so a refused batch has written nothing.)
     """
+    if given and isinstance(given[0], bytes):
+        blocks = b"\n".join(a for a in given if isinstance(a, bytes)) + b"\n"
+        buffer = getattr(out, "buffer", None)
+        if buffer is not None and _utf8(out):
+            try:  # already UTF-8: written as it came, not decoded and encoded again
+                out.flush()
+                buffer.write(blocks)
+            except OSError:
+                return False
+            return True
+        answers = blocks.decode("utf-8").removesuffix("\n").split("\n")
+    else:
+        answers = [a for a in given if isinstance(a, str)]
     try:
         try:
             out.write("\n".join(answers) + "\n" if answers else "")
@@ -748,6 +774,13 @@ def _write_lines(out: IO[str], answers: list[str]) -> bool:
     except OSError:  # a closed pipe (BrokenPipeError) or a full disk
         return False
     return True
+
+
+def _utf8(out: IO[str]) -> bool:
+    try:
+        return codecs.lookup(getattr(out, "encoding", "")).name == "utf-8"
+    except (LookupError, AttributeError, TypeError):
+        return False
 
 
 def _stopped_writing(here: str, unflushed: str | None) -> NoReturn:
@@ -774,46 +807,26 @@ def _request_texts(
     reading ends the run (the caller says where).
     """
     most = limits.request_bytes
+    if jsonl:
+        for name, first, _, lines in _request_blocks(paths, limits):
+            for number, payload in numbered(first, lines, most):
+                yield name, number, payload
+        return
     for path in paths:
-        stream: IO[bytes] = sys.stdin.buffer if str(path) == "-" else _open(path)
-        with stream:
-            if not jsonl:
-                data = stream.read(most + 1)
-                yield str(path), None, data if len(data) <= most else too_big(most, what="request file")
-                continue
-            number = 0
-            while True:
-                line = stream.readline(most + 1)
-                if not line:
-                    break
-                number += 1
-                if len(line) > most and not line.endswith(b"\n"):
-                    yield str(path), number, too_big(most, what="line")
-                    _skip_rest_of_line(stream, number, most)
-                elif not line.strip():
-                    yield str(path), number, RequestError(
-                        "<json>",
-                        "a blank line is not a request (JSON Lines holds one request a line)",
-                        code="Q104",
-                    )
-                else:
-                    yield str(path), number, line
+        with _stream(path) as stream:
+            data = stream.read(most + 1)
+            yield str(path), None, data if len(data) <= most else too_big(most, what="request file")
 
 
-# A line over request_bytes is answered (Q201) and skipped; one that runs on past this many
-# times the limit is no JSON Lines file (a device, a stream with no newline): the run stops.
-_SKIP_AT_MOST = 64
+def _request_blocks(paths: tuple[Path, ...], limits: Limits) -> Iterator[Block]:
+    """The lines of JSON Lines files, a block of whole lines at a time (`portfolio.lines`)."""
+    for path in paths:
+        with _stream(path) as stream:
+            yield from blocks(str(path), stream, limits.request_bytes)
 
 
-def _skip_rest_of_line(stream: IO[bytes], number: int, most: int) -> None:
-    skipped = 0
-    while True:
-        chunk = stream.readline(1 << 16)
-        if not chunk or chunk.endswith(b"\n"):
-            return
-        skipped += len(chunk)
-        if skipped > _SKIP_AT_MOST * most:
-            raise OSError(f"line {number} runs on past {_SKIP_AT_MOST * most + most} bytes without ending")
+def _stream(path: Path) -> IO[bytes]:
+    return sys.stdin.buffer if str(path) == "-" else _open(path)
 
 
 def _open(path: Path) -> IO[bytes]:

@@ -3,11 +3,12 @@
 A worker forked from the run decides by the policy the run loaded; one started
 otherwise (spawned) loads the policy once, from the same folder, limits,
 libraries and `--set` values as the run, and checks that its rule files hash as
-the run's did, so no worker decides under another policy. Lines go out in chunks; at
-most `jobs * 4` chunks are in flight, so memory stays flat whatever the input's
-size. Each chunk is answered by the run's own function of a chunk
-(`mespolicy.portfolio.answers`), in a worker or, with one job, here; a worker
-that dies leaves each line of its chunk an E999 error object, never a lost line.
+the run's did, so no worker decides under another policy. Lines go out in blocks
+(`mespolicy.portfolio.lines`); at most `jobs * 4` blocks are in flight, so memory
+stays flat whatever the input's size. A worker answers its block's lines by the
+run's own function of a chunk (`mespolicy.portfolio.answers`), as a run in one
+process does here; a worker that dies leaves each line of its block an E999 error
+object, never a lost line.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -31,14 +32,18 @@ from mespolicy.errors import MespolicyError
 from mespolicy.identity import content_hash
 from mespolicy.limits import Limits
 from mespolicy.portfolio.answers import CHUNK_BYTES, CHUNK_LINES, Answer, Payload
+from mespolicy.portfolio.lines import Block, numbered
 
-# (file name, line, payload) as the run reads them; (file name, line, answer, failed) as it writes them
+# (file name, line, payload) as the run reads them
 Item = tuple[str, int | None, Payload]
-Answered = tuple[str, int | None, str, int]
+# as the run writes them: (file name, first line, last line, the answers, how many refused);
+# the answer to one line as its text, the answers to a block of lines as UTF-8, a line each
+Answered = tuple[str, int | None, int | None, str | bytes, int]
 # the answers to a chunk of lines (number, payload), in order (`answers.answer_lines`)
 DecideLines = Callable[[Any, list[tuple[int | None, Payload]]], list[Answer]]
 
 CHUNKS_PER_JOB = 4
+T = TypeVar("T")
 # below this many bytes of input, a run started without --jobs stays in one process:
 # starting workers costs about what its first two thousand lines take
 PARALLEL_FROM_BYTES = 4 << 20
@@ -79,17 +84,24 @@ def decide_here(
     for chunk in chunks(items, chunk_lines):
         if isinstance(chunk, BaseException):
             raise chunk
-        yield from _paired(chunk, decide_lines(policy, [(line, payload) for _, line, payload in chunk]))
+        for (name, line, _), (answer, failed) in zip(
+            chunk, decide_lines(policy, [(line, payload) for _, line, payload in chunk]), strict=True
+        ):
+            yield name, line, line, answer, failed
 
 
 def decide_in_workers(
     source: PolicySource,
     decide_lines: DecideLines,
-    items: Iterator[Item],
+    blocks: Iterator[Block],
     jobs: int,
     loaded: Any = None,
 ) -> Generator[Answered, None, None]:
-    """The answer to each item, in the order of `items`, decided by `jobs` worker processes.
+    """The answers to each block of lines, in the order of `blocks`, decided by `jobs` worker processes.
+
+    A block goes to a worker as it was read, and its answers come back as one UTF-8 text:
+    this process, which reads and writes for all the workers, spends no time on a line of its
+    own (it had spent 0.45 s of CPU per 100,000 lines, taken from the workers' two cores).
 
     Workers forked from this process decide by `loaded`, the run's policy as this process
     loaded it (`source` must name it), which they find in their copy of its memory: loading
@@ -97,7 +109,7 @@ def decide_in_workers(
     for its first answers. Workers started otherwise (spawned, where there is no fork) load
     `source`.
 
-    What reading `items` raises (an OSError, the SystemExit of a file that cannot be opened) is
+    What reading `blocks` raises (an OSError, the SystemExit of a file that cannot be opened) is
     raised after every line read before it has been answered.
     """
     fork = "fork" in multiprocessing.get_all_start_methods()
@@ -106,25 +118,26 @@ def decide_in_workers(
     if fork and loaded is not None:
         _INHERITED[run] = loaded
     start = (source, decide_lines, run)
-    pending: collections.deque[tuple[list[Item], Future[list[Answer]]]] = collections.deque()
+    pending: collections.deque[tuple[Block, Future[tuple[bytes, int]]]] = collections.deque()
     pool = ProcessPoolExecutor(jobs, context, initializer=_start_worker, initargs=start)
     try:
-        for chunk in chunks(items):
-            if isinstance(chunk, BaseException):
+        for block in _until_stopped(blocks):
+            if isinstance(block, BaseException):
                 while pending:
-                    yield from _answered(*pending.popleft())
-                raise chunk
+                    yield _answered(*pending.popleft())
+                raise block
             while len(pending) >= jobs * CHUNKS_PER_JOB:
-                yield from _answered(*pending.popleft())
+                yield _answered(*pending.popleft())
+            _, first, _, lines = block
             try:
-                future = pool.submit(_decide_chunk, [(line, payload) for _, line, payload in chunk])
-            except BrokenProcessPool:  # a worker died: the next chunks go to a new pool
+                future = pool.submit(_decide_block, first, lines)
+            except BrokenProcessPool:  # a worker died: the next blocks go to a new pool
                 pool.shutdown(cancel_futures=True)
                 pool = ProcessPoolExecutor(jobs, context, initializer=_start_worker, initargs=start)
-                future = pool.submit(_decide_chunk, [(line, payload) for _, line, payload in chunk])
-            pending.append((chunk, future))
+                future = pool.submit(_decide_block, first, lines)
+            pending.append((block, future))
         while pending:
-            yield from _answered(*pending.popleft())
+            yield _answered(*pending.popleft())
     finally:
         pool.shutdown(cancel_futures=True)
         _INHERITED.pop(run, None)
@@ -165,36 +178,58 @@ def chunks(items: Iterator[Item], most: int = CHUNK_LINES) -> Iterator[list[Item
         yield chunk
 
 
-def _answered(chunk: list[Item], future: Future[list[Answer]]) -> Iterator[Answered]:
+def _until_stopped(blocks: Iterator[Block]) -> Iterator[Block | BaseException]:
+    """The blocks, then what stopped reading them (any error but Ctrl-C)."""
+    while True:
+        try:
+            block = next(blocks, None)
+        except (Exception, SystemExit) as error:
+            yield error
+            return
+        if block is None:
+            return
+        yield block
+
+
+def _answered(block: Block, future: Future[tuple[bytes, int]]) -> Answered:
+    name, first, count, _ = block
     try:
-        answers = future.result()
+        answers, failed = future.result()
     except WorkerPolicyError:
         raise
     except Exception as error:  # the worker died (killed, out of memory): each line still gets its answer
-        answers = [_lost(line, error) for _, line, _ in chunk]
-    yield from _paired(chunk, answers)
+        lost = [_lost(line, error) for line in range(first, first + count)]
+        answers, failed = "\n".join(lost).encode("utf-8"), count
+    return name, first, first + count - 1, answers, failed
 
 
-def _paired(chunk: list[Item], answers: list[Answer]) -> Iterator[Answered]:
-    for (name, line, _), (answer, failed) in zip(chunk, answers, strict=True):
-        yield name, line, answer, failed
-
-
-def _lost(line: int | None, error: BaseException) -> Answer:
+def _lost(line: int, error: BaseException) -> str:
     import json
 
     message = f"internal error: the worker process deciding this line ended: {type(error).__name__}: {error}"
     answer = {"error": {"line": line, "code": "E999", "field": None, "message": message, "ref": None}}
-    return json.dumps(answer, ensure_ascii=False), 1
+    return json.dumps(answer, ensure_ascii=False)
 
 
-def progress(items: Iterator[Item], paths: tuple[Path, ...], jsonl: bool) -> Iterator[Item]:
-    """`items`, with a progress bar on stderr by bytes read when it is a terminal and the input is files."""
+def progress(
+    items: Iterator[T], paths: tuple[Path, ...], jsonl: bool, size: Callable[[T], int]
+) -> Iterator[T]:
+    """`items` (lines or blocks of them, of `size` bytes), with a progress bar on stderr by bytes
+    read when it is a terminal and the input is files."""
     shown = jsonl and bool(paths) and all(str(p) != "-" for p in paths) and sys.stderr.isatty()
-    return _with_bar(items, paths) if shown else items
+    return _with_bar(items, paths, size) if shown else items
 
 
-def _with_bar(items: Iterator[Item], paths: tuple[Path, ...]) -> Iterator[Item]:
+def line_size(item: Item) -> int:
+    payload = item[2]
+    return len(payload) if isinstance(payload, bytes) else 1
+
+
+def block_size(block: Block) -> int:
+    return len(block[3])
+
+
+def _with_bar(items: Iterator[T], paths: tuple[Path, ...], size: Callable[[T], int]) -> Iterator[T]:
     from rich.console import Console
     from rich.progress import Progress
 
@@ -205,14 +240,9 @@ def _with_bar(items: Iterator[Item], paths: tuple[Path, ...]) -> Iterator[Item]:
     # the bar ends with the items, or when the run stops reading them (the generator is closed)
     with Progress(console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("deciding", total=total or None)
-        yield from _advancing(items, lambda size: bar.advance(task, size))
-
-
-def _advancing(items: Iterator[Item], advance: Callable[[int], None]) -> Iterator[Item]:
-    for item in items:
-        payload = item[2]
-        advance(len(payload) + 1 if isinstance(payload, bytes) else 1)
-        yield item
+        for item in items:
+            bar.advance(task, size(item))
+            yield item
 
 
 # ---------------------------------------------------------------- in the worker
@@ -260,8 +290,17 @@ def load_source(source: PolicySource) -> Any:
     return policy.with_overrides(source.overrides)
 
 
-def _decide_chunk(lines: list[tuple[int | None, Payload]]) -> list[Answer]:
+def _decide_block(first: int, lines: bytes) -> tuple[bytes, int]:
+    """The answers to a block of lines, a line each, as UTF-8; how many of them were refused."""
     if "failed" in _WORKER:
         raise WorkerPolicyError(f"a worker could not load the policy: {_WORKER['failed']}")
-    answers: list[Answer] = _WORKER["decide"](_WORKER["policy"], lines)
-    return answers
+    policy = _WORKER["policy"]
+    requests = numbered(first, lines, policy.limits.request_bytes)
+    texts: list[str] = []
+    refused = 0
+    for start in range(0, len(requests), CHUNK_LINES):
+        answers: list[Answer] = _WORKER["decide"](policy, requests[start : start + CHUNK_LINES])
+        for text, failed in answers:
+            texts.append(text)
+            refused += failed
+    return "\n".join(texts).encode("utf-8"), refused

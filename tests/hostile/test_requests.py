@@ -514,6 +514,22 @@ def test_a_string_the_output_cannot_encode_is_written_ascii_escaped() -> None:
         assert json.loads(first) == {"id": "M1"} and json.loads(second) == {"id": text}
 
 
+def test_workers_answers_go_out_as_they_came_to_utf_8_and_escaped_to_anything_else() -> None:
+    # --jobs workers send a block's answers as UTF-8, a line each (U+2028 is no line end of JSON Lines)
+    answers = [json_text({"id": "M1"}, None), json_text({"id": "§8.2\u2028"}, None)]
+    block = "\n".join(answers).encode("utf-8")
+    for encoding in ("utf-8", "ascii"):
+        raw = io.BytesIO()
+        out = io.TextIOWrapper(raw, encoding=encoding)
+        out.write("")  # what the text layer holds is written first
+        assert _write_lines(out, [block, block])
+        out.flush()
+        lines = raw.getvalue().decode(encoding).split("\n")
+        assert [json.loads(line) for line in lines[:-1]] == [{"id": "M1"}, {"id": "§8.2\u2028"}] * 2
+        assert lines[-1] == ""
+        assert raw.getvalue().isascii() == (encoding == "ascii")
+
+
 def test_a_decision_that_cannot_be_written_as_json_is_an_error_on_its_line(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

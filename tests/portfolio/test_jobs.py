@@ -19,8 +19,9 @@ from mespolicy.identity import content_hash
 from mespolicy.limits import DEFAULT as DEFAULT_LIMITS
 from mespolicy.policy import Policy
 from mespolicy.portfolio import jobs
-from mespolicy.portfolio.answers import answer_line, answer_lines
+from mespolicy.portfolio.answers import Payload, answer_line, answer_lines
 from mespolicy.portfolio.jobs import PolicySource, WorkerPolicyError, decide_in_workers, default_jobs
+from mespolicy.portfolio.lines import Block, numbered
 
 DECIDE = functools.partial(answer_line, trace=False)
 DECIDE_LINES = functools.partial(answer_lines, trace=False)
@@ -30,21 +31,36 @@ def _source(policy: Policy, hash: str | None = None) -> PolicySource:
     return PolicySource(None, DEFAULT_LIMITS, (), {}, hash or content_hash(policy.checked.files))
 
 
-def _items(lines: list[str], read: list[int] | None = None) -> Iterator[jobs.Item]:
-    for number, line in enumerate(lines, 1):
+def _blocks(lines: list[str], read: list[int] | None = None, size: int = 7) -> Iterator[Block]:
+    """The lines in blocks of `size`, as the run reads them; `read` gets each line number read."""
+    for start in range(0, len(lines), size):
+        part = lines[start : start + size]
         if read is not None:
-            read.append(number)
-        yield "portfolio.jsonl", number, (line + "\n").encode()
+            read.extend(range(start + 1, start + len(part) + 1))
+        yield "portfolio.jsonl", start + 1, len(part), "".join(line + "\n" for line in part).encode()
+
+
+def _read(lines: list[str]) -> list[tuple[int, Payload]]:
+    """The lines as the run reads them: a blank one is refused before any reading of JSON."""
+    return numbered(1, "".join(line + "\n" for line in lines).encode(), DEFAULT_LIMITS.request_bytes)
+
+
+def _lines(found: list[jobs.Answered]) -> list[str]:
+    """Each line's answer text, from the blocks' answers."""
+    return [line for *_, text, _ in found for line in bytes(text).decode("utf-8").split("\n")]
 
 
 def test_answers_come_in_input_order_as_the_run_itself_gives_them(
     shipped: Policy, portfolio_jsonl: str
 ) -> None:
     lines = portfolio_jsonl.splitlines()[:700]
-    found = list(decide_in_workers(_source(shipped), DECIDE_LINES, _items(lines), 2))
-    expected = [DECIDE(shipped, (line + "\n").encode(), n) for n, line in enumerate(lines, 1)]
-    assert [(answer, failed) for _, _, answer, failed in found] == expected
-    assert [line for _, line, _, _ in found] == list(range(1, 701))
+    found = list(decide_in_workers(_source(shipped), DECIDE_LINES, _blocks(lines), 2))
+    expected = [DECIDE(shipped, payload, n) for n, payload in _read(lines)]
+    assert _lines(found) == [answer for answer, _ in expected]
+    assert sum(failed for *_, failed in found) == sum(failed for _, failed in expected) > 0
+    assert [(first, last) for _, first, last, _, _ in found] == [
+        (n, min(n + 6, 700)) for n in range(1, 701, 7)
+    ]
 
 
 def test_reading_runs_at_most_so_many_chunks_ahead_of_the_answers(
@@ -52,9 +68,9 @@ def test_reading_runs_at_most_so_many_chunks_ahead_of_the_answers(
 ) -> None:
     lines = portfolio_jsonl.splitlines() * 10
     read: list[int] = []
-    answers = decide_in_workers(_source(shipped), DECIDE_LINES, _items(lines, read), 2)
+    answers = decide_in_workers(_source(shipped), DECIDE_LINES, _blocks(lines, read), 2)
     next(answers)
-    ahead = 2 * jobs.CHUNKS_PER_JOB * jobs.CHUNK_LINES + jobs.CHUNK_LINES
+    ahead = (2 * jobs.CHUNKS_PER_JOB + 1) * 7
     assert len(read) <= ahead < len(lines)
     answers.close()
 
@@ -64,30 +80,29 @@ def test_a_read_error_comes_after_the_answers_to_every_line_read_before_it(
 ) -> None:
     lines = portfolio_jsonl.splitlines()[:300]
 
-    def failing() -> Iterator[jobs.Item]:
-        yield from _items(lines)
+    def failing() -> Iterator[Block]:
+        yield from _blocks(lines)
         raise OSError("the disk went away")
 
-    answered = []
+    answered: list[jobs.Answered] = []
     with pytest.raises(OSError, match="the disk went away"):
         for item in decide_in_workers(_source(shipped), DECIDE_LINES, failing(), 2):
-            answered.append(item[1])
-    assert answered == list(range(1, 301))
+            answered.append(item)
+    assert len(_lines(answered)) == 300 and answered[-1][2] == 300
 
 
 def test_a_worker_under_another_policy_stops_the_run(shipped: Policy) -> None:
     source = _source(shipped, hash="sha256:" + "0" * 64)
     with pytest.raises(WorkerPolicyError, match="rule files changed"):
-        list(decide_in_workers(source, DECIDE_LINES, _items(['{"action": "renew"}']), 2))
+        list(decide_in_workers(source, DECIDE_LINES, _blocks(['{"action": "renew"}']), 2))
 
 
-def test_each_line_of_a_chunk_whose_worker_died_gets_an_error_in_its_place() -> None:
-    died: Future[list[tuple[str, int]]] = Future()
+def test_each_line_of_a_block_whose_worker_died_gets_an_error_in_its_place() -> None:
+    died: Future[tuple[bytes, int]] = Future()
     died.set_exception(MemoryError("killed"))
-    chunk: list[jobs.Item] = [("p.jsonl", 7, b"{}\n"), ("p.jsonl", 8, b"{}\n")]
-    answers = list(jobs._answered(chunk, died))
-    assert [(line, failed) for _, line, _, failed in answers] == [(7, 1), (8, 1)]
-    errors = [json.loads(answer)["error"] for _, _, answer, _ in answers]
+    answered = jobs._answered(("p.jsonl", 7, 2, b"{}\n{}\n"), died)
+    assert answered[:3] == ("p.jsonl", 7, 8) and answered[4] == 2
+    errors = [json.loads(answer)["error"] for answer in _lines([answered])]
     assert [(e["line"], e["code"]) for e in errors] == [(7, "E999"), (8, "E999")]
     assert "worker process" in errors[0]["message"]
 
@@ -138,14 +153,14 @@ def test_the_progress_bar_shows_only_for_files_on_a_terminal(
 ) -> None:
     path = tmp_path / "p.jsonl"
     path.write_text("{}\n{}\n", encoding="utf-8")
-    items = list(_items(["{}", "{}"]))
+    items = list(_blocks(["{}", "{}"]))
     monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
     plain = iter(items)
-    assert jobs.progress(plain, (path,), True) is plain
+    assert jobs.progress(plain, (path,), True, jobs.block_size) is plain
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     piped = iter(items)
-    assert jobs.progress(piped, (Path("-"),), True) is piped
-    shown = jobs.progress(iter(items), (path,), True)
+    assert jobs.progress(piped, (Path("-"),), True, jobs.block_size) is piped
+    shown = jobs.progress(iter(items), (path,), True, jobs.block_size)
     assert list(shown) == items
 
 
@@ -208,10 +223,10 @@ def test_forked_workers_decide_by_the_policy_the_run_loaded(shipped: Policy, por
     loaded = shipped.with_overrides({"reinstatement_fee_rate": "20%"})
     lines = portfolio_jsonl.splitlines()[:300]
     source = _source(loaded)
-    answers = decide_in_workers(source, DECIDE_LINES, _items(lines), 2, loaded)
-    found = [next(answers)[2]]
+    answers = decide_in_workers(source, DECIDE_LINES, _blocks(lines), 2, loaded)
+    taken = [next(answers)]
     assert list(jobs._INHERITED.values()) == [loaded]  # held for this run's workers while it runs
-    found += [answer for _, _, answer, _ in answers]
-    assert found == [DECIDE(loaded, (line + "\n").encode(), n)[0] for n, line in enumerate(lines, 1)]
-    assert found != [DECIDE(shipped, (line + "\n").encode(), n)[0] for n, line in enumerate(lines, 1)]
+    found = _lines(taken + list(answers))
+    assert found == [DECIDE(loaded, payload, n)[0] for n, payload in _read(lines)]
+    assert found != [DECIDE(shipped, payload, n)[0] for n, payload in _read(lines)]
     assert not jobs._INHERITED  # the run's policy is not kept past the run
