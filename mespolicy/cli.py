@@ -12,7 +12,7 @@ import os
 import shutil
 import stat
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, ClassVar, NoReturn, TypeVar
@@ -741,7 +741,7 @@ def _flush(out: IO[str]) -> bool:
     return True
 
 
-def _write_lines(out: IO[str], given: list[str | bytes]) -> bool:
+def _write_lines(out: IO[str], given: Sequence[str | bytes]) -> bool:
     """Write answers (JSON texts, or blocks of them as UTF-8), one a line; False when the output is closed.
 
     JSON is written as UTF-8 text; a string the output cannot encode (an output
@@ -755,7 +755,7 @@ def _write_lines(out: IO[str], given: list[str | bytes]) -> bool:
         if buffer is not None and _utf8(out):
             try:  # already UTF-8: written as it came, not decoded and encoded again
                 out.flush()
-                buffer.write(blocks)
+                _write_all(buffer, blocks)
             except OSError:
                 return False
             return True
@@ -774,6 +774,16 @@ def _write_lines(out: IO[str], given: list[str | bytes]) -> bool:
     except OSError:  # a closed pipe (BrokenPipeError) or a full disk
         return False
     return True
+
+
+def _write_all(buffer: IO[bytes], data: bytes) -> None:
+    # an unbuffered stdout (python -u) is the raw file, whose write may take only a part
+    view = memoryview(data)
+    while view:
+        written = buffer.write(view)
+        if not written:  # a non-blocking output that takes no more now
+            raise BlockingIOError("the output takes no more")
+        view = view[written:]
 
 
 def _utf8(out: IO[str]) -> bool:
@@ -808,9 +818,11 @@ def _request_texts(
     """
     most = limits.request_bytes
     if jsonl:
-        for name, first, _, lines in _request_blocks(paths, limits):
-            for number, payload in numbered(first, lines, most):
-                yield name, number, payload
+        for block in _request_blocks(paths, limits):
+            if block is not None:  # (a pipe about to wait: each line read is answered as it came)
+                name, first, _, lines = block
+                for number, payload in numbered(first, lines, most):
+                    yield name, number, payload
         return
     for path in paths:
         with _stream(path) as stream:
@@ -818,7 +830,7 @@ def _request_texts(
             yield str(path), None, data if len(data) <= most else too_big(most, what="request file")
 
 
-def _request_blocks(paths: tuple[Path, ...], limits: Limits) -> Iterator[Block]:
+def _request_blocks(paths: tuple[Path, ...], limits: Limits) -> Iterator[Block | None]:
     """The lines of JSON Lines files, a block of whole lines at a time (`portfolio.lines`)."""
     for path in paths:
         with _stream(path) as stream:

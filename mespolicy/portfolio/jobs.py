@@ -93,7 +93,7 @@ def decide_here(
 def decide_in_workers(
     source: PolicySource,
     decide_lines: DecideLines,
-    blocks: Iterator[Block],
+    blocks: Iterator[Block | None],
     jobs: int,
     loaded: Any = None,
 ) -> Generator[Answered, None, None]:
@@ -126,6 +126,10 @@ def decide_in_workers(
                 while pending:
                     yield _answered(*pending.popleft())
                 raise block
+            if block is None:  # the next read waits: the program may be waiting for these answers
+                while pending:
+                    yield _answered(*pending.popleft())
+                continue
             while len(pending) >= jobs * CHUNKS_PER_JOB:
                 yield _answered(*pending.popleft())
             _, first, _, lines = block
@@ -178,17 +182,20 @@ def chunks(items: Iterator[Item], most: int = CHUNK_LINES) -> Iterator[list[Item
         yield chunk
 
 
-def _until_stopped(blocks: Iterator[Block]) -> Iterator[Block | BaseException]:
+def _until_stopped(blocks: Iterator[Block | None]) -> Iterator[Block | BaseException | None]:
     """The blocks, then what stopped reading them (any error but Ctrl-C)."""
     while True:
         try:
-            block = next(blocks, None)
+            block = next(blocks, _END)
         except (Exception, SystemExit) as error:
             yield error
             return
-        if block is None:
+        if block is _END:
             return
         yield block
+
+
+_END = ("", 0, 0, b"")
 
 
 def _answered(block: Block, future: Future[tuple[bytes, int]]) -> Answered:
@@ -199,7 +206,7 @@ def _answered(block: Block, future: Future[tuple[bytes, int]]) -> Answered:
         raise
     except Exception as error:  # the worker died (killed, out of memory): each line still gets its answer
         lost = [_lost(line, error) for line in range(first, first + count)]
-        answers, failed = "\n".join(lost).encode("utf-8"), count
+        answers, failed = "\n".join(lost).encode("utf-8", "backslashreplace"), count
     return name, first, first + count - 1, answers, failed
 
 
@@ -225,8 +232,8 @@ def line_size(item: Item) -> int:
     return len(payload) if isinstance(payload, bytes) else 1
 
 
-def block_size(block: Block) -> int:
-    return len(block[3])
+def block_size(block: Block | None) -> int:
+    return 0 if block is None else len(block[3])
 
 
 def _with_bar(items: Iterator[T], paths: tuple[Path, ...], size: Callable[[T], int]) -> Iterator[T]:

@@ -15,6 +15,9 @@ JSON Lines file (a device, a stream with no newline), and the reading stops ther
 
 from __future__ import annotations
 
+import os
+import select
+import stat
 from collections.abc import Callable, Iterator
 from typing import IO
 
@@ -23,24 +26,38 @@ from mespolicy.portfolio.answers import Payload
 
 # file name, the number of its first line, how many lines, the lines
 Block = tuple[str, int, int, bytes]
+# what `blocks` yields before a read of a pipe or a terminal that would wait for its data:
+# a reader that holds answers must give them now, for the program feeding it may be waiting
+# for them before it sends more
+WAITING = None
 
 BLOCK_BYTES = 1 << 18
+# a block holds at most this many lines: the answers to a block are made and held at once
+BLOCK_LINES = 1024
 SKIP_AT_MOST = 64
 
 
-def blocks(name: str, stream: IO[bytes], most: int, size: int = BLOCK_BYTES) -> Iterator[Block]:
-    """The stream's whole lines, a block of about `size` bytes at a time (as a read gives them).
+def blocks(
+    name: str, stream: IO[bytes], most: int, size: int = BLOCK_BYTES
+) -> Iterator[Block | None]:
+    """The stream's whole lines, a block of at most `size` bytes or `BLOCK_LINES` lines
+    at a time (as a read gives them; a block may run on to end its last line).
 
     Memory is bounded by `most` and `size`: of a line over `most` bytes only its first
     `most + 1` are kept, as a block of that one line, which `numbered` refuses. An OSError
-    (a failed read, or a line that never ends) is raised after the blocks before it.
+    (a failed read, or a line that never ends) is raised after the blocks before it. A line
+    that ends within the bytes of one read is refused, however long; one that runs on
+    through reads stops the reading past `SKIP_AT_MOST` times `most` bytes.
     """
     read: Callable[[int], bytes] = getattr(stream, "read1", stream.read)
+    ready = _ready_check(stream)
     number = 1
     held: list[bytes] = []  # the start of a line not yet ended
     held_bytes = 0
     data = b""
     while True:
+        if not data and ready is not None and not ready():
+            yield WAITING
         data = data or read(size)
         if not data:
             if held:
@@ -49,20 +66,50 @@ def blocks(name: str, stream: IO[bytes], most: int, size: int = BLOCK_BYTES) -> 
         end = data.rfind(b"\n")
         if end >= 0:
             lines = b"".join([*held, data[: end + 1]]) if held else data[: end + 1]
-            count = lines.count(b"\n")
-            yield name, number, count, lines
-            number += count
+            for count, part in _at_most(lines, BLOCK_LINES):
+                yield name, number, count, part
+                number += count
             held, held_bytes = [], 0
             data = data[end + 1 :]
         if data:
             held.append(data)
             held_bytes += len(data)
             data = b""
+            if len(held) > 64:  # a stream that gives a few bytes a read: one piece, not thousands
+                held = [b"".join(held)]
         if held_bytes > most:
             yield name, number, 1, b"".join(held)[: most + 1]
             data = _after_line(read, size, number, most, held_bytes - most - 1)
             number += 1
             held, held_bytes = [], 0
+
+
+def _at_most(lines: bytes, most: int) -> Iterator[tuple[int, bytes]]:
+    """Whole lines in pieces of at most `most` lines, with how many each holds."""
+    count = lines.count(b"\n")
+    start = 0
+    while count > most:
+        end = start
+        for _ in range(most):
+            end = lines.index(b"\n", end) + 1
+        yield most, lines[start:end]
+        start, count = end, count - most
+    yield count, lines[start:] if start else lines
+
+
+def _ready_check(stream: IO[bytes]) -> Callable[[], bool] | None:
+    """Whether a read of `stream` would give data at once, for a pipe, a terminal or a socket
+    (where a read may wait for what is yet to be sent); None for a file, which never waits."""
+    try:
+        fd = stream.fileno()
+        regular = stat.S_ISREG(os.fstat(fd).st_mode)
+    except (OSError, ValueError, AttributeError):  # an in-memory stream holds all it will give
+        return None
+    if regular:
+        return None
+    if os.name != "posix":  # no select() of pipes: say every read may wait
+        return lambda: False
+    return lambda: bool(select.select([fd], [], [], 0)[0])
 
 
 def _after_line(read: Callable[[int], bytes], size: int, number: int, most: int, skipped: int) -> bytes:

@@ -47,7 +47,8 @@ def _read(lines: list[str]) -> list[tuple[int, Payload]]:
 
 def _lines(found: list[jobs.Answered]) -> list[str]:
     """Each line's answer text, from the blocks' answers."""
-    return [line for *_, text, _ in found for line in bytes(text).decode("utf-8").split("\n")]
+    texts = [text if isinstance(text, str) else text.decode("utf-8") for *_, text, _ in found]
+    return [line for text in texts for line in text.split("\n")]
 
 
 def test_answers_come_in_input_order_as_the_run_itself_gives_them(
@@ -164,12 +165,15 @@ def test_the_progress_bar_shows_only_for_files_on_a_terminal(
     assert list(shown) == items
 
 
-def test_a_program_feeding_a_pipe_a_line_at_a_time_gets_each_answer_before_sending_the_next() -> None:
+@pytest.mark.parametrize("jobs", [[], ["--jobs", "2"]])
+def test_a_program_feeding_a_pipe_a_line_at_a_time_gets_each_answer_before_sending_the_next(
+    jobs: list[str],
+) -> None:
     # the guide's promise for standard input: each answer comes as soon as its line does
     request = json.dumps(json.loads(Path("examples/renew-late.json").read_text(encoding="utf-8")))
     env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # block-buffered stdout
     run = subprocess.Popen(
-        [sys.executable, "-c", "from mespolicy.cli import main; main()", "decide", "--jsonl", "-"],
+        [sys.executable, "-c", "from mespolicy.cli import main; main()", "decide", "--jsonl", *jobs, "-"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
