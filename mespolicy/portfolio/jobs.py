@@ -158,16 +158,12 @@ def chunks(items: Iterator[Item], most: int = CHUNK_LINES) -> Iterator[list[Item
     bytes; an error reading them (any but Ctrl-C) comes last, after the chunk read before it."""
     chunk: list[Item] = []
     size = 0
-    while True:
-        try:
-            item = next(items, None)
-        except (Exception, SystemExit) as error:
+    for item in _until_stopped(items):
+        if isinstance(item, BaseException):
             if chunk:
                 yield chunk
-            yield error
+            yield item
             return
-        if item is None:
-            break
         payload = item[2]
         if isinstance(payload, bytes):
             if chunk and size + len(payload) > CHUNK_BYTES:
@@ -182,20 +178,12 @@ def chunks(items: Iterator[Item], most: int = CHUNK_LINES) -> Iterator[list[Item
         yield chunk
 
 
-def _until_stopped(blocks: Iterator[Block | None]) -> Iterator[Block | BaseException | None]:
-    """The blocks, then what stopped reading them (any error but Ctrl-C)."""
-    while True:
-        try:
-            block = next(blocks, _END)
-        except (Exception, SystemExit) as error:
-            yield error
-            return
-        if block is _END:
-            return
-        yield block
-
-
-_END = ("", 0, 0, b"")
+def _until_stopped(items: Iterator[T]) -> Iterator[T | BaseException]:
+    """The items, then what stopped reading them (any error but Ctrl-C)."""
+    try:
+        yield from items
+    except (Exception, SystemExit) as error:
+        yield error
 
 
 def _answered(block: Block, future: Future[tuple[bytes, int]]) -> Answered:
